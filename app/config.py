@@ -1,0 +1,158 @@
+"""Settings. This is the only module that reads the environment."""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
+APP_TOML = PROJECT_ROOT / "shopify.app.toml"
+DEFAULT_API_VERSION = "2026-10"
+API_VERSION_PATTERN = re.compile(r"^(\d{4})-(01|04|07|10)$")
+SUPPORTED_MONTHS = 12
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the app cannot run with."""
+
+
+def toml_scopes(path: Path = APP_TOML) -> str:
+    """The scopes declared in shopify.app.toml (the source of truth for what the app asks for)."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return data.get("access_scopes", {}).get("scopes", "")
+
+
+def check_api_version(version: str, today: date | None = None) -> str:
+    """Refuse a Shopify API version that is malformed or older than twelve months."""
+    today = today or date.today()
+    match = API_VERSION_PATTERN.match(version or "")
+    if not match:
+        raise ConfigError(
+            f"SHOPIFY_API_VERSION={version!r} is not a Shopify API version (YYYY-01/04/07/10)."
+        )
+    year, month = int(match.group(1)), int(match.group(2))
+    age_in_months = (today.year - year) * 12 + (today.month - month)
+    if age_in_months > SUPPORTED_MONTHS:
+        raise ConfigError(
+            f"SHOPIFY_API_VERSION={version} was released more than {SUPPORTED_MONTHS} months ago "
+            f"and is no longer supported by Shopify; use {DEFAULT_API_VERSION} or newer."
+        )
+    return version
+
+
+def development_encryption_key(instance_path: Path) -> str:
+    """A Fernet key generated once into instance/ and reused, for local runs only."""
+    key_file = instance_path / "encryption.key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def development_secret_key(instance_path: Path) -> str:
+    key_file = instance_path / "secret.key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32).hex()
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _flag(env: dict, name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass
+class Settings:
+    """Typed settings with working local defaults."""
+
+    shopify_api_key: str = "demo-api-key"
+    shopify_api_secret: str = "demo-api-secret"
+    shopify_app_url: str = "http://127.0.0.1:5000"
+    shopify_api_version: str = DEFAULT_API_VERSION
+    shopify_scopes: str = ""
+    # Where shops live. "https://{shop}" for real Shopify; the local stand-in sets
+    # e.g. "http://127.0.0.1:5001/{shop}" so one port serves every shop.
+    shopify_shop_url_template: str = "https://{shop}"
+    app_bridge_url: str = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
+    polaris_url: str = "https://cdn.shopify.com/shopifycloud/polaris.js"
+    admin_origin: str = "https://admin.shopify.com"
+    database_url: str = ""
+    redis_url: str = ""
+    secret_key: str = ""
+    encryption_keys: list[str] = field(default_factory=list)
+    instance_path: Path = DEFAULT_INSTANCE_PATH
+    webhook_max_body_bytes: int = 2 * 1024 * 1024
+    http_timeout_seconds: float = 10.0
+    token_refresh_margin_seconds: int = 600
+    log_level: str = "INFO"
+    queue_immediate: bool = False
+    queue_name: str = "connector"
+    using_real_shopify: bool = False
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        instance_path = Path(env.get("INSTANCE_PATH") or DEFAULT_INSTANCE_PATH)
+        api_key = env.get("SHOPIFY_API_KEY", "")
+        keys = [k.strip() for k in env.get("ENCRYPTION_KEYS", "").split(",") if k.strip()]
+        settings = cls(
+            shopify_api_key=api_key or cls.shopify_api_key,
+            shopify_api_secret=env.get("SHOPIFY_API_SECRET") or cls.shopify_api_secret,
+            shopify_app_url=(env.get("SHOPIFY_APP_URL") or cls.shopify_app_url).rstrip("/"),
+            shopify_api_version=check_api_version(
+                env.get("SHOPIFY_API_VERSION") or DEFAULT_API_VERSION
+            ),
+            shopify_scopes=env.get("SHOPIFY_SCOPES") or toml_scopes(),
+            shopify_shop_url_template=env.get("SHOPIFY_SHOP_URL_TEMPLATE")
+            or cls.shopify_shop_url_template,
+            app_bridge_url=env.get("SHOPIFY_APP_BRIDGE_URL") or cls.app_bridge_url,
+            polaris_url=env.get("SHOPIFY_POLARIS_URL") or cls.polaris_url,
+            admin_origin=env.get("SHOPIFY_ADMIN_ORIGIN") or cls.admin_origin,
+            database_url=env.get("DATABASE_URL")
+            or f"sqlite:///{instance_path / 'connector.sqlite3'}",
+            redis_url=env.get("REDIS_URL", ""),
+            secret_key=env.get("SECRET_KEY") or development_secret_key(instance_path),
+            encryption_keys=keys or [development_encryption_key(instance_path)],
+            instance_path=instance_path,
+            webhook_max_body_bytes=int(env.get("WEBHOOK_MAX_BODY_BYTES") or 2 * 1024 * 1024),
+            http_timeout_seconds=float(env.get("HTTP_TIMEOUT_SECONDS") or 10.0),
+            log_level=env.get("LOG_LEVEL") or "INFO",
+            queue_immediate=_flag(env, "QUEUE_IMMEDIATE"),
+            queue_name=env.get("QUEUE_NAME") or "connector",
+            using_real_shopify=bool(api_key) and "SHOPIFY_SHOP_URL_TEMPLATE" not in env,
+        )
+        for key in settings.encryption_keys:
+            try:
+                Fernet(key.encode())
+            except (ValueError, TypeError) as exc:
+                raise ConfigError("ENCRYPTION_KEYS holds a value that is not a Fernet key.") from exc
+        return settings
+
+    def shop_base_url(self, shop: str) -> str:
+        """Base URL for a shop's admin endpoints (OAuth and Admin API)."""
+        return self.shopify_shop_url_template.format(shop=shop).rstrip("/")
+
+    def flask_config(self) -> dict:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "MAX_CONTENT_LENGTH": None,
+            "SETTINGS": self,
+        }

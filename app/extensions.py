@@ -1,0 +1,51 @@
+"""Extensions, created unbound and wired to the app in create_app()."""
+from __future__ import annotations
+
+from flask_babel import Babel
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from htmx_flask import Htmx
+from huey import Huey
+from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+htmx = Htmx()
+babel = Babel()
+
+# The queue starts on in-memory storage so importing this module touches nothing;
+# configure_queue() points it at SQLite (embedded default) or Redis (REDIS_URL).
+queue = Huey("connector", storage_class=MemoryStorage, utc=True)
+
+
+def configure_queue(settings) -> Huey:
+    """Point the shared Huey instance at the storage the settings ask for."""
+    if settings.queue_immediate:
+        queue.immediate = True
+        return queue
+    queue.immediate = False
+    queue.name = settings.queue_name
+    if settings.redis_url:
+        queue.storage_class = PriorityRedisStorage
+        queue.storage_kwargs = {"url": settings.redis_url}
+    else:
+        settings.instance_path.mkdir(parents=True, exist_ok=True)
+        queue.storage_class = SqliteStorage
+        queue.storage_kwargs = {"filename": str(settings.instance_path / "queue.sqlite3")}
+    queue.storage = queue.create_storage()
+    return queue

@@ -1,0 +1,75 @@
+"""Per-shop connector settings and the Shopify location to Dropi warehouse map."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import EncryptedText, UTCDateTime, utcnow
+
+
+class InventoryBehaviour(str, enum.Enum):
+    """How Shopify treats stock when the connector creates an order there."""
+
+    BYPASS = "bypass"
+    DECREMENT_IGNORING_POLICY = "decrement_ignoring_policy"
+    DECREMENT_OBEYING_POLICY = "decrement_obeying_policy"
+
+
+class ShopConfiguration(db.Model):
+    """One row per shop: Ecomdrop and Dropi credentials and the sync switches."""
+
+    __tablename__ = "shop_configurations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(
+        ForeignKey("shops.id", ondelete="CASCADE"), unique=True
+    )
+    ecomdrop_api_key: Mapped[str | None] = mapped_column(EncryptedText)
+    ecomdrop_new_order_flow_id: Mapped[str | None] = mapped_column(String(255))
+    ecomdrop_abandoned_cart_flow_id: Mapped[str | None] = mapped_column(String(255))
+    dropi_store_name: Mapped[str | None] = mapped_column(String(255))
+    dropi_country: Mapped[str | None] = mapped_column(String(10))
+    dropi_token: Mapped[str | None] = mapped_column(EncryptedText)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    create_orders: Mapped[bool] = mapped_column(Boolean, default=False)
+    inventory_behaviour: Mapped[InventoryBehaviour] = mapped_column(
+        Enum(
+            InventoryBehaviour,
+            name="inventory_behaviour",
+            native_enum=False,
+            length=32,
+            values_callable=lambda members: [m.value for m in members],
+            validate_strings=True,
+        ),
+        default=InventoryBehaviour.BYPASS,
+    )
+    send_order_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
+    send_shipping_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
+    get_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    get_products: Mapped[bool] = mapped_column(Boolean, default=False)
+    get_prices: Mapped[bool] = mapped_column(Boolean, default=False)
+    get_refunds: Mapped[bool] = mapped_column(Boolean, default=False)
+    get_shipments: Mapped[bool] = mapped_column(Boolean, default=False)
+    prices_update_original_price: Mapped[bool] = mapped_column(Boolean, default=False)
+    taxes_included: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LocationMapping(db.Model):
+    """A Shopify location that receives the stock of one Dropi warehouse."""
+
+    __tablename__ = "location_mappings"
+    __table_args__ = (UniqueConstraint("shop_id", "dropi_warehouse_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    shopify_location_id: Mapped[str] = mapped_column(String(255))
+    shopify_location_name: Mapped[str] = mapped_column(String(255))
+    dropi_warehouse_id: Mapped[str] = mapped_column(String(64))
+    dropi_warehouse_name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,64 @@
+"""Dropi products imported into Shopify and the link of each variant."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+IMPORT_TYPES = ("single", "bulk", "auto")
+
+
+class ProductAssociation(db.Model):
+    """One Dropi product associated with one Shopify product, with the import preferences."""
+
+    __tablename__ = "product_associations"
+    __table_args__ = (UniqueConstraint("shop_id", "dropi_product_id", "shopify_product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    dropi_product_id: Mapped[str] = mapped_column(String(255), index=True)
+    shopify_product_id: Mapped[str] = mapped_column(String(255), index=True)
+    original_dropi_name: Mapped[str] = mapped_column(String(500))
+    shopify_title: Mapped[str] = mapped_column(String(500))
+    import_type: Mapped[str] = mapped_column(String(50), default="single")
+    variant_mappings: Mapped[dict] = mapped_column(JSON, default=dict)
+    save_dropi_name: Mapped[bool] = mapped_column(Boolean, default=True)
+    save_dropi_description: Mapped[bool] = mapped_column(Boolean, default=True)
+    custom_pricing: Mapped[str | None] = mapped_column(String(50))
+    use_suggested_barcode: Mapped[bool] = mapped_column(Boolean, default=False)
+    save_dropi_images: Mapped[bool] = mapped_column(Boolean, default=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    variant_links: Mapped[list["VariantLink"]] = relationship(
+        back_populates="association", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class VariantLink(db.Model):
+    """A Dropi variation (or a simple product) linked to its Shopify variant."""
+
+    __tablename__ = "variant_links"
+    __table_args__ = (UniqueConstraint("association_id", "dropi_variation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    association_id: Mapped[int] = mapped_column(
+        ForeignKey("product_associations.id", ondelete="CASCADE"), index=True
+    )
+    # Empty for a simple Dropi product, which has a single implicit variation.
+    dropi_variation_id: Mapped[str] = mapped_column(String(255), default="")
+    shopify_variant_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    shopify_product_id: Mapped[str | None] = mapped_column(String(255))
+    shopify_inventory_item_id: Mapped[str | None] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255), index=True)
+    details_received: Mapped[bool] = mapped_column(Boolean, default=False)
+    details_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    association: Mapped[ProductAssociation] = relationship(back_populates="variant_links")

@@ -1,0 +1,90 @@
+"""Fixtures: an app per test on SQLite (or TEST_DATABASE_URL), rows wiped after each test."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app import create_app
+from app.extensions import db, queue
+from app.models import Shop
+from app.models.types import utcnow
+from tests.support import make_settings
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture
+def app(instance_dir):
+    app = create_app(make_settings(instance_dir))
+    app.config["TESTING"] = True
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        _wipe_rows()
+        queue.flush()
+
+
+def _wipe_rows() -> None:
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def create_shop(domain: str = "test-shop.myshopify.com", **fields) -> Shop:
+    """An installed shop with a live expiring offline token."""
+    now = utcnow()
+    values = {
+        "domain": domain,
+        "access_token": f"shpat_{domain.split('.')[0].replace('-', '')}live",
+        "access_token_expires_at": now + timedelta(hours=1),
+        "refresh_token": f"shprt_{domain.split('.')[0].replace('-', '')}live",
+        "refresh_token_expires_at": now + timedelta(days=30),
+        "scopes": "read_products,write_products",
+        "api_version": "2026-10",
+        "name": "Test Shop",
+        "currency": "COP",
+        "timezone": "America/Bogota",
+        "installed_at": now,
+    }
+    values.update(fields)
+    shop = Shop(**values)
+    db.session.add(shop)
+    db.session.commit()
+    return shop
+
+
+@pytest.fixture
+def shop(app):
+    return create_shop()
+
+
+@pytest.fixture
+def other_shop(app):
+    return create_shop("other-shop.myshopify.com", name="Other Shop")
+
+
+def run_pending_jobs(limit: int = 100) -> int:
+    """Run what the queue holds, as a worker would; returns how many ran."""
+    ran = 0
+    while ran < limit:
+        task = queue.dequeue()
+        if task is None:
+            break
+        queue.execute(task)
+        ran += 1
+    return ran
