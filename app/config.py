@@ -92,6 +92,11 @@ class Settings:
     app_bridge_url: str = "https://cdn.shopify.com/shopifycloud/app-bridge.js"
     polaris_url: str = "https://cdn.shopify.com/shopifycloud/polaris.js"
     admin_origin: str = "https://admin.shopify.com"
+    # Dropi has one API host per country; a template such as
+    # "http://127.0.0.1:5002/{country}/integrations" points every country at a local stand-in.
+    dropi_url_template: str = ""
+    dropi_image_base_url: str = "https://d39ru7awumhhs2.cloudfront.net/"
+    ecomdrop_base_url: str = "https://panel.ecomdrop.app/api"
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""
@@ -124,6 +129,9 @@ class Settings:
             app_bridge_url=env.get("SHOPIFY_APP_BRIDGE_URL") or cls.app_bridge_url,
             polaris_url=env.get("SHOPIFY_POLARIS_URL") or cls.polaris_url,
             admin_origin=env.get("SHOPIFY_ADMIN_ORIGIN") or cls.admin_origin,
+            dropi_url_template=env.get("DROPI_URL_TEMPLATE", ""),
+            dropi_image_base_url=env.get("DROPI_IMAGE_BASE_URL") or cls.dropi_image_base_url,
+            ecomdrop_base_url=(env.get("ECOMDROP_BASE_URL") or cls.ecomdrop_base_url).rstrip("/"),
             database_url=env.get("DATABASE_URL")
             or f"sqlite:///{instance_path / 'connector.sqlite3'}",
             redis_url=env.get("REDIS_URL", ""),
@@ -143,6 +151,17 @@ class Settings:
             except (ValueError, TypeError) as exc:
                 raise ConfigError("ENCRYPTION_KEYS holds a value that is not a Fernet key.") from exc
         return settings
+
+    def dropi_overrides(self) -> dict[str, str] | None:
+        """Per-country Dropi base URLs when a template is configured, else None (real hosts)."""
+        if not self.dropi_url_template:
+            return None
+        from app.clients.dropi import DROPI_HOSTS
+
+        return {
+            country: self.dropi_url_template.format(country=country.lower())
+            for country in DROPI_HOSTS
+        }
 
     def shop_base_url(self, shop: str) -> str:
         """Base URL for a shop's admin endpoints (OAuth and Admin API)."""

@@ -1,13 +1,16 @@
 """Extensions, created unbound and wired to the app in create_app()."""
 from __future__ import annotations
 
+import sqlite3
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from htmx_flask import Htmx
 from huey import Huey
 from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -49,3 +52,12 @@ def configure_queue(settings) -> Huey:
         queue.storage_kwargs = {"filename": str(settings.instance_path / "queue.sqlite3")}
     queue.storage = queue.create_storage()
     return queue
+
+
+@event.listens_for(Engine, "connect")
+def _enable_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores ON DELETE CASCADE unless foreign keys are switched on per connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
