@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install migrate web worker clean
+.PHONY: run test install migrate web worker browser clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -31,8 +31,18 @@ web: migrate
 worker: migrate
 	$(BIN)/flask worker
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# Installed here when we are root and it is missing; otherwise those tests skip and say why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+	      || echo "Chromium could not be installed: browser tests will be skipped"; \
+	  else echo "Chromium is not installed: browser tests will be skipped"; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache
