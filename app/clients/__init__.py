@@ -1,0 +1,1 @@
+"""One client module per external API (Shopify, Dropi, Ecomdrop) plus shared HTTP helpers."""
