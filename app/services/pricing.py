@@ -1,0 +1,285 @@
+"""Pricing rules: a small, safe language for turning a Dropi cost into a Shopify price.
+
+A rule starts from a number or a base and applies steps left to right:
+
+    29.99            a fixed price
+    cost*1.5         a multiplier of the Dropi cost (sale_price)
+    +10              a markup on the cost (same as cost+10)
+    cost+30%         a percentage markup
+    suggested-5%     based on Dropi's suggested retail price
+    cost*1.2+5000    steps chain, evaluated left to right
+    price*1.3        (compare-at rules only) based on the final price
+
+Spanish merchants may write `costo`, `sugerido` and `precio`. Nothing is evaluated as Python:
+the text is tokenized and interpreted here. Every amount is a Decimal.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+
+MAX_RULE_LENGTH = 50
+BASE_ALIASES = {
+    "cost": "cost", "costo": "cost",
+    "suggested": "suggested", "sugerido": "suggested",
+    "price": "price", "precio": "price",
+}
+# ISO 4217 minor units, except where merchants price in whole units (COP, CLP, PYG).
+ZERO_DECIMAL_CURRENCIES = {"COP", "CLP", "PYG", "JPY", "KRW", "VND", "ISK", "HUF"}
+_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d+)?)|(?P<word>[A-Za-z_]+)|(?P<op>[*+\-%]))")
+
+
+class PriceRuleError(ValueError):
+    """A rule that cannot be parsed; `position` is the 1-based character where it goes wrong."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        self.position = position
+        where = f" (at character {position})" if position else ""
+        super().__init__(f"{message}{where}")
+
+
+class PricingError(ValueError):
+    """A valid rule that cannot price this product (e.g. no suggested price)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    operator: str  # "*", "+", "-"
+    amount: Decimal
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class PriceRule:
+    text: str
+    base: str | None  # "cost", "suggested", "price" or None for a fixed price
+    start: Decimal | None = None
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def is_fixed(self) -> bool:
+        return self.base is None
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    position: int
+
+
+def _tokenize(text: str) -> list[Token]:
+    tokens, index = [], 0
+    while index < len(text):
+        if text[index:].strip() == "":
+            break
+        match = _TOKEN.match(text, index)
+        if not match:
+            offender = text[index:].lstrip()[0]
+            position = len(text) - len(text[index:].lstrip()) + 1
+            hint = ": use a dot for decimals" if offender == "," else ""
+            raise PriceRuleError(f"'{offender}' is not allowed in a price rule{hint}", position)
+        kind = match.lastgroup
+        start = match.start(kind)
+        tokens.append(Token(kind, match.group(kind), start + 1))
+        index = match.end()
+    return tokens
+
+
+def _number(token: Token) -> Decimal:
+    try:
+        value = Decimal(token.text)
+    except InvalidOperation as exc:  # pragma: no cover - the regex only lets digits through
+        raise PriceRuleError(f"'{token.text}' is not a number", token.position) from exc
+    return value
+
+
+def parse_price_rule(text: str, *, allow_price_base: bool = False) -> PriceRule:
+    """Parse a rule; raise PriceRuleError pointing at the problem."""
+    text = (text or "").strip()
+    if not text:
+        raise PriceRuleError("Write a rule, for example cost*1.5, cost+30% or 29.99")
+    if len(text) > MAX_RULE_LENGTH:
+        raise PriceRuleError(f"A rule has at most {MAX_RULE_LENGTH} characters")
+    tokens = _tokenize(text)
+    base, start, rest = _parse_start(tokens, allow_price_base)
+    steps = _parse_steps(rest)
+    if base is None and steps:
+        raise PriceRuleError(
+            "A fixed price takes no operations; start with cost or suggested", rest[0].position
+        )
+    return PriceRule(text=text, base=base, start=start, steps=tuple(steps))
+
+
+def _parse_start(tokens: list[Token], allow_price_base: bool):
+    first = tokens[0]
+    if first.kind == "number":
+        return None, _number(first), tokens[1:]
+    if first.kind == "word":
+        base = BASE_ALIASES.get(first.text.lower())
+        if base is None or (base == "price" and not allow_price_base):
+            allowed = "cost, suggested or price" if allow_price_base else "cost or suggested"
+            raise PriceRuleError(f"Unknown word '{first.text}': use {allowed}", first.position)
+        return base, None, tokens[1:]
+    if first.text in "+-*":
+        return "cost", None, tokens  # "+10" means cost+10
+    raise PriceRuleError(f"A rule cannot start with '{first.text}'", first.position)
+
+
+def _parse_steps(tokens: list[Token]) -> list[Step]:
+    steps, index = [], 0
+    while index < len(tokens):
+        op = tokens[index]
+        if op.kind != "op" or op.text == "%":
+            raise PriceRuleError(f"Expected *, + or - before '{op.text}'", op.position)
+        if index + 1 >= len(tokens) or tokens[index + 1].kind != "number":
+            raise PriceRuleError(f"Expected a number after '{op.text}'", op.position)
+        amount = _number(tokens[index + 1])
+        index += 2
+        percent = index < len(tokens) and tokens[index].text == "%"
+        if percent:
+            if op.text == "*":
+                raise PriceRuleError("Use + or - with a percentage, e.g. cost+30%", op.position)
+            index += 1
+        steps.append(Step(op.text, amount, percent))
+    return steps
+
+
+def evaluate_rule(rule: PriceRule, *, cost: Decimal, suggested: Decimal | None = None,
+                  price: Decimal | None = None) -> Decimal:
+    """The raw (unrounded) amount a rule gives for these inputs."""
+    if rule.is_fixed:
+        return rule.start
+    bases = {"cost": cost, "suggested": suggested, "price": price}
+    amount = bases[rule.base]
+    if amount is None:
+        raise PricingError(f"The rule '{rule.text}' needs a {rule.base} price, which is missing")
+    for step in rule.steps:
+        operand = amount * step.amount / 100 if step.percent else step.amount
+        if step.operator == "*":
+            amount = amount * operand
+        elif step.operator == "+":
+            amount = amount + operand
+        else:
+            amount = amount - operand
+    return amount
+
+
+def minor_units(currency: str) -> int:
+    """Decimal places a price has in this currency."""
+    return 0 if (currency or "").upper() in ZERO_DECIMAL_CURRENCIES else 2
+
+
+@dataclass(frozen=True)
+class Ending:
+    """A price ending such as '.99' (step 1) or '900' (step 1000)."""
+
+    remainder: Decimal
+    step: Decimal
+
+
+def parse_ending(text: str | None, currency: str) -> Ending | None:
+    """'' or None: no ending. Refuse endings the currency cannot show (.99 in COP)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d*(?:\.\d+)?", text) or text in {".", ""}:
+        raise PriceRuleError(f"'{text}' is not a price ending such as .99 or 900")
+    integer_part, _, decimals = text.partition(".")
+    if len(decimals) > minor_units(currency):
+        raise PriceRuleError(f"{currency} prices have no room for the ending '{text}'")
+    step = Decimal(10) ** len(integer_part)
+    return Ending(remainder=Decimal(text if not text.startswith(".") else "0" + text), step=step)
+
+
+def round_price(amount: Decimal, currency: str, ending: Ending | None = None) -> Decimal:
+    """Round to the currency's minor units, then up to the next price with the ending."""
+    quantum = Decimal(1).scaleb(-minor_units(currency))
+    amount = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+    if ending is None:
+        return amount
+    blocks = ((amount - ending.remainder) / ending.step).to_integral_value(rounding=ROUND_CEILING)
+    return (blocks * ending.step + ending.remainder).quantize(quantum)
+
+
+@dataclass(frozen=True)
+class PricingPolicy:
+    """Everything that decides a variant's price and compare-at price."""
+
+    price_rule: PriceRule
+    currency: str
+    compare_at_rule: PriceRule | None = None
+    ending: Ending | None = None
+    min_margin_percent: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    cost: Decimal
+    price: Decimal
+    compare_at_price: Decimal | None
+    margin_percent: Decimal | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def build_policy(price_rule: str, currency: str, *, compare_at_rule: str | None = None,
+                 ending: str | None = None, min_margin_percent=None) -> PricingPolicy:
+    """Parse every part of a pricing policy, raising PriceRuleError on the first bad one."""
+    margin = None
+    if min_margin_percent not in (None, ""):
+        try:
+            margin = Decimal(str(min_margin_percent))
+        except InvalidOperation as exc:
+            raise PriceRuleError("The minimum margin must be a number of percent") from exc
+        if not Decimal(0) <= margin < Decimal(100):
+            raise PriceRuleError("The minimum margin must be between 0 and 99 percent")
+    return PricingPolicy(
+        price_rule=parse_price_rule(price_rule),
+        currency=(currency or "").upper(),
+        compare_at_rule=parse_price_rule(compare_at_rule, allow_price_base=True)
+        if (compare_at_rule or "").strip() else None,
+        ending=parse_ending(ending, currency),
+        min_margin_percent=margin,
+    )
+
+
+def quote_price(policy: PricingPolicy, *, cost: Decimal,
+                suggested: Decimal | None = None) -> PriceQuote:
+    """Price one variant: rule, minimum margin, rounding, then the compare-at price."""
+    notes = []
+    raw = evaluate_rule(policy.price_rule, cost=cost, suggested=suggested)
+    floor = _margin_floor(cost, policy.min_margin_percent)
+    if floor is not None and raw < floor:
+        raw = floor
+        notes.append(f"raised to keep a {policy.min_margin_percent}% margin")
+    if raw <= 0:
+        raise PricingError(f"The rule '{policy.price_rule.text}' gives a price of {raw}")
+    price = round_price(raw, policy.currency, policy.ending)
+    compare_at = _compare_at(policy, cost, suggested, price, notes)
+    return PriceQuote(cost=cost, price=price, compare_at_price=compare_at,
+                      margin_percent=margin_percent(cost, price), notes=tuple(notes))
+
+
+def _margin_floor(cost: Decimal, min_margin: Decimal | None) -> Decimal | None:
+    if min_margin is None or cost <= 0:
+        return None
+    return cost / (1 - min_margin / 100)
+
+
+def _compare_at(policy, cost, suggested, price, notes) -> Decimal | None:
+    if policy.compare_at_rule is None:
+        return None
+    raw = evaluate_rule(policy.compare_at_rule, cost=cost, suggested=suggested, price=price)
+    compare_at = round_price(raw, policy.currency, policy.ending)
+    if compare_at <= price:
+        notes.append("no compare-at price: it would not be above the price")
+        return None
+    return compare_at
+
+
+def margin_percent(cost: Decimal, price: Decimal) -> Decimal | None:
+    """Gross margin as a percentage of the price, one decimal."""
+    if price <= 0:
+        return None
+    return ((price - cost) / price * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
