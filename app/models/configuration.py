@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -56,6 +56,14 @@ class ShopConfiguration(db.Model):
     get_shipments: Mapped[bool] = mapped_column(Boolean, default=False)
     prices_update_original_price: Mapped[bool] = mapped_column(Boolean, default=False)
     taxes_included: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the last live call to each service said, for the status panels.
+    dropi_last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dropi_last_error: Mapped[str | None] = mapped_column(Text)
+    ecomdrop_last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ecomdrop_last_error: Mapped[str | None] = mapped_column(Text)
+    # The Ecomdrop bot field that carries the Dropi token to the merchant's flows.
+    ecomdrop_dropi_token_field_id: Mapped[str | None] = mapped_column(String(64))
+    ecomdrop_dropi_token_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

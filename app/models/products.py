@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
 IMPORT_TYPES = ("single", "bulk", "auto")
+PRODUCT_STATUSES = ("DRAFT", "ACTIVE")
 
 
 class ProductAssociation(db.Model):
@@ -31,6 +33,14 @@ class ProductAssociation(db.Model):
     custom_pricing: Mapped[str | None] = mapped_column(String(50))
     use_suggested_barcode: Mapped[bool] = mapped_column(Boolean, default=False)
     save_dropi_images: Mapped[bool] = mapped_column(Boolean, default=True)
+    dropi_country: Mapped[str | None] = mapped_column(String(2))
+    custom_title: Mapped[str | None] = mapped_column(String(500))
+    custom_description: Mapped[str | None] = mapped_column(Text)
+    compare_at_rule: Mapped[str | None] = mapped_column(String(50))
+    price_ending: Mapped[str | None] = mapped_column(String(10))
+    min_margin_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2, asdecimal=True))
+    product_status: Mapped[str] = mapped_column(String(16), default="DRAFT")
+    last_sync_error: Mapped[str | None] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
