@@ -1,5 +1,6 @@
 """Typed models; every row belongs to a shop."""
 from app.models.ai import AIConfiguration
+from app.models.compliance import ComplianceRequest, ComplianceStatus
 from app.models.configuration import InventoryBehaviour, LocationMapping, ShopConfiguration
 from app.models.imports import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus
 from app.models.orders import Refund
@@ -9,6 +10,8 @@ from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
     "AIConfiguration",
+    "ComplianceRequest",
+    "ComplianceStatus",
     "IMPORT_TYPES",
     "ImportItemStatus",
     "ImportJob",
