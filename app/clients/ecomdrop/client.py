@@ -1,0 +1,210 @@
+"""Ecomdrop (WhatsApp automation) API client: account, flows, bot fields, contacts."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from app.clients.ecomdrop.models import (
+    Account,
+    Contact,
+    ContactAction,
+    EcomdropError,
+    EcomdropNotFound,
+    Field,
+    FieldType,
+    Flow,
+    Tag,
+    contact_from,
+    field_from,
+    field_name_key,
+    id_of,
+    normalize_phone,
+    record_of,
+)
+from app.clients.ecomdrop.models import (
+    path_segment as seg,
+)
+from app.clients.ecomdrop.transport import EcomdropTransport
+
+
+class EcomdropClient(EcomdropTransport):
+    """One Ecomdrop account, reached with its API key."""
+
+    # Account -----------------------------------------------------------------------------
+
+    def me(self) -> Account:
+        """The account the key belongs to (GET /accounts/me); a cheap way to validate a key."""
+        data = record_of(self._call("GET", "/accounts/me", what="the account"))
+        created = data.get("created")
+        return Account(
+            id=str(data.get("page_id") or data.get("id") or ""),
+            name=str(data.get("name") or ""),
+            active=bool(data.get("active", True)),
+            total_contacts=data.get("total_users"),
+            created_at=datetime.fromtimestamp(created, timezone.utc)
+            if isinstance(created, (int, float)) and created > 0 else None,
+        )
+
+    def flows(self) -> list[Flow]:
+        """Every flow of the account (GET /accounts/flows)."""
+        rows = self._list("GET", "/accounts/flows", what="the flows")
+        return [Flow(id=str(r["id"]), name=str(r.get("name") or "")) for r in rows]
+
+    def tags(self) -> list[Tag]:
+        """Every tag of the account (GET /accounts/tags)."""
+        rows = self._list("GET", "/accounts/tags", what="the tags")
+        return [Tag(id=str(r["id"]), name=str(r.get("name") or "")) for r in rows]
+
+    def create_tag(self, name: str) -> Tag:
+        """Create an account tag (POST /accounts/tags, form `name`)."""
+        data = self._call("POST", "/accounts/tags", data={"name": name}, what="the tags")
+        return Tag(id=id_of(data, "the tag"), name=name)
+
+    # Bot fields ----------------------------------------------------------------------------
+
+    def bot_fields(self) -> list[Field]:
+        """The account's bot fields, without their values (GET /accounts/bot_fields)."""
+        rows = self._list("GET", "/accounts/bot_fields", what="the bot fields")
+        return [field_from(r, with_value=False) for r in rows]
+
+    def bot_field(self, field_id: str | int) -> Field:
+        """One bot field with its value (GET /accounts/bot_fields/{id})."""
+        data = self._call("GET", f"/accounts/bot_fields/{seg(field_id)}",
+                          what=f"the bot field {field_id}")
+        record = record_of(data)
+        id_of(record, f"the bot field {field_id}")
+        return field_from(record, with_value=True)
+
+    def find_bot_field(self, name: str) -> Field:
+        """The bot field called `name` (case, spaces and underscores ignored).
+
+        The API cannot create bot fields, so a missing one raises EcomdropNotFound telling the
+        merchant to add it in Ecomdrop.
+        """
+        wanted = field_name_key(name)
+        for candidate in self.bot_fields():
+            if field_name_key(candidate.name) == wanted:
+                return candidate
+        raise EcomdropNotFound(
+            f"Your Ecomdrop account has no bot field named '{name}'. Create it in Ecomdrop "
+            "(bot fields of your bot), then try again."
+        )
+
+    def set_bot_field(self, name_or_id: str | int, value: str) -> str:
+        """Write a bot field, given its id or its name (POST form `value=`); returns the id."""
+        if isinstance(name_or_id, int) or str(name_or_id).strip().isdigit():
+            field_id = str(name_or_id).strip()
+        else:
+            field_id = self.find_bot_field(str(name_or_id)).id
+        self._call("POST", f"/accounts/bot_fields/{seg(field_id)}", data={"value": value},
+                   idempotent=True, what=f"the bot field {field_id}")
+        return field_id
+
+    # Contact custom fields -----------------------------------------------------------------
+
+    def custom_fields(self) -> list[Field]:
+        """Contact custom field definitions (GET /accounts/custom_fields)."""
+        rows = self._list("GET", "/accounts/custom_fields", what="the custom fields")
+        return [field_from(r, with_value=False) for r in rows]
+
+    def find_custom_field(self, name: str) -> Field | None:
+        """The custom field called `name` (case, spaces and underscores ignored), or None."""
+        wanted = field_name_key(name)
+        return next((f for f in self.custom_fields() if field_name_key(f.name) == wanted), None)
+
+    def create_custom_field(self, name: str, type: int = FieldType.TEXT) -> Field:
+        """Create a contact custom field (POST /accounts/custom_fields, JSON {name, type})."""
+        data = self._call("POST", "/accounts/custom_fields", json={"name": name, "type": int(type)},
+                          what="the custom fields")
+        return Field(id=id_of(data, "the custom field"), name=name, type=int(type))
+
+    def ensure_custom_field(self, name: str, type: int = FieldType.TEXT) -> Field:
+        """The custom field called `name`, created when the account lacks it."""
+        return self.find_custom_field(name) or self.create_custom_field(name, type)
+
+    # Contacts ------------------------------------------------------------------------------
+
+    def find_contacts(self, field_id: str | int, value: str, *, region: str | None = None
+                      ) -> list[Contact]:
+        """Contacts whose field equals `value`, most recent first (at most 100).
+
+        `field_id` is "phone", "email" or a custom field id; phones are sent in E.164.
+        """
+        if field_id == "phone":
+            value = normalize_phone(value, region or self.default_region)
+        elif field_id == "email":
+            value = value.strip().lower()
+        data = self._call("GET", "/contacts/find_by_custom_field",
+                          params={"field_id": str(field_id), "value": value}, what="the contacts")
+        rows = data.get("data") if isinstance(data, dict) else data
+        return [contact_from(r) for r in rows or [] if isinstance(r, dict) and "id" in r]
+
+    def find_contact(self, phone: str | None = None, email: str | None = None, *,
+                     region: str | None = None) -> Contact | None:
+        """The most recent contact with this phone (tried first) or email, or None."""
+        for field_id, value in (("phone", phone), ("email", email)):
+            if value and value.strip():
+                found = self.find_contacts(field_id, value, region=region)
+                if found:
+                    return found[0]
+        return None
+
+    def contact(self, contact_id: str | int) -> Contact:
+        """One contact with its tags and custom fields (GET /contacts/{id})."""
+        data = self._call("GET", f"/contacts/{seg(contact_id)}", what=f"the contact {contact_id}")
+        record = record_of(data)
+        id_of(record, f"the contact {contact_id}")
+        return contact_from(record)
+
+    def create_contact(self, phone: str | None = None, email: str | None = None,
+                       first_name: str = "", last_name: str = "", *,
+                       actions: Iterable[ContactAction] = (), region: str | None = None) -> Contact:
+        """Create a contact (POST /contacts, JSON) and run `actions` on it; not retried."""
+        body = self._contact_body(phone, email, first_name, last_name, region)
+        body["actions"] = [a.payload for a in actions]
+        data = self._call("POST", "/contacts", json=body, what="the contacts")
+        record = record_of(data) if isinstance(data, dict) else {}
+        if record.get("id") is not None:
+            return contact_from({**body, **record})
+        found = self.find_contact(body.get("phone"), body.get("email"))
+        if found is None:
+            raise EcomdropError("Ecomdrop did not confirm the new contact; try again.")
+        return found
+
+    def find_or_create_contact(self, phone: str | None = None, email: str | None = None,
+                               first_name: str = "", last_name: str = "", *,
+                               region: str | None = None) -> tuple[Contact, bool]:
+        """The existing contact for this phone/email, or a new one; True when it was created."""
+        body = self._contact_body(phone, email, first_name, last_name, region)
+        existing = self.find_contact(body.get("phone"), body.get("email"))
+        if existing is not None:
+            return existing, False
+        created = self.create_contact(body.get("phone"), body.get("email"), first_name, last_name)
+        return created, True
+
+    def set_contact_field(self, contact_id: str | int, field_id: str | int, value: Any) -> None:
+        """Set one custom field of a contact (POST form `value=`)."""
+        self._call("POST", f"/contacts/{seg(contact_id)}/custom_fields/{seg(field_id)}",
+                   data={"value": "" if value is None else str(value)}, idempotent=True,
+                   what=f"the contact {contact_id} or custom field {field_id}")
+
+    def add_tag(self, contact_id: str | int, tag_id: str | int) -> None:
+        """Add a tag to a contact (POST /contacts/{id}/tags/{tag_id})."""
+        self._call("POST", f"/contacts/{seg(contact_id)}/tags/{seg(tag_id)}", idempotent=True,
+                   what=f"the contact {contact_id} or tag {tag_id}")
+
+    def send_flow(self, contact_id: str | int, flow_id: str | int) -> None:
+        """Run a flow for a contact (POST /contacts/{id}/send/{flow_id}); never retried on 5xx,
+        since a repeat would message the customer twice."""
+        self._call("POST", f"/contacts/{seg(contact_id)}/send/{seg(flow_id)}",
+                   what=f"the contact {contact_id} or flow {flow_id}")
+
+    def _contact_body(self, phone, email, first_name, last_name, region) -> dict:
+        if not (phone or "").strip() and not (email or "").strip():
+            raise EcomdropError("A contact needs a phone number or an email address.")
+        body: dict[str, Any] = {"first_name": first_name or "", "last_name": last_name or ""}
+        if (phone or "").strip():
+            body["phone"] = normalize_phone(phone, region or self.default_region)
+        if (email or "").strip():
+            body["email"] = email.strip().lower()
+        return body
