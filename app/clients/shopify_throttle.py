@@ -1,0 +1,108 @@
+"""Process-wide estimate of each shop's GraphQL cost bucket (Shopify's leaky bucket)."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+DEFAULT_OPERATION_COST = 50.0
+# A single pre-emptive or THROTTLED wait never exceeds this; Shopify's slowest plan refills
+# a full 1000-point bucket in 20 s, so a longer computed wait means a bad reading.
+MAX_BUCKET_WAIT = 60.0
+_EPSILON = 1e-6  # float refill arithmetic must not turn "just enough" into a tiny extra wait
+
+
+@dataclass
+class BucketReading:
+    maximum: float
+    available: float
+    restore_rate: float
+    at: float  # clock time the reading applies to
+
+
+def throttle_wait(cost: dict[str, Any] | None) -> float | None:
+    """Seconds until the bucket can afford the refused request, from a THROTTLED answer."""
+    if not isinstance(cost, dict):
+        return None
+    status = cost.get("throttleStatus") or {}
+    try:
+        requested = float(cost["requestedQueryCost"])
+        available = float(status["currentlyAvailable"])
+        rate = float(status["restoreRate"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if rate <= 0 or requested <= available:
+        return None
+    return min(MAX_BUCKET_WAIT, (requested - available) / rate)
+
+
+class ThrottleState:
+    """Thread-safe bucket readings per shop domain and the last requested cost per operation.
+
+    ``reserve`` is called before each request: it refills the last reading by the restore
+    rate, returns how long to wait until the operation's expected cost is affordable and
+    debits that cost, so concurrent threads of one process queue behind each other instead
+    of all spending the same points. ``record`` replaces the estimate with Shopify's figures.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._buckets: dict[str, BucketReading] = {}
+        self._costs: dict[str, float] = {}
+
+    def expected_cost(self, operation: str) -> float:
+        """The last requestedQueryCost seen for ``operation``, else a default of 50 points."""
+        with self._lock:
+            return self._costs.get(operation, DEFAULT_OPERATION_COST)
+
+    def reading(self, shop: str) -> BucketReading | None:
+        with self._lock:
+            return self._buckets.get(shop)
+
+    def reserve(self, shop: str, operation: str) -> float:
+        """Seconds to wait before sending ``operation`` for ``shop`` (0.0 when affordable)."""
+        with self._lock:
+            bucket = self._buckets.get(shop)
+            if bucket is None or bucket.restore_rate <= 0:
+                return 0.0
+            cost = min(self._costs.get(operation, DEFAULT_OPERATION_COST), bucket.maximum)
+            now = self._clock()
+            estimate = min(
+                bucket.maximum, bucket.available + (now - bucket.at) * bucket.restore_rate
+            )
+            if estimate + _EPSILON >= cost:
+                bucket.available, bucket.at = estimate - cost, now
+                return 0.0
+            wait = min(MAX_BUCKET_WAIT, (cost - estimate) / bucket.restore_rate)
+            # Once the wait is over the bucket holds exactly the cost, which the request spends.
+            bucket.available, bucket.at = 0.0, now + wait
+            return wait
+
+    def record(self, shop: str, operation: str, cost: dict[str, Any] | None) -> None:
+        """Store ``extensions.cost`` from a response: the bucket reading and the operation cost."""
+        if not isinstance(cost, dict):
+            return
+        status = cost.get("throttleStatus") or {}
+        with self._lock:
+            requested = cost.get("requestedQueryCost")
+            if isinstance(requested, (int, float)):
+                self._costs[operation] = float(requested)
+            try:
+                self._buckets[shop] = BucketReading(
+                    maximum=float(status["maximumAvailable"]),
+                    available=float(status["currentlyAvailable"]),
+                    restore_rate=float(status["restoreRate"]),
+                    at=self._clock(),
+                )
+            except (KeyError, TypeError, ValueError):
+                return
+
+    def forget(self, shop: str) -> None:
+        """Drop the reading of ``shop`` (e.g. after uninstall)."""
+        with self._lock:
+            self._buckets.pop(shop, None)
+
+
+SHARED_THROTTLE = ThrottleState()
