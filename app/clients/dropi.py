@@ -1,0 +1,312 @@
+"""Dropi integrations API client: one host per country, `dropi-integration-key` auth, a
+per-token request budget, backoff on 429 and errors a merchant can read (see dropi_transport).
+The token is never logged."""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from app.clients.dropi_core import (
+    COUNTRY_NAMES,
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DROPI_HOSTS,
+    DropiAuthError,
+    DropiError,
+    DropiNotFound,
+    DropiRateLimited,
+    DropiTokenInvalid,
+    DropiUnavailable,
+    IntegrationTokenInfo,
+    RequestBudget,
+    decode_integration_token,
+    integration_token_info,
+    shared_budget,
+)
+from app.clients.dropi_models import (
+    Carrier,
+    Category,
+    City,
+    Department,
+    DropiOrder,
+    DropiProduct,
+    NewOrder,
+    OrderLine,
+    OrderPage,
+    ProductPage,
+    ShippingQuote,
+    Warehouse,
+    parse_city,
+    parse_order,
+    parse_quote,
+    parse_warehouse,
+    whole,
+)
+from app.clients.dropi_transport import DropiTransport, dropi_message
+
+__all__ = [
+    "COUNTRY_NAMES", "DEFAULT_REQUESTS_PER_MINUTE", "DROPI_HOSTS", "DropiAuthError",
+    "DropiClient", "DropiError", "DropiNotFound", "DropiRateLimited", "DropiTokenInvalid",
+    "DropiUnavailable", "IntegrationTokenInfo", "NewOrder", "OrderLine", "RequestBudget",
+    "decode_integration_token", "integration_token_info", "shared_budget",
+]
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 100
+# The official plugin sends get_stock:false to these hosts on product lists.
+NO_STOCK_IN_LIST = frozenset({"CO", "PY", "PE", "PA"})
+# Spain's product list rejects the `integration` flag.
+NO_INTEGRATION_FLAG = frozenset({"ES"})
+ZIP_CODE_COUNTRIES = frozenset({"MX"})
+
+
+def _wire(value: Decimal) -> int | float:
+    # JSON has no decimal type: whole amounts go as integers, cents as the shortest float that
+    # prints back as the same two-decimal amount.
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value.quantize(Decimal("0.01")))
+
+
+class DropiClient(DropiTransport):
+    """A Dropi account in one country, reached with its integration token.
+
+    DropiClient(token, country, *, base_url=None, timeout=10, http=None, sleep=time.sleep,
+    budget=None, requests_per_minute=60, allowed_url=None, image_base_url=..., max_attempts=5,
+    max_retry_wait=60): see DropiTransport.
+    """
+
+    @classmethod
+    def for_settings(cls, settings, token: str, country: str, **kwargs) -> "DropiClient":
+        """A client wired from Settings: stand-in hosts, app URL as origin, timeouts, images."""
+        overrides = settings.dropi_overrides() or {}
+        kwargs.setdefault("base_url", overrides.get((country or "").upper()))
+        kwargs.setdefault("timeout", settings.http_timeout_seconds)
+        kwargs.setdefault("allowed_url", settings.shopify_app_url)
+        kwargs.setdefault("image_base_url", settings.dropi_image_base_url)
+        return cls(token, country, **kwargs)
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    def validate_token(self) -> dict:
+        """Ask Dropi whether the token is accepted; returns what Dropi says about it."""
+        body = self._call("GET", "helpers/validateToken", what="the token check")
+        data = self._single(body)
+        return data if data is not None else {"message": dropi_message(body)}
+
+    def list_products(
+        self,
+        start: int = 0,
+        page_size: int = 50,
+        keywords: str | None = None,
+        favorites: bool = False,
+        private: bool = False,
+        in_stock: bool = False,
+        category: int | None = None,
+        warehouse: int | None = None,
+        order_by: str = "created_at",
+        order_type: str = "desc",
+    ) -> ProductPage:
+        """One page of the catalog visible to this token (POST /products/index)."""
+        page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+        body = self._product_query(start, page_size, keywords, order_by, order_type)
+        filters = {"favorite": favorites, "privated_product": private}
+        body.update({key: True for key, wanted in filters.items() if wanted})
+        if in_stock:
+            body["stockmayor"] = 1
+        if category is not None:
+            body["category"] = category
+        if warehouse is not None:
+            body["warehouse_id"] = warehouse
+        answer = self._call("POST", "products/index", json=body, what="the product list",
+                            retry_transient=True)
+        objects, count = self._objects(answer)
+        items = [self._product(item) for item in objects or []]
+        total = count if count is not None else start + len(items)
+        return ProductPage(items=items, total=total, start=max(0, start), page_size=page_size)
+
+    def _product_query(self, start, page_size, keywords, order_by, order_type) -> dict:
+        body: dict[str, Any] = {
+            "startData": max(0, start),
+            "pageSize": page_size,
+            "keywords": (keywords or "").strip(),
+            "order_by": order_by,
+            "order_type": order_type,
+            "active": True,
+            "no_count": False,
+            "userVerified": False,
+            "with_collection": True,
+            "integration": True,
+            "get_stock": self.country not in NO_STOCK_IN_LIST,
+        }
+        if self.country in NO_INTEGRATION_FLAG:
+            del body["integration"]
+        return body
+
+    def get_product(self, product_id: int) -> DropiProduct:
+        """One product with variations, stock per warehouse and gallery (GET /products/v2/{id})."""
+        answer = self._call("GET", f"products/v2/{int(product_id)}",
+                            what=f"product {product_id}")
+        data = self._single(answer)
+        if data is None:
+            raise DropiNotFound(f"Dropi {self.label} could not find product {product_id}.",
+                                country=self.country, status=404)
+        return self._product(data)
+
+    def warehouses(self) -> list[Warehouse]:
+        """The supplier warehouses this account ships from (GET /warehouses/)."""
+        return [parse_warehouse(w) for w in self._list("GET", "warehouses/", "the warehouses")]
+
+    def categories(self) -> list[Category]:
+        """Catalog categories (GET /categories/)."""
+        rows = self._list("GET", "categories/", "the categories")
+        return [Category(id=whole(c.get("id")), name=str(c.get("name") or "")) for c in rows]
+
+    def departments(self) -> list[Department]:
+        """Departments / states of the country (GET /department)."""
+        rows = self._list("GET", "department", "the departments")
+        return [Department(id=whole(d.get("id")), name=str(d.get("name") or "")) for d in rows]
+
+    def cities(self, department_id: int, rate_type: str = "CON RECAUDO") -> list[City]:
+        """Cities Dropi delivers to in a department (POST /trajectory/bycity)."""
+        body = {"department_id": int(department_id), "rate_type": rate_type}
+        answer = self._call("POST", "trajectory/bycity", json=body, what="the cities",
+                            retry_transient=True)
+        objects, _ = self._objects(answer)
+        if isinstance(objects, dict):
+            objects = objects.get("cities") or []
+        return [parse_city(c) for c in objects or [] if isinstance(c, dict)]
+
+    def carriers(self) -> list[Carrier]:
+        """Carriers (distribution companies) Dropi works with in this country."""
+        rows = self._list("GET", "distribution_companies", "the carriers")
+        return [Carrier(id=whole(c.get("id")), name=str(c.get("name") or "")) for c in rows]
+
+    def quote_shipping(
+        self,
+        destination: City,
+        products: list[dict],
+        *,
+        cash_on_delivery: bool = True,
+        amount: Decimal | None = None,
+        warehouse_id: int | None = None,
+        zip_code: str | None = None,
+        colonia: str | None = None,
+        insurance: bool = False,
+    ) -> list[ShippingQuote]:
+        """Shipping price per carrier to a city. products: [{id, quantity, price, weight?}]."""
+        lines = [self._quote_line(p) for p in products]
+        total = amount if amount is not None else sum(
+            (Decimal(p["price"]) * int(p["quantity"]) for p in products), Decimal(0))
+        body: dict[str, Any] = {
+            "EnvioConCobro": cash_on_delivery,
+            "amount": _wire(Decimal(total)),
+            "ciudad_destino": {"id": destination.id, "cod_dane": destination.cod_dane,
+                               "name": destination.name},
+            "products": lines,
+            "insurance": insurance,
+        }
+        optional = {"zip_code": zip_code, "colonia": colonia}
+        body.update({k: v for k, v in optional.items() if v})
+        if warehouse_id is not None:
+            body["warehouse"] = {"id": warehouse_id}
+        answer = self._call("POST", "orders/cotizaEnvioTransportadoraV2", json=body,
+                            what="the shipping quote", retry_transient=True)
+        objects, _ = self._objects(answer)
+        return [parse_quote(q) for q in (objects or []) if isinstance(q, dict)]
+
+    @staticmethod
+    def _quote_line(product: dict) -> dict:
+        line = {"id": int(product["id"]), "quantity": int(product["quantity"]),
+                "price": _wire(Decimal(product["price"])), "type": product.get("type", "SIMPLE")}
+        if product.get("weight") is not None:
+            line["weight"] = _wire(Decimal(product["weight"]))
+        return line
+
+    def create_order(self, order: NewOrder) -> DropiOrder:
+        """Create the order in Dropi (POST /orders/myorders). Never retried on errors: a second
+        attempt could create it twice. Rate-limit rejections are retried (nothing was created)."""
+        payload = self.order_payload(order)
+        answer = self._call("POST", "orders/myorders", json=payload,
+                            what=f"order {order.shop_order_id}", retry_transient=False)
+        data = self._single(answer)
+        if data is None:
+            raise DropiError(f"Dropi {self.label} accepted order {order.shop_order_id} but did "
+                             "not say which order it created; check Dropi before retrying.",
+                             country=self.country)
+        log.info("Dropi %s order %s created for %s", self.country, data.get("id"),
+                 order.shop_order_id)
+        return parse_order(data)
+
+    def order_payload(self, order: NewOrder) -> dict:
+        """The JSON body Dropi's order endpoint expects, with this country's quirks."""
+        if not order.lines:
+            raise DropiError("A Dropi order needs at least one Dropi product.")
+        suppliers = {line.supplier_id for line in order.lines if line.supplier_id is not None}
+        supplier_id = order.supplier_id
+        if supplier_id is None:
+            if len(suppliers) > 1:
+                raise DropiError("This order mixes products from several Dropi suppliers; "
+                                 "Dropi takes one supplier per order, so split it first.")
+            supplier_id = next(iter(suppliers), None)
+        if self.country in ZIP_CODE_COUNTRIES and not (order.zip_code or "").strip():
+            raise DropiError(f"Dropi {self.label} needs the customer's postal code.")
+        payload = {
+            "total_order": _wire(order.total_order), "notes": order.notes,
+            "name": order.name, "surname": order.surname, "dir": order.address,
+            "country": order.country or COUNTRY_NAMES[self.country], "state": order.state,
+            "city": order.city, "phone": order.phone, "client_email": order.client_email,
+            "payment_method_id": 1, "status": "PENDIENTE CONFIRMACION", "type": "FINAL_ORDER",
+            "rate_type": "CON RECAUDO" if order.cash_on_delivery else "SIN RECAUDO",
+            "products": [self._order_line(line) for line in order.lines],
+            "calculate_costs_and_shiping": True, "supplier_id": supplier_id,
+            "shop_order_id": order.shop_order_id,
+            "create_product_if_not_exist": order.create_product_if_not_exist,
+        }
+        if self.country in ZIP_CODE_COUNTRIES:
+            payload["zip_code"] = order.zip_code.strip()
+        return payload
+
+    @staticmethod
+    def _order_line(line: OrderLine) -> dict:
+        entry = {"id": line.product_id, "name": line.name, "quantity": line.quantity,
+                 "price": _wire(line.price), "stock": line.stock, "user_id": line.supplier_id}
+        if line.variation_id is not None:
+            entry["variation_id"] = line.variation_id
+        return entry
+
+    def get_order(self, order_id: int) -> DropiOrder:
+        """One Dropi order with its status, carrier and guide (GET /orders/myorders/{id})."""
+        answer = self._call("GET", f"orders/myorders/{int(order_id)}", what=f"order {order_id}")
+        data = self._single(answer)
+        if data is None:
+            raise DropiNotFound(f"Dropi {self.label} could not find order {order_id}.",
+                                country=self.country, status=404)
+        return parse_order(data)
+
+    def list_orders(
+        self,
+        start: int = 0,
+        page_size: int = 50,
+        status: str | None = None,
+        text: str | None = None,
+        date_from: str | None = None,
+        date_until: str | None = None,
+    ) -> OrderPage:
+        """Orders of this account, newest first (GET /orders/myorders; dates are YYYY-MM-DD)."""
+        page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+        params: dict[str, Any] = {"result_number": page_size, "start": max(0, start),
+                                  "orderBy": "id", "orderDirection": "desc"}
+        if status:
+            params["status"] = status
+        if text:
+            params["textToSearch"] = text
+        if date_from or date_until:
+            params["filter_date_by"] = "FECHA DE CREADO"
+            params.update({k: v for k, v in (("from", date_from), ("untill", date_until)) if v})
+        answer = self._call("GET", "orders/myorders", params=params, what="the orders")
+        objects, count = self._objects(answer)
+        items = [parse_order(o) for o in objects or [] if isinstance(o, dict)]
+        total = count if count is not None else start + len(items)
+        return OrderPage(items=items, total=total, start=max(0, start), page_size=page_size)

@@ -1,0 +1,365 @@
+"""Typed Dropi objects, read from Dropi's JSON. Money is Decimal, never float."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+
+class WarehouseStock(NamedTuple):
+    warehouse_id: int | None
+    name: str
+    stock: int
+
+
+@dataclass(frozen=True)
+class DropiVariation:
+    id: int
+    sku: str
+    sale_price: Decimal | None
+    suggested_price: Decimal | None
+    stock: int
+    warehouse_stocks: tuple[WarehouseStock, ...] = ()
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DropiProduct:
+    id: int
+    name: str
+    description: str  # supplier HTML as sent; sanitizing happens where it is used
+    sku: str
+    type: str  # "SIMPLE" | "VARIABLE"
+    sale_price: Decimal | None  # what the dropshipper pays the supplier
+    suggested_price: Decimal | None
+    stock: int
+    warehouse_stocks: tuple[WarehouseStock, ...] = ()
+    variations: tuple[DropiVariation, ...] = ()
+    categories: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    supplier_id: int | None = None
+    weight: Decimal | None = None
+
+    @property
+    def is_variable(self) -> bool:
+        return self.type == "VARIABLE"
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    items: list[DropiProduct]
+    total: int
+    start: int
+    page_size: int
+
+    @property
+    def has_more(self) -> bool:
+        return self.start + len(self.items) < self.total
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    id: int
+    name: str
+    city: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Department:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class City:
+    id: int
+    name: str
+    department_id: int | None
+    cod_dane: str | None = None
+    rate_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Carrier:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ShippingQuote:
+    carrier: str
+    carrier_id: int | None
+    price: Decimal | None
+    insurance: Decimal | None
+    error: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.error is None and self.price is not None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One product line of an order we send to Dropi."""
+
+    product_id: int
+    name: str
+    quantity: int
+    price: Decimal
+    supplier_id: int | None = None
+    variation_id: int | None = None
+    stock: int | None = None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order to create in Dropi; total_order is what the carrier collects on delivery."""
+
+    shop_order_id: str
+    total_order: Decimal
+    name: str
+    surname: str
+    phone: str
+    address: str
+    state: str
+    city: str
+    lines: tuple[OrderLine, ...]
+    cash_on_delivery: bool = True
+    client_email: str = ""
+    notes: str = ""
+    country: str = ""
+    zip_code: str | None = None
+    supplier_id: int | None = None
+    create_product_if_not_exist: bool = False
+
+
+@dataclass(frozen=True)
+class DropiOrderLine:
+    product_id: int | None
+    name: str
+    sku: str
+    quantity: int
+    price: Decimal | None
+    variation_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DropiOrder:
+    id: int
+    shop_order_id: str | None
+    status: str
+    shipping_company: str | None = None
+    shipping_guide: str | None = None
+    sticker: str | None = None
+    distribution_company_id: int | None = None
+    shipping_amount: Decimal | None = None
+    total_order: Decimal | None = None
+    rate_type: str | None = None
+    guide_was_downloaded: bool = False
+    created_at: datetime | None = None
+    lines: tuple[DropiOrderLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    items: list[DropiOrder]
+    total: int
+    start: int
+    page_size: int
+
+
+def money(value: Any) -> Decimal | None:
+    """A Dropi amount (number, numeric string or Decimal) as Decimal; None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not an amount")
+    if isinstance(value, float):
+        value = str(value)
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValueError(f"{value!r} is not an amount") from exc
+    if not amount.is_finite():
+        raise ValueError(f"{value!r} is not an amount")
+    return amount
+
+
+def whole(value: Any, default: int = 0) -> int:
+    if value is None or value == "":
+        return default
+    amount = money(value)
+    return int(amount) if amount is not None else default
+
+
+def optional_id(value: Any) -> int | None:
+    return None if value in (None, "") else whole(value)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _warehouse_stocks(entries: Any) -> tuple[WarehouseStock, ...]:
+    stocks = []
+    for entry in entries or []:
+        warehouse = entry.get("warehouse") or {}
+        warehouse_id = entry.get("warehouse_id", warehouse.get("id"))
+        stocks.append(
+            WarehouseStock(optional_id(warehouse_id), _text(warehouse.get("name")),
+                           whole(entry.get("stock")))
+        )
+    return tuple(stocks)
+
+
+def _attributes(values: Any) -> dict[str, str]:
+    attributes = {}
+    for entry in values or []:
+        attribute = entry.get("attribute") or {}
+        name = entry.get("attribute_name") or attribute.get("description") or attribute.get("name")
+        if name:
+            attributes[str(name)] = _text(entry.get("value"))
+    return attributes
+
+
+def parse_variation(data: dict) -> DropiVariation:
+    stocks = _warehouse_stocks(data.get("warehouse_product_variation"))
+    stock = sum(s.stock for s in stocks) if stocks else whole(data.get("stock"))
+    return DropiVariation(
+        id=whole(data.get("id")),
+        sku=_text(data.get("sku")),
+        sale_price=money(data.get("sale_price")),
+        suggested_price=money(data.get("suggested_price")),
+        stock=stock,
+        warehouse_stocks=stocks,
+        attributes=_attributes(data.get("attribute_values")),
+    )
+
+
+def image_url(entry: dict, image_base_url: str) -> str | None:
+    """urlS3 is relative to Dropi's image CDN; url is already absolute."""
+    relative = entry.get("urlS3")
+    if relative:
+        if str(relative).startswith(("http://", "https://")):
+            return str(relative)
+        return image_base_url.rstrip("/") + "/" + str(relative).lstrip("/")
+    return entry.get("url") or None
+
+
+def _product_stock(data: dict, stocks, variations) -> int:
+    private = data.get("private_product_inventories") or []
+    if variations and data.get("type") == "VARIABLE":
+        return sum(v.stock for v in variations)
+    if private:
+        return sum(whole(entry.get("stock")) for entry in private)
+    if stocks:
+        return sum(s.stock for s in stocks)
+    return whole(data.get("stock"))
+
+
+def parse_product(data: dict, image_base_url: str) -> DropiProduct:
+    """A DropiProduct from a product object of /products/index or /products/v2/{id}."""
+    stocks = _warehouse_stocks(data.get("warehouse_product"))
+    raw_variations = data.get("variations") or data.get("product_variations") or []
+    variations = tuple(parse_variation(v) for v in raw_variations)
+    gallery = data.get("gallery") or data.get("photos") or []
+    user = data.get("user") or {}
+    return DropiProduct(
+        id=whole(data.get("id")),
+        name=_text(data.get("name") or data.get("title")),
+        description=_text(data.get("description")),
+        sku=_text(data.get("sku")),
+        type=_text(data.get("type") or "SIMPLE").upper(),
+        sale_price=money(data.get("sale_price")),
+        suggested_price=money(data.get("suggested_price")),
+        stock=_product_stock(data, stocks, variations),
+        warehouse_stocks=stocks,
+        variations=variations,
+        categories=tuple(_text(c.get("name")) for c in data.get("categories") or []),
+        images=tuple(url for url in (image_url(e, image_base_url) for e in gallery) if url),
+        supplier_id=optional_id(data.get("user_id", user.get("id"))),
+        weight=money(data.get("weight")),
+    )
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _order_line(detail: dict) -> DropiOrderLine:
+    product = detail.get("product") or {}
+    return DropiOrderLine(
+        product_id=optional_id(product.get("id", detail.get("product_id"))),
+        name=_text(product.get("name")),
+        sku=_text(product.get("sku")),
+        quantity=whole(detail.get("quantity")),
+        price=money(detail.get("price", product.get("sale_price"))),
+        variation_id=optional_id(detail.get("variation_id")),
+    )
+
+
+def parse_order(data: dict) -> DropiOrder:
+    """A DropiOrder from an order object of /orders/myorders."""
+    shop_order_id = data.get("shop_order_id")
+    return DropiOrder(
+        id=whole(data.get("id")),
+        shop_order_id=None if shop_order_id is None else str(shop_order_id),
+        status=_text(data.get("status")),
+        shipping_company=data.get("shipping_company") or None,
+        shipping_guide=data.get("shipping_guide") or None,
+        sticker=data.get("sticker") or None,
+        distribution_company_id=optional_id(data.get("distribution_company_id")),
+        shipping_amount=money(data.get("shipping_amount")),
+        total_order=money(data.get("total_order")),
+        rate_type=data.get("rate_type") or None,
+        guide_was_downloaded=bool(data.get("guide_was_downloaded")),
+        created_at=parse_datetime(data.get("created_at")),
+        lines=tuple(_order_line(d) for d in data.get("orderdetails") or []),
+    )
+
+
+def parse_city(data: dict) -> City:
+    return City(
+        id=whole(data.get("id")),
+        name=_text(data.get("name")),
+        department_id=optional_id(data.get("department_id")),
+        cod_dane=None if data.get("cod_dane") in (None, "") else str(data.get("cod_dane")),
+        rate_type=data.get("rate_type") or None,
+    )
+
+
+def parse_warehouse(data: dict) -> Warehouse:
+    city = data.get("city")
+    city_name = city.get("name") if isinstance(city, dict) else city
+    return Warehouse(
+        id=whole(data.get("id")),
+        name=_text(data.get("name")),
+        city=city_name or None,
+        address=data.get("address") or None,
+    )
+
+
+def parse_quote(data: dict) -> ShippingQuote:
+    details = data.get("objects") if isinstance(data.get("objects"), dict) else {}
+    error = data.get("error") or data.get("message") if not details else None
+    return ShippingQuote(
+        carrier=_text(data.get("transportadora")),
+        carrier_id=optional_id(data.get("transportadora_id")),
+        price=money(details.get("precioEnvio")),
+        insurance=money(details.get("seguroEnvio")),
+        error=None if error is None else str(error),
+    )

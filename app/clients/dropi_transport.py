@@ -1,0 +1,239 @@
+"""How DropiClient talks HTTP: headers, the request budget, retries on 429 and transient
+failures, both response envelopes, and the mapping of failures to merchant-readable errors."""
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from app.clients.dropi_core import (
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DROPI_HOSTS,
+    DropiAuthError,
+    DropiError,
+    DropiNotFound,
+    DropiRateLimited,
+    DropiUnavailable,
+    RequestBudget,
+    country_label,
+    shared_budget,
+)
+from app.clients.dropi_models import DropiProduct, optional_id, parse_product
+from app.clients.http import RETRY_AFTER_JITTER, backoff_delay, retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+DEFAULT_IMAGE_BASE_URL = "https://d39ru7awumhhs2.cloudfront.net/"
+TRANSIENT_STATUSES = frozenset({502, 503, 504})
+TRANSIENT_ATTEMPTS = 3
+BACKOFF_BASE_SECONDS = 2.0
+MESSAGE_LIMIT = 300
+
+
+def dropi_message(body: Any) -> str:
+    """Dropi's own explanation from an error body, shortened."""
+    if isinstance(body, list) and body:
+        body = body[0]
+    if not isinstance(body, dict):
+        return ""
+    text = body.get("message") or body.get("error") or body.get("msg") or ""
+    errors = body.get("errors")
+    if not text and isinstance(errors, dict):
+        text = "; ".join(str(v[0] if isinstance(v, list) and v else v) for v in errors.values())
+    return str(text)[:MESSAGE_LIMIT]
+
+
+class DropiTransport:
+    """Connection to one Dropi country host with one integration token."""
+
+    def __init__(
+        self,
+        token: str,
+        country: str,
+        *,
+        base_url: str | None = None,
+        timeout: float = 10.0,
+        http: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        budget: RequestBudget | None = None,
+        requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+        allowed_url: str | None = None,
+        image_base_url: str = DEFAULT_IMAGE_BASE_URL,
+        max_attempts: int = 5,
+        max_retry_wait: float = 60.0,
+    ) -> None:
+        self.country = (country or "").strip().upper()
+        if self.country not in DROPI_HOSTS:
+            choices = ", ".join(DROPI_HOSTS)
+            raise DropiError(f"Dropi does not operate in “{country}”. Choose one of: {choices}.")
+        if not (token or "").strip():
+            raise DropiAuthError(f"Add the Dropi integration token for {self.label} first.",
+                                 country=self.country)
+        self._token = token.strip()
+        self.base_url = (base_url or DROPI_HOSTS[self.country]).rstrip("/")
+        self.timeout = timeout
+        self._http = http or requests.Session()
+        self._sleep = sleep
+        self._budget = budget or shared_budget(self._token, requests_per_minute)
+        self.image_base_url = image_base_url
+        self.max_attempts = max(1, max_attempts)
+        self.max_retry_wait = max_retry_wait
+        self._headers = self._build_headers(allowed_url)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.country} {self.base_url}>"
+
+    @property
+    def label(self) -> str:
+        return country_label(self.country)
+
+    def _build_headers(self, allowed_url: str | None) -> dict[str, str]:
+        headers = {
+            "dropi-integration-key": self._token,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        }
+        # Dropi ties a token to the URLs in its ip_url claim; say which one we are.
+        if allowed_url:
+            parts = urlsplit(allowed_url)
+            headers["Origin"] = f"{parts.scheme}://{parts.netloc}"
+            headers["Referer"] = allowed_url if parts.path else allowed_url.rstrip("/") + "/"
+        return headers
+
+    # --- sending -----------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, *, what: str, json: dict | None = None,
+              params: dict | None = None, retry_transient: bool | None = None) -> Any:
+        """Send one logical request; returns the decoded JSON body or raises a DropiError."""
+        if retry_transient is None:
+            retry_transient = method == "GET"
+        url = f"{self.base_url}/{path}"
+        attempt = 0
+        while True:
+            attempt += 1
+            self._budget.acquire(self._sleep)
+            response = self._send(method, url, json, params, what,
+                                  may_retry=retry_transient and attempt < TRANSIENT_ATTEMPTS)
+            if response is None:
+                self._sleep(backoff_delay(attempt, base=BACKOFF_BASE_SECONDS))
+                continue
+            status = response.status_code
+            log.debug("Dropi %s %s %s -> %s", self.country, method, path, status)
+            if status == 429:
+                self._sleep(self._rate_limit_wait(response, attempt, what))
+                continue
+            if status in TRANSIENT_STATUSES and retry_transient and attempt < TRANSIENT_ATTEMPTS:
+                self._sleep(backoff_delay(attempt, base=BACKOFF_BASE_SECONDS))
+                continue
+            return self._decode(response, method, path, what)
+
+    def _send(self, method, url, json, params, what, *, may_retry) -> requests.Response | None:
+        """The response, None when a connection failure may be retried, else raises."""
+        try:
+            return self._http.request(method, url, json=json, params=params,
+                                      headers=self._headers, timeout=self.timeout)
+        except requests.Timeout as exc:
+            if may_retry and isinstance(exc, requests.ConnectTimeout):
+                return None
+            log.warning("Dropi %s %s timed out: %s", self.country, what, type(exc).__name__)
+            raise DropiUnavailable(
+                f"Dropi {self.label} did not answer within {self.timeout:g} seconds while "
+                f"loading {what}. Try again in a few minutes.", country=self.country) from exc
+        except requests.RequestException as exc:
+            if may_retry and isinstance(exc, requests.ConnectionError):
+                return None
+            log.warning("Dropi %s %s failed: %s", self.country, what, type(exc).__name__)
+            raise DropiUnavailable(
+                f"Could not reach Dropi {self.label} while loading {what}. "
+                "Check the connection and try again.", country=self.country) from exc
+
+    def _rate_limit_wait(self, response: requests.Response, attempt: int, what: str) -> float:
+        retry_after = retry_after_seconds(response)
+        if attempt >= self.max_attempts or (retry_after or 0) > self.max_retry_wait:
+            later = f"in {retry_after:.0f} seconds" if retry_after else "in a minute"
+            log.warning("Dropi %s rate limit persisted for %s after %d attempts",
+                        self.country, what, attempt)
+            raise DropiRateLimited(
+                f"Dropi {self.label} is limiting requests for this integration token "
+                f"(too many in a short time) and refused {what}. Try again {later}.",
+                retry_after=retry_after, country=self.country, status=429)
+        cap = self.max_retry_wait * (1 + RETRY_AFTER_JITTER)
+        return backoff_delay(attempt, base=BACKOFF_BASE_SECONDS, cap=cap, retry_after=retry_after)
+
+    # --- reading answers ---------------------------------------------------------------------
+
+    def _decode(self, response: requests.Response, method: str, path: str, what: str) -> Any:
+        status = response.status_code
+        try:
+            body = response.json(parse_float=Decimal)
+        except ValueError:
+            body = None
+        if status >= 400 or (isinstance(body, dict) and body.get("isSuccess") is False):
+            inner = optional_id(body.get("status")) if isinstance(body, dict) else None
+            log.warning("Dropi %s %s %s -> HTTP %s: %s", self.country, method, path, status,
+                        dropi_message(body) or response.text[:MESSAGE_LIMIT])
+            raise self._error_for(status if status >= 400 else (inner or status), body, what)
+        if body is None:
+            raise DropiUnavailable(
+                f"Dropi {self.label} answered with something that is not data (maybe a "
+                f"maintenance page) while loading {what}. Try again later.",
+                country=self.country, status=status)
+        return body
+
+    def _error_for(self, status: int, body: Any, what: str) -> DropiError:
+        said = dropi_message(body)
+        detail = f" Dropi said: “{said}”." if said else ""
+        if status in (401, 403):
+            return DropiAuthError(
+                f"Dropi rejected the integration token for {self.label}. Check that it is "
+                "current in Dropi (Mis integraciones) and that it was created for this app's "
+                f"URL, then save it again.{detail}", country=self.country, status=status)
+        if status == 404:
+            return DropiNotFound(f"Dropi {self.label} could not find {what}.{detail}",
+                                 country=self.country, status=status)
+        if status >= 500:
+            return DropiUnavailable(
+                f"Dropi {self.label} is having problems (HTTP {status}) while loading {what}. "
+                "Try again in a few minutes.", country=self.country, status=status)
+        reason = f": {said}" if said else f" (HTTP {status})"
+        return DropiError(f"Dropi {self.label} refused {what}{reason}",
+                          country=self.country, status=status)
+
+    def _objects(self, body: Any) -> tuple[Any, int | None]:
+        """Both envelopes: {isSuccess, status, message, objects, count} and [{objects, count}]."""
+        if isinstance(body, list):
+            body = body[0] if body and isinstance(body[0], dict) else {"objects": body}
+        if not isinstance(body, dict):
+            raise DropiError(f"Dropi {self.label} answered in a shape we do not know.",
+                             country=self.country)
+        count = optional_id(body.get("count"))
+        for key in ("objects", "data", "products"):
+            if key in body:
+                return body[key], count
+        return None, count
+
+    def _list(self, method: str, path: str, what: str) -> list[dict]:
+        objects, _ = self._objects(self._call(method, path, what=what))
+        if isinstance(objects, dict):
+            objects = next((v for v in objects.values() if isinstance(v, list)), [])
+        return [row for row in objects or [] if isinstance(row, dict)]
+
+    def _single(self, body: Any) -> dict | None:
+        objects, _ = self._objects(body)
+        if isinstance(objects, list):
+            objects = objects[0] if objects else None
+        return objects if isinstance(objects, dict) else None
+
+    def _product(self, data: dict) -> DropiProduct:
+        try:
+            return parse_product(data, self.image_base_url)
+        except (ValueError, TypeError, AttributeError) as exc:
+            product_id = data.get("id") if isinstance(data, dict) else "?"
+            log.warning("Dropi %s sent product %s we could not read: %s",
+                        self.country, product_id, exc)
+            raise DropiError(f"Dropi {self.label} sent product {product_id} in a form we could "
+                             f"not read ({exc}).", country=self.country) from exc
