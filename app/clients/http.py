@@ -1,8 +1,9 @@
 """Small helpers shared by every outbound HTTP client: Retry-After parsing and backoff."""
 from __future__ import annotations
 
+import math
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -30,7 +31,7 @@ def retry_after_seconds(
         seconds = float(raw)
     except ValueError:
         return _seconds_until_http_date(raw, now)
-    if seconds != seconds or seconds < 0:  # NaN or negative
+    if math.isnan(seconds) or seconds < 0:
         return None
     return seconds
 
@@ -43,8 +44,8 @@ def _seconds_until_http_date(raw: str, now: datetime | None) -> float | None:
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 DEFAULT_OPERATION_COST = 50.0
 # A single pre-emptive or THROTTLED wait never exceeds this; Shopify's slowest plan refills

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 OPERATIONS_DIR = Path(__file__).resolve().parent
@@ -18,7 +18,7 @@ def operation_names(directory: Path = OPERATIONS_DIR) -> list[str]:
     return sorted(path.stem for path in Path(directory).glob("*.graphql"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_operation(name: str, directory: Path = OPERATIONS_DIR) -> str:
     """The GraphQL text of operation ``name`` (the file stem, e.g. ``"shop_details"``)."""
     if not _NAME.match(name or ""):
@@ -29,7 +29,7 @@ def load_operation(name: str, directory: Path = OPERATIONS_DIR) -> str:
     return path.read_text(encoding="utf-8")
 
 
-@lru_cache(maxsize=None)
+@cache
 def operation_kind(name: str, directory: Path = OPERATIONS_DIR) -> str:
     """``"query"`` or ``"mutation"``: the kind of the single operation in ``<name>.graphql``."""
     from graphql import GraphQLSyntaxError, OperationDefinitionNode, parse
