@@ -163,6 +163,8 @@ class ShopifyClient:
                 return self._send_once(name, body, token)
             except ShopifyUnauthorized:
                 if refreshed or self._on_unauthorized is None:
+                    log.warning("Shopify refused the token of %s: re-authorization needed",
+                                self.shop_domain)
                     raise
                 log.info("Shopify refused the token of %s; refreshing it once", self.shop_domain)
                 token, refreshed = self._on_unauthorized(), True
