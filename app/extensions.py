@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from htmx_flask import Htmx
@@ -30,6 +31,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 htmx = Htmx()
 babel = Babel()
+# Short-lived cache shared by every process (Redis when REDIS_URL is set, else files in instance/).
+cache = Cache()
 
 # The queue starts on in-memory storage so importing this module touches nothing;
 # configure_queue() points it at SQLite (embedded default) or Redis (REDIS_URL).
@@ -61,3 +64,20 @@ def _enable_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def cache_config(settings) -> dict:
+    """Flask-Caching settings: Redis for many machines, a file cache for the embedded default."""
+    if settings.redis_url:
+        return {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": settings.redis_url,
+            "CACHE_KEY_PREFIX": f"{settings.queue_name}:cache:",
+            "CACHE_DEFAULT_TIMEOUT": 60,
+        }
+    return {
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(settings.instance_path / "cache"),
+        "CACHE_DEFAULT_TIMEOUT": 60,
+        "CACHE_THRESHOLD": 5000,
+    }
