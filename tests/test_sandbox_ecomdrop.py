@@ -170,3 +170,22 @@ def test_latency_beyond_the_timeout_is_reported_as_unavailable(stand_in):
     with pytest.raises(EcomdropUnavailable) as error:
         client.me()
     assert "did not answer in time" in error.value.merchant_message
+
+
+def test_find_by_custom_field_lists_the_latest_updated_contact_first(stand_in):
+    client = client_for(stand_in)
+    order_number = client.find_custom_field("Order Number")
+    first, _ = client.find_or_create_contact("+573001111111")
+    second, _ = client.find_or_create_contact("+573002222222")
+    client.set_contact_field(second.id, order_number.id, "#77")
+    client.set_contact_field(first.id, order_number.id, "#77")
+    found = client.find_contacts(order_number.id, "#77")
+    assert [c.id for c in found] == [first.id, second.id]
+    assert client.find_contacts("email", "nobody@example.com") == []
+
+
+def test_sandbox_accounts_refuse_a_duplicate_key(stand_in):
+    response = requests.post(f"{stand_in}/sandbox/accounts", json={"api_key": DEMO_API_KEY},
+                             timeout=5)
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == "an account with this api_key exists"

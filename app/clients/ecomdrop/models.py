@@ -148,8 +148,10 @@ def id_of(data: Any, what: str) -> str:
 
 
 def field_from(row: dict, *, with_value: bool) -> Field:
+    kind = str(row.get("type") or 0)
     return Field(id=str(row["id"]), name=str(row.get("name") or ""),
-                 type=int(row.get("type") or 0), value=row.get("value") if with_value else None)
+                 type=int(kind) if kind.lstrip("-").isdigit() else FieldType.TEXT,
+                 value=row.get("value") if with_value else None)
 
 
 def contact_from(row: dict) -> Contact:

@@ -67,35 +67,37 @@ class EcomdropTransport:
               idempotent: bool | None = None) -> Any:
         """Send one request with retries; return the decoded JSON or raise an EcomdropError."""
         idempotent = method == "GET" if idempotent is None else idempotent
-        for attempt in range(1, self.max_attempts + 1):
-            response = self._send(method, path, params, data, json, idempotent, attempt)
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.max_attempts
+            response = self._send(method, path, params, data, json, idempotent and not last,
+                                  attempt)
             if response is None:
                 continue
-            retryable = response.status_code == 429 or (
-                idempotent and response.status_code in RETRYABLE_STATUSES)
-            if retryable and attempt < self.max_attempts:
+            status = response.status_code
+            if not last and (status == 429 or (idempotent and status in RETRYABLE_STATUSES)):
                 wait = backoff_delay(attempt, retry_after=retry_after_seconds(response))
                 log.info("Ecomdrop %s %s answered %s; retry %d in %.1fs",
-                         method, path, response.status_code, attempt, wait)
+                         method, path, status, attempt, wait)
                 self.sleep(wait)
                 continue
             return _decode(response, method, path, what)
-        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send(self, method, path, params, data, json, idempotent, attempt):
+    def _send(self, method, path, params, data, json, retry_on_failure: bool, attempt: int):
+        """The response, None when a failed attempt should be retried, or EcomdropUnavailable."""
         headers = {"X-ACCESS-TOKEN": self._api_key, "Accept": "application/json"}
         try:
             return self.http.request(method, self.base_url + path, params=params, data=data,
                                      json=json, headers=headers, timeout=self.timeout)
         except (requests.Timeout, requests.ConnectionError) as exc:
-            # A non-idempotent request may have reached Ecomdrop before the failure.
-            if not idempotent or attempt >= self.max_attempts:
+            # Only idempotent calls are repeated: a write may have reached Ecomdrop already.
+            if not retry_on_failure:
                 log.warning("Ecomdrop %s %s failed: %s", method, path, type(exc).__name__)
                 raise EcomdropUnavailable(
                     "Ecomdrop did not answer in time. Try again in a few minutes.") from None
             self.sleep(backoff_delay(attempt))
             return None
-
 
 
 def _decode(response: requests.Response, method: str, path: str, what: str) -> Any:

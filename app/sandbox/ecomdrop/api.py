@@ -164,7 +164,8 @@ def contact_field(contact_id: int, field_id: int):
     if request.method == "GET":
         return jsonify({**_definition(definition), "value": person["fields"].get(field_id)})
     if request.method == "DELETE":
-        person["fields"].pop(field_id, None)
+        with store.lock:
+            person["fields"].pop(field_id, None)
         return _ok()
     store.set_contact_field(person, field_id, _form_value())
     return _ok()
