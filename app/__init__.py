@@ -33,13 +33,16 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _init_extensions(app: Flask, settings: Settings) -> None:
     from app import i18n, jobs
     from app.crypto import secret_box
-    from app.extensions import babel, configure_queue, db, htmx, migrate
+    from app.extensions import babel, cache, cache_config, configure_queue, db, htmx, migrate
 
     secret_box.configure(settings.encryption_keys)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(settings_migrations_dir()), render_as_batch=True)
     htmx.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
+    cache.init_app(app, config=cache_config(settings))
+    babel.init_app(
+        app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
+    )
     i18n.register(app)
     configure_queue(settings)
     jobs.bind_app(app)

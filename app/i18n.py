@@ -1,10 +1,14 @@
-"""Spanish and English, chosen from Shopify's `locale` parameter."""
+"""Spanish (default) and English, chosen from Shopify's `locale` parameter; shop time zone."""
 from __future__ import annotations
+
+from functools import cache
+from zoneinfo import available_timezones
 
 from flask import Flask, g, request
 
 SUPPORTED_LOCALES = ("es", "en")
 DEFAULT_LOCALE = "es"
+DEFAULT_TIMEZONE = "UTC"
 
 
 def normalize_locale(raw: str | None) -> str | None:
@@ -16,7 +20,8 @@ def normalize_locale(raw: str | None) -> str | None:
 
 
 def select_locale() -> str:
-    chosen = getattr(g, "locale", None)
+    """The verified request's locale, else `?locale=`, else the browser's, else Spanish."""
+    chosen = normalize_locale(getattr(g, "locale", None))
     if chosen:
         return chosen
     from_query = normalize_locale(request.args.get("locale"))
@@ -25,7 +30,30 @@ def select_locale() -> str:
     return request.accept_languages.best_match(SUPPORTED_LOCALES) or DEFAULT_LOCALE
 
 
+def select_timezone() -> str:
+    """Dates are shown in the shop's time zone once the shop is known."""
+    shop = g.get("shop")
+    zone = getattr(shop, "timezone", None)
+    return zone if zone and zone in _known_timezones() else DEFAULT_TIMEZONE
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def country_name(code: str | None) -> str:
+    """'CO' -> 'Colombia' in the current language; unknown codes are shown as they are."""
+    from flask_babel import get_locale
+
+    if not code:
+        return ""
+    return get_locale().territories.get(code.upper(), code)
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(country_name, "country_name")
+
     @app.context_processor
     def inject_locale():
         from flask_babel import get_locale

@@ -1,0 +1,23 @@
+"""/app: the shop and how it is connected to Shopify, Dropi and Ecomdrop."""
+from __future__ import annotations
+
+from flask import Blueprint, g
+
+from app.admin import endpoint_registered
+from app.admin.responses import render_page_or_fragment
+from app.auth.embedded import embedded_view
+from app.services.connection_status import connection_status
+
+bp = Blueprint("home", __name__, url_prefix="/app")
+
+
+@bp.get("")
+@embedded_view
+def index():
+    return render_page_or_fragment(
+        "home/index.html",
+        "home/_status.html",
+        shop=g.shop,
+        status=connection_status(g.shop),
+        settings_available=endpoint_registered("settings.index"),
+    )
