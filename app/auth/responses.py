@@ -1,0 +1,120 @@
+"""The answers the auth flow gives instead of a page: bounces, redirects, 401s and notices."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.auth.oauth import embedded_admin_url
+from app.auth.shop_domain import admin_url_for_host, decode_host, sanitize_shop_domain
+from app.auth.token_endpoint import TokenRequestFailed
+
+RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
+REAUTHORIZE_URL_HEADER = "X-Shopify-API-Request-Failure-Reauthorize-Url"
+HTML = "text/html; charset=utf-8"
+
+
+def gone():
+    """410 for crawlers."""
+    return make_response(_("This page is only available inside the Shopify admin."), 410,
+                         {"Content-Type": "text/plain; charset=utf-8"})
+
+
+def retry_with_new_token():
+    """401 that tells App Bridge (and static/js/app.js) to retry once with a fresh token."""
+    response = make_response(_("Your Shopify session expired."), 401,
+                             {"Content-Type": "text/plain; charset=utf-8"})
+    response.headers[RETRY_HEADER] = "1"
+    return response
+
+
+def bounce_redirect(settings):
+    """302 to the bounce page, which reloads `shopify-reload` with a fresh `id_token`."""
+    problem = _invalid_shop_or_host(settings)
+    if problem is not None:
+        return problem
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "id_token"]
+    reload_url = f"{settings.shopify_app_url}{request.path}"
+    if query:
+        reload_url += "?" + urlencode(query)
+    bounce_query = urlencode([*query, ("shopify-reload", reload_url)])
+    return redirect(f"{url_for('auth.session_token_bounce')}?{bounce_query}")
+
+
+def leave_to_admin(settings):
+    """A document opened outside the admin: send the browser to the app inside the admin."""
+    problem = _invalid_shop_or_host(settings)
+    if problem is not None:
+        return problem
+    decoded = decode_host(request.args.get("host"), admin_origin=settings.admin_origin)
+    if decoded:
+        target = f"{admin_url_for_host(decoded, admin_origin=settings.admin_origin)}/apps/{settings.shopify_api_key}"
+        return redirect(target)
+    shop = sanitize_shop_domain(request.args.get("shop"))
+    if shop:
+        return redirect(embedded_admin_url(settings, shop))
+    return message_page(
+        _("Open the app from your Shopify admin"),
+        _("This app runs inside the Shopify admin. Open your store's admin and choose the app "
+          "under Apps."),
+        status=400,
+    )
+
+
+def bounce_page(settings):
+    """The page App Bridge uses to fetch a new session token and reload the app."""
+    return make_response(render_template("auth/session_token.html", settings=settings), 200,
+                         {"Content-Type": HTML})
+
+
+def exit_iframe_page(settings, target: str):
+    """Leave the admin's iframe for `target` (already checked by the caller)."""
+    return make_response(
+        render_template("auth/exit_iframe.html", settings=settings, target=target), 200,
+        {"Content-Type": HTML},
+    )
+
+
+def reauthorize_fragment(settings, shop_domain: str, reason: str):
+    """htmx answer for a shop whose access must be renewed: a banner with the way to do it."""
+    reopen_url = embedded_admin_url(settings, shop_domain)
+    body = render_template("auth/_reauthorize_banner.html", reason=reason, reopen_url=reopen_url)
+    response = make_response(body, 401, {"Content-Type": HTML})
+    response.headers[REAUTHORIZE_URL_HEADER] = reopen_url
+    return response
+
+
+def access_problem_page(settings, shop_domain: str, error: Exception):
+    """Full page when the app could not get (or renew) access to the shop on a document load."""
+    reopen_url = embedded_admin_url(settings, shop_domain)
+    oauth_url = url_for("auth.exit_iframe", exitIframe=f"{settings.shopify_app_url}"
+                        f"{url_for('auth.begin', shop=shop_domain)}", shop=shop_domain)
+    transient = isinstance(error, TokenRequestFailed)
+    return message_page(
+        _("Shopify could not be reached") if transient else _("Renew the app's access"),
+        getattr(error, "merchant_message", str(error)),
+        status=503 if transient else 401,
+        actions=[(_("Reload the app"), reopen_url, "_top"),
+                 (_("Authorize again with Shopify"), oauth_url, "_self")],
+    )
+
+
+def message_page(title: str, message: str, *, status: int, actions=()):
+    """A small standalone page (App Bridge and Polaris loaded) that explains a problem."""
+    body = render_template("auth/message.html", title=title, message=message,
+                           actions=list(actions), settings=current_app.config["SETTINGS"])
+    return make_response(body, status, {"Content-Type": HTML})
+
+
+def _invalid_shop_or_host(settings):
+    shop, host = request.args.get("shop"), request.args.get("host")
+    if shop is not None and sanitize_shop_domain(shop) is None:
+        return message_page(_("Invalid store address"),
+                            _("The link does not name a valid Shopify store (something.myshopify.com)."),
+                            status=400)
+    if host is not None and decode_host(host, admin_origin=settings.admin_origin) is None:
+        return message_page(_("Invalid link"),
+                            _("The link was not opened from the Shopify admin. Open the app from "
+                              "your store's admin."), status=400)
+    return None

@@ -1,0 +1,233 @@
+"""Shopify access tokens: token exchange, and refreshing expiring offline tokens one at a time.
+
+Refresh tokens rotate on every use, so two refreshes of the same shop racing each other would
+leave one of them holding a dead token. `refresh_offline_token` therefore runs as a single
+flight per shop: a thread lock, plus `SELECT ... FOR UPDATE` on PostgreSQL or a file lock in
+the instance folder on SQLite (both also hold across processes).
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.auth.token_endpoint import (
+    RefreshTokenRejected,
+    TokenGrant,
+    TokenRequestFailed,
+    request_refresh,
+    request_token_exchange,
+)
+from app.clients.shopify import ShopifyUnauthorized
+from app.extensions import db
+from app.models import Shop
+from app.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+TOKEN_FIELDS = ("access_token", "access_token_expires_at", "refresh_token", "refresh_token_expires_at")
+REASON_REFRESH_REJECTED = (
+    "Shopify no longer accepts the app's saved access to this store (the refresh token was "
+    "refused). Open the app from your Shopify admin to renew it."
+)
+REASON_NO_TOKEN = "The app has no working access token for this store. Open the app from your Shopify admin to renew it."
+REASON_REFRESH_EXPIRED = (
+    "The app's saved access to this store expired. Open the app from your Shopify admin to renew it."
+)
+
+__all__ = [
+    "ReauthorizationRequired", "TokenGrant", "TokenRequestFailed", "exchange_session_token",
+    "fresh_offline_token", "mark_needs_reauthorization", "offline_token_is_usable",
+    "refresh_offline_token", "refresh_refused_token",
+]
+
+
+class ReauthorizationRequired(ShopifyUnauthorized):
+    """The shop's offline token is gone and cannot be refreshed; the merchant must re-open the app."""
+
+    def __init__(self, shop_domain: str, reason: str) -> None:
+        super().__init__(reason, shop=shop_domain, merchant_message=reason)
+        self.shop_domain = shop_domain
+        self.reason = reason
+
+
+def exchange_session_token(settings, shop_domain: str, session_token: str, *, online: bool = False) -> TokenGrant:
+    """Trade a verified App Bridge session token for an expiring offline (or online) token.
+
+    Raises InvalidSubjectToken (an InvalidSessionToken) when Shopify refuses the session token,
+    TokenRequestFailed for any other failure.
+    """
+    return request_token_exchange(settings, shop_domain, session_token, online=online)
+
+
+def offline_token_is_usable(settings, shop: Shop) -> bool:
+    """True when the stored offline token works now or can still be refreshed."""
+    if shop.needs_reauthorization or not shop.access_token:
+        return False
+    if shop.access_token_expires_at is None or shop.access_token_expires_at > utcnow():
+        return True
+    return _refresh_token_alive(shop)
+
+
+def fresh_offline_token(settings, shop: Shop, *, allow_refresh: bool = True) -> str:
+    """The shop's offline access token, refreshed first when under the refresh margin.
+
+    With `allow_refresh=False` (e.g. while handling `app/uninstalled`) no refresh is attempted:
+    the stored token is returned while it has not expired, otherwise ReauthorizationRequired.
+    """
+    if shop.needs_reauthorization:
+        raise ReauthorizationRequired(shop.domain, shop.reauthorization_reason or REASON_NO_TOKEN)
+    if not shop.access_token:
+        raise ReauthorizationRequired(shop.domain, REASON_NO_TOKEN)
+    expires_at = shop.access_token_expires_at
+    if expires_at is None or expires_at - utcnow() > _margin(settings):
+        return shop.access_token
+    if not allow_refresh:
+        if expires_at > utcnow():
+            return shop.access_token
+        raise ReauthorizationRequired(shop.domain, REASON_REFRESH_EXPIRED)
+    try:
+        return refresh_offline_token(settings, shop.id)
+    finally:
+        _copy_tokens_from_database(shop)
+
+
+def refresh_refused_token(settings, shop: Shop, refused_token: str | None) -> str:
+    """After Shopify answered 401 to `refused_token`: refresh once (single flight) and return
+    the live token, also loaded into `shop`."""
+    try:
+        return refresh_offline_token(settings, shop.id, stale_token=refused_token or shop.access_token)
+    finally:
+        _copy_tokens_from_database(shop)
+
+
+def refresh_offline_token(settings, shop_id: int, *, stale_token: str | None = None) -> str:
+    """Refresh the shop's offline token unless another worker just did; return the live token.
+
+    Runs as a single flight per shop across threads and processes. After taking the lock the
+    expiry is checked again, so waiters reuse the token the first refresh stored. `stale_token`
+    (a token Shopify just refused) forces a refresh unless the stored token already differs.
+    Both rotated tokens and their expiry times are saved in one transaction. `invalid_grant`
+    marks the shop `needs_reauthorization` and raises ReauthorizationRequired.
+    """
+    with _single_flight(settings, shop_id), OrmSession(db.engine, expire_on_commit=False) as session:
+        with session.begin():
+            shop = _locked_shop(session, shop_id)
+            if not _needs_refresh(settings, shop, stale_token):
+                return shop.access_token
+            rejected = _refresh_locked(settings, shop)
+        if rejected is not None:
+            raise rejected
+        return shop.access_token
+
+
+def mark_needs_reauthorization(shop_id: int, reason: str) -> None:
+    """Record (in its own transaction) that the shop must authorize the app again, and why."""
+    with OrmSession(db.engine) as session, session.begin():
+        shop = session.get(Shop, shop_id)
+        if shop is not None:
+            shop.needs_reauthorization = True
+            shop.reauthorization_reason = reason[:500]
+    log.warning("shop %s needs re-authorization: %s", shop_id, reason)
+
+
+def _refresh_locked(settings, shop: Shop) -> ReauthorizationRequired | None:
+    """Refresh inside the locked transaction; returns the error to raise after it commits."""
+    if not _refresh_token_alive(shop):
+        return _flag(shop, REASON_REFRESH_EXPIRED)
+    try:
+        grant = request_refresh(settings, shop.domain, shop.refresh_token)
+    except RefreshTokenRejected:
+        return _flag(shop, REASON_REFRESH_REJECTED)
+    shop.access_token = grant.access_token
+    shop.access_token_expires_at = grant.expires_at
+    # Shopify rotates the refresh token; keep the old one only if none came back.
+    if grant.refresh_token:
+        shop.refresh_token = grant.refresh_token
+        shop.refresh_token_expires_at = grant.refresh_token_expires_at
+    if grant.scope:
+        shop.scopes = grant.scope
+    log.info("refreshed the offline token of %s", shop.domain)
+    return None
+
+
+def _flag(shop: Shop, reason: str) -> ReauthorizationRequired:
+    shop.needs_reauthorization = True
+    shop.reauthorization_reason = reason
+    log.warning("shop %s needs re-authorization: %s", shop.domain, reason)
+    return ReauthorizationRequired(shop.domain, reason)
+
+
+def _needs_refresh(settings, shop: Shop, stale_token: str | None) -> bool:
+    if shop.needs_reauthorization:
+        raise ReauthorizationRequired(shop.domain, shop.reauthorization_reason or REASON_NO_TOKEN)
+    if not shop.access_token:
+        raise ReauthorizationRequired(shop.domain, REASON_NO_TOKEN)
+    if stale_token is not None and shop.access_token == stale_token:
+        return True
+    if stale_token is not None:
+        return False  # someone refreshed since the refused token was handed out
+    expires_at = shop.access_token_expires_at
+    return expires_at is not None and expires_at - utcnow() <= _margin(settings)
+
+
+def _locked_shop(session: OrmSession, shop_id: int) -> Shop:
+    statement = select(Shop).where(Shop.id == shop_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    shop = session.execute(statement).scalar_one_or_none()
+    if shop is None:
+        raise LookupError(f"no shop with id {shop_id}")
+    return shop
+
+
+def _refresh_token_alive(shop: Shop) -> bool:
+    if not shop.refresh_token:
+        return False
+    expires_at = shop.refresh_token_expires_at
+    return expires_at is None or expires_at > utcnow()
+
+
+def _copy_tokens_from_database(shop: Shop) -> None:
+    """Load the refreshed values into the caller's object without marking it changed."""
+    with OrmSession(db.engine) as session:
+        stored = session.get(Shop, shop.id)
+        for name in (*TOKEN_FIELDS, "scopes", "needs_reauthorization", "reauthorization_reason"):
+            set_committed_value(shop, name, getattr(stored, name))
+
+
+def _margin(settings) -> timedelta:
+    return timedelta(seconds=settings.token_refresh_margin_seconds)
+
+
+_thread_locks: dict[tuple[str, int], threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def _thread_lock(settings, shop_id: int) -> threading.Lock:
+    key = (settings.database_url, shop_id)
+    with _thread_locks_guard:
+        return _thread_locks.setdefault(key, threading.Lock())
+
+
+@contextmanager
+def _single_flight(settings, shop_id: int) -> Iterator[None]:
+    with _thread_lock(settings, shop_id):
+        if db.engine.dialect.name == "postgresql":
+            yield  # the row lock taken by _locked_shop serialises processes
+            return
+        lock_dir = settings.instance_path / "locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with open(lock_dir / f"shop-{shop_id}-token.lock", "a+") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
