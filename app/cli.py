@@ -14,3 +14,7 @@ def register(app: Flask) -> None:
 
         consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
         consumer.run()
+
+    from app.webhooks.cli import register as register_webhook_commands
+
+    register_webhook_commands(app)

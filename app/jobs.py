@@ -5,6 +5,7 @@ import functools
 import logging
 
 from flask import Flask
+from huey import crontab
 
 from app.extensions import queue
 
@@ -42,3 +43,36 @@ def in_app_context(func):
 def ping() -> str:
     """A trivial job /healthz and the tests use to prove the queue round-trips."""
     return "pong"
+
+
+# A failed webhook handler is retried after 30 s, then 1, 2, 4 and 8 min; after that the
+# event stays FAILED until `flask webhooks replay`.
+WEBHOOK_RETRIES = 5
+WEBHOOK_RETRY_DELAY_SECONDS = 30
+WEBHOOK_RETRY_BACKOFF = 2
+
+
+@queue.task(
+    name="process_webhook_event",
+    retries=WEBHOOK_RETRIES,
+    retry_delay=WEBHOOK_RETRY_DELAY_SECONDS,
+    retry_backoff=WEBHOOK_RETRY_BACKOFF,
+)
+@in_app_context
+def process_webhook_event(event_row_id: int) -> str | None:
+    """Run the handlers of one stored webhook event (retried with backoff when they fail)."""
+    from flask import current_app
+
+    from app.services.webhooks import process_event
+
+    status = process_event(current_app.config["SETTINGS"], event_row_id)
+    return status.value if status else None
+
+
+@queue.periodic_task(crontab(minute="*/10"), name="requeue_stale_webhook_events")
+@in_app_context
+def requeue_stale_webhook_events() -> int:
+    """Queue webhook events whose job never ran (a queue lost with a restart)."""
+    from app.services.webhooks import requeue_stale_events
+
+    return len(requeue_stale_events(enqueue=process_webhook_event))

@@ -88,3 +88,22 @@ def run_pending_jobs(limit: int = 100) -> int:
         queue.execute(task)
         ran += 1
     return ran
+
+
+def deliver_webhook(
+    client,
+    topic: str,
+    payload: dict,
+    shop: str = "test-shop.myshopify.com",
+    *,
+    event_id: str | None = None,
+    triggered_at: str | None = None,
+):
+    """POST a payload to /webhooks signed with the app secret, as Shopify delivers it."""
+    from tests.support import json_body, webhook_headers
+
+    body = json_body(payload)
+    headers = webhook_headers(topic, body, shop, event_id=event_id)
+    if triggered_at:
+        headers["X-Shopify-Triggered-At"] = triggered_at
+    return client.post("/webhooks", data=body, headers=headers)

@@ -1,0 +1,289 @@
+"""Webhook events: the topic registry, storing each delivery once, and running its handlers.
+
+Features subscribe with `@webhook_handler("orders/create")` on a function in any module of
+app/services; those modules are imported the first time a topic is looked up. A topic may have
+several handlers; they run in one transaction, and when one fails the whole event is retried, so
+every handler must be idempotent (Shopify delivers at least once anyway).
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from app.extensions import db
+from app.logging_setup import redact
+from app.models import WebhookEvent, WebhookStatus
+from app.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., None]
+Enqueue = Callable[[int], object]
+MAX_ERROR_LENGTH = 300
+STALE_AFTER = timedelta(minutes=10)
+
+
+class WebhookProcessingFailed(RuntimeError):
+    """A handler raised; carries only the short, secret-free summary stored on the event."""
+
+
+class ReplayRefused(ValueError):
+    """The event cannot be replayed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class RegisteredHandler:
+    func: Handler
+    requires_active_shop: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of a delivery: stored (and queued or ignored) or a duplicate of one stored."""
+
+    event_id: int | None
+    duplicate: bool
+    queued: bool
+
+
+_registry: dict[str, list[RegisteredHandler]] = {}
+_discovery_lock = threading.Lock()
+_discovered = False
+
+
+def webhook_handler(topic: str, *, requires_active_shop: bool = True):
+    """Register `func(settings, shop_domain, payload, event)` to run for every event of `topic`.
+
+    With `requires_active_shop` (the default) the handler is skipped once the shop uninstalled
+    the app; lifecycle and privacy topics pass False because they arrive after uninstall.
+    """
+
+    def decorator(func: Handler) -> Handler:
+        entry = RegisteredHandler(func, requires_active_shop)
+        handlers = [h for h in _registry.get(topic, []) if h.name != entry.name]
+        _registry[topic] = handlers + [entry]
+        return func
+
+    return decorator
+
+
+def handlers_for(topic: str) -> list[RegisteredHandler]:
+    """The handlers registered for a topic, after importing every service module once."""
+    _discover_handlers()
+    return list(_registry.get(topic, ()))
+
+
+def _discover_handlers() -> None:
+    global _discovered
+    if _discovered:
+        return
+    with _discovery_lock:
+        if _discovered:
+            return
+        import app.services as package
+
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            importlib.import_module(module.name)
+        _discovered = True
+
+
+def receive_delivery(delivery, *, enqueue: Enqueue) -> Receipt:
+    """Store a verified delivery once and queue its processing.
+
+    A repeat of a stored event id (Shopify retries, or two copies racing) changes nothing.
+    A topic nobody handles is stored as IGNORED. If queueing fails the stored row is removed
+    again, so Shopify's retry of the delivery is processed instead of looking like a duplicate.
+    """
+    handled = bool(handlers_for(delivery.topic))
+    event = WebhookEvent(
+        shop_domain=delivery.shop_domain,
+        event_id=delivery.event_id,
+        webhook_id=delivery.webhook_id,
+        topic=delivery.topic,
+        api_version=delivery.api_version,
+        triggered_at=delivery.triggered_at,
+        payload=delivery.payload,
+        status=WebhookStatus.RECEIVED if handled else WebhookStatus.IGNORED,
+    )
+    db.session.add(event)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        if _is_stored(delivery.shop_domain, delivery.event_id):
+            log.info("duplicate webhook %s for %s ignored", delivery.topic, delivery.shop_domain)
+            return Receipt(event_id=None, duplicate=True, queued=False)
+        raise
+    if not handled:
+        log.info("webhook %s for %s stored as ignored (no handler)", event.topic, event.shop_domain)
+        return Receipt(event_id=event.id, duplicate=False, queued=False)
+    _enqueue_or_forget(event, enqueue)
+    return Receipt(event_id=event.id, duplicate=False, queued=True)
+
+
+def _is_stored(shop_domain: str, event_id: str) -> bool:
+    query = select(WebhookEvent.id).where(
+        WebhookEvent.shop_domain == shop_domain, WebhookEvent.event_id == event_id
+    )
+    return db.session.execute(query).first() is not None
+
+
+def _enqueue_or_forget(event: WebhookEvent, enqueue: Enqueue) -> None:
+    event_id = event.id
+    try:
+        enqueue(event_id)
+    except Exception:
+        db.session.rollback()
+        db.session.execute(db.delete(WebhookEvent).where(WebhookEvent.id == event_id))
+        db.session.commit()
+        raise
+    log.info("webhook %s for %s stored as event %s and queued", event.topic, event.shop_domain, event_id)
+
+
+def process_event(settings, event_row_id: int) -> WebhookStatus | None:
+    """Run the handlers of one stored event and record the outcome on it.
+
+    Returns the final status, or None when the event is finished or being processed elsewhere.
+    Raises WebhookProcessingFailed (after marking the event FAILED) so the queue retries it.
+    """
+    event = _claim(event_row_id)
+    if event is None:
+        return None
+    handlers = _runnable_handlers(event)
+    if not handlers:
+        return _finish(event, WebhookStatus.IGNORED, "shop is not installed" if handlers_for(event.topic) else None)
+    try:
+        for handler in handlers:
+            handler.func(settings, event.shop_domain, event.payload, event)
+        db.session.flush()
+    except Exception as exc:
+        db.session.rollback()
+        summary = summarize_error(exc)
+        _mark_failed(event_row_id, summary)
+        log.warning("webhook event %s (%s) failed: %s", event_row_id, event.topic, summary)
+        raise WebhookProcessingFailed(f"webhook event {event_row_id} failed: {summary}") from None
+    return _finish(event, WebhookStatus.PROCESSED, None)
+
+
+def _claim(event_row_id: int) -> WebhookEvent | None:
+    """Move a waiting event to PROCESSING; only one worker wins when two copies of a job run."""
+    result = db.session.execute(
+        update(WebhookEvent)
+        .where(
+            WebhookEvent.id == event_row_id,
+            WebhookEvent.status.in_([WebhookStatus.RECEIVED, WebhookStatus.FAILED]),
+        )
+        .values(status=WebhookStatus.PROCESSING, attempts=WebhookEvent.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        log.info("webhook event %s is not waiting; nothing to do", event_row_id)
+        return None
+    return db.session.get(WebhookEvent, event_row_id)
+
+
+def _runnable_handlers(event: WebhookEvent) -> list[RegisteredHandler]:
+    from app.services.uninstall import shop_is_active
+
+    handlers = handlers_for(event.topic)
+    if any(h.requires_active_shop for h in handlers) and not shop_is_active(event.shop_domain):
+        return [h for h in handlers if not h.requires_active_shop]
+    return handlers
+
+
+def _finish(event: WebhookEvent, status: WebhookStatus, note: str | None) -> WebhookStatus:
+    event.status = status
+    event.processed_at = utcnow()
+    event.last_error = note
+    db.session.commit()
+    log.info("webhook event %s (%s) for %s %s", event.id, event.topic, event.shop_domain, status.value)
+    return status
+
+
+def _mark_failed(event_row_id: int, summary: str) -> None:
+    db.session.execute(
+        update(WebhookEvent)
+        .where(WebhookEvent.id == event_row_id)
+        .values(status=WebhookStatus.FAILED, last_error=summary)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def summarize_error(exc: BaseException) -> str:
+    """One short line about a failure, without SQL parameters, payload data or secrets."""
+    if isinstance(exc, SQLAlchemyError):
+        original = getattr(exc, "orig", None)
+        text = f"database error ({type(original or exc).__name__})"
+    else:
+        message = getattr(exc, "merchant_message", None) or str(exc)
+        first_line = message.strip().splitlines()[0] if message.strip() else ""
+        text = f"{type(exc).__name__}: {first_line}" if first_line else type(exc).__name__
+    return redact(text)[:MAX_ERROR_LENGTH]
+
+
+def failed_events(shop_domain: str | None = None, limit: int = 200) -> list[WebhookEvent]:
+    """Events whose handlers failed, newest first, for one shop or every shop."""
+    query = select(WebhookEvent).where(WebhookEvent.status == WebhookStatus.FAILED)
+    if shop_domain:
+        query = query.where(WebhookEvent.shop_domain == shop_domain)
+    query = query.order_by(WebhookEvent.received_at.desc(), WebhookEvent.id.desc()).limit(limit)
+    return list(db.session.execute(query).scalars())
+
+
+def replay_event(
+    event_row_id: int, *, enqueue: Enqueue, shop_domain: str | None = None, force: bool = False
+) -> WebhookEvent:
+    """Queue a stored event again. Failed or never-run events replay as they are; a processed,
+    ignored or stuck one only with `force` (its handlers then run a second time)."""
+    event = db.session.get(WebhookEvent, event_row_id)
+    if event is None or (shop_domain and event.shop_domain != shop_domain):
+        raise ReplayRefused(f"There is no webhook event {event_row_id}" + (f" for {shop_domain}." if shop_domain else "."))
+    waiting = event.status in (WebhookStatus.FAILED, WebhookStatus.RECEIVED)
+    if not waiting and not force:
+        raise ReplayRefused(
+            f"Webhook event {event_row_id} is {event.status.value}; use --force to run its handlers again."
+        )
+    if not waiting:
+        event.status = WebhookStatus.RECEIVED
+        db.session.commit()
+    enqueue(event.id)
+    log.info("webhook event %s (%s) for %s queued again", event.id, event.topic, event.shop_domain)
+    return event
+
+
+def replay_failed(*, enqueue: Enqueue, shop_domain: str | None = None) -> list[int]:
+    """Queue every failed event again (for one shop or all); returns their ids."""
+    replayed = []
+    for event in failed_events(shop_domain, limit=10_000):
+        enqueue(event.id)
+        replayed.append(event.id)
+    log.info("%d failed webhook events queued again", len(replayed))
+    return replayed
+
+
+def requeue_stale_events(*, enqueue: Enqueue, now: datetime | None = None) -> list[int]:
+    """Queue events still waiting well after they arrived (their job was lost with a queue)."""
+    cutoff = (now or utcnow()) - STALE_AFTER
+    query = select(WebhookEvent.id).where(
+        WebhookEvent.status == WebhookStatus.RECEIVED, WebhookEvent.received_at < cutoff
+    )
+    stale = list(db.session.execute(query).scalars())
+    for event_id in stale:
+        enqueue(event_id)
+    if stale:
+        log.warning("%d webhook events had no job; queued again", len(stale))
+    return stale
