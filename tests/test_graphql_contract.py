@@ -130,8 +130,10 @@ def test_app_ships_its_shopify_operations():
 def test_unknown_field_and_wrong_argument_are_reported(admin_schema, app_scopes):
     unknown_field = "query Broken { shop { name currency } }"
     wrong_argument = "query Broken { locations(first: 5, onlyActive: true) { nodes { id } } }"
-    assert any("currency" in p for p in contract_problems(admin_schema, unknown_field, app_scopes))
-    assert any("onlyActive" in p for p in contract_problems(admin_schema, wrong_argument, app_scopes))
+    field_problems = contract_problems(admin_schema, unknown_field, app_scopes)
+    argument_problems = contract_problems(admin_schema, wrong_argument, app_scopes)
+    assert any("currency" in problem for problem in field_problems)
+    assert any("onlyActive" in problem for problem in argument_problems)
 
 
 def test_missing_scope_is_reported_and_write_scope_implies_read(admin_schema):

@@ -191,12 +191,16 @@ def test_user_errors_raise_with_field_message_and_code(shopify, mutator):
     assert raised.value.errors == [
         {"field": ["product", "title"], "message": "Title can't be blank", "code": None}
     ]
-    assert raised.value.merchant_message == "Shopify did not accept the change: title: Title can't be blank"
+    assert raised.value.merchant_message == (
+        "Shopify did not accept the change: title: Title can't be blank"
+    )
 
 
 def test_prefixed_user_errors_are_found_too(shopify, mutator):
-    shopify.post(ENDPOINT, json=answer({"orderCancel": {"job": None, "orderCancelUserErrors": [
-        {"field": ["orderId"], "message": "Order has already been cancelled", "code": "INVALID"}]}}))
+    refused = {"field": ["orderId"], "message": "Order has already been cancelled",
+               "code": "INVALID"}
+    shopify.post(ENDPOINT, json=answer({"orderCancel": {"job": None,
+                                                        "orderCancelUserErrors": [refused]}}))
     with pytest.raises(ShopifyUserErrors) as raised:
         mutator.mutate("order_cancel", {"orderId": "gid://shopify/Order/1",
                                               "reason": "CUSTOMER", "restock": False})
@@ -259,7 +263,8 @@ def test_calls_are_logged_with_shop_operation_and_cost(shopify, make_client, cap
     shopify.post(ENDPOINT, json=answer(SHOP_DATA, requested=3, available=997.0))
     with caplog.at_level(logging.INFO, logger="app.clients.shopify"):
         make_client().query("shop_details")
-    assert f"Shopify shop_details for {SHOP}: cost 3 (requested 3), bucket 997.0/1000.0" in caplog.text
+    expected = f"Shopify shop_details for {SHOP}: cost 3 (requested 3), bucket 997.0/1000.0"
+    assert expected in caplog.text
 
 
 def test_access_token_never_reaches_logs_even_at_debug(shopify, make_client, caplog):

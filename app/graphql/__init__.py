@@ -44,5 +44,7 @@ def operation_kind(name: str, directory: Path = OPERATIONS_DIR) -> str:
         if isinstance(node, OperationDefinitionNode)
     ]
     if len(kinds) != 1:
-        raise UnknownOperation(f"{name}.graphql must hold exactly one operation, found {len(kinds)}.")
+        raise UnknownOperation(
+            f"{name}.graphql must hold exactly one operation, found {len(kinds)}."
+        )
     return kinds[0]
