@@ -1,0 +1,76 @@
+"""`python -m app.sandbox {shopify|dropi|ecomdrop} --port N`: serve one stand-in in its own
+process. The Shopify stand-in takes the app's key, secret, URL and scopes from the same
+settings the app reads (SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL...)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import sys
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+DEFAULT_PORTS = {"shopify": 5001, "dropi": 5002, "ecomdrop": 5003}
+FACTORIES = {
+    "dropi": ("app.sandbox.dropi.server", "create_dropi_stand_in"),
+    "ecomdrop": ("app.sandbox.ecomdrop.server", "create_ecomdrop_stand_in"),
+}
+
+
+def build_stand_in(name: str, *, seed: int | None = None, shops: list[str] | None = None) -> Flask:
+    """The named stand-in as a Flask app; the Shopify one gets `shops` created and seeded."""
+    if name == "shopify":
+        return _shopify(seed, shops or [])
+    module, factory = FACTORIES[name]
+    return getattr(importlib.import_module(module), factory)()
+
+
+def _shopify(seed: int | None, shops: list[str]) -> Flask:
+    from app.config import Settings
+    from app.sandbox.config import ShopifyStandInConfig
+    from app.sandbox.shopify.server import create_shopify_stand_in
+
+    config = ShopifyStandInConfig.from_settings(Settings.from_env(), seed=seed)
+    app = create_shopify_stand_in(config)
+    for shop in shops:
+        app.extensions["shopify_stand_in"].create_shop(shop, seed=seed if seed is not None else True)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.sandbox", description=__doc__)
+    parser.add_argument("name", choices=sorted(DEFAULT_PORTS))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--seed", type=int, help="random seed: same data and faults every run")
+    parser.add_argument("--shop", action="append", default=[],
+                        help="Shopify only: create and seed this shop (repeatable)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format=f"[{args.name}] %(levelname)s %(message)s")
+    app = build_stand_in(args.name, seed=args.seed, shops=args.shop)
+    port = args.port or DEFAULT_PORTS[args.name]
+    try:
+        server = make_server(args.host, port, app, threaded=True)
+    except OSError as exc:
+        print(f"The {args.name} stand-in cannot listen on {args.host}:{port}: {exc.strerror}",
+              file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(f"{args.name} stand-in listening on http://{args.host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The Shopify stand-in: Admin GraphQL, OAuth, the simulated admin and webhook delivery."""
