@@ -104,6 +104,5 @@ def deliver_webhook(
 
     body = json_body(payload)
     headers = webhook_headers(topic, body, shop, event_id=event_id)
-    if triggered_at:
-        headers["X-Shopify-Triggered-At"] = triggered_at
+    headers["X-Shopify-Triggered-At"] = triggered_at or utcnow().isoformat().replace("+00:00", "Z")
     return client.post("/webhooks", data=body, headers=headers)

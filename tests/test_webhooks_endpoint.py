@@ -25,7 +25,9 @@ def _events() -> list[WebhookEvent]:
 
 
 def test_a_signed_delivery_is_stored_queued_and_answered_with_a_bare_200(client, shop):
-    response = deliver_webhook(client, "tests/endpoint-record", {"id": 7, "note": "hello"})
+    response = deliver_webhook(
+        client, "tests/endpoint-record", {"id": 7, "note": "hello"}, triggered_at="2026-11-22T10:00:00.000Z"
+    )
 
     assert response.status_code == 200
     assert response.data == b""

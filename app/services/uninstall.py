@@ -6,7 +6,7 @@ failed token refresh must never keep this webhook failing.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, select
 
@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 UNINSTALLED = "app/uninstalled"
 SCOPES_UPDATE = "app/scopes_update"
+# Shopify's event clock and ours differ a little; only an uninstall clearly older than the
+# current install is treated as a late delivery from before a reinstall.
+CLOCK_SKEW = timedelta(seconds=60)
 
 
 def shop_is_active(shop_domain: str) -> bool:
@@ -43,7 +46,7 @@ def handle_app_uninstalled(settings, shop_domain: str, payload: dict, event: Web
     if shop is None:
         log.info("app/uninstalled for %s: no stored shop", shop_domain)
         return
-    if shop.installed_at and event_time(event) < shop.installed_at:
+    if shop.installed_at and event_time(event) < shop.installed_at - CLOCK_SKEW:
         log.info("app/uninstalled for %s predates the current install; kept", shop_domain)
         return
     mark_uninstalled(shop)
