@@ -1,4 +1,4 @@
-"""app/uninstalled and app/scopes_update: what the merchant's uninstall or scope change does to us."""
+"""app/uninstalled and app/scopes_update: what an uninstall or a scope change does to us."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,15 +22,27 @@ def _shop(domain: str = "test-shop.myshopify.com") -> Shop | None:
 
 def _statuses() -> list[WebhookStatus]:
     db.session.expire_all()
-    return [e.status for e in db.session.execute(db.select(WebhookEvent).order_by(WebhookEvent.id)).scalars()]
+    return [
+        e.status
+        for e in db.session.execute(db.select(WebhookEvent).order_by(WebhookEvent.id)).scalars()
+    ]
 
 
 def _add_sessions(shop: Shop) -> None:
-    db.session.add_all([
-        Session(id=Session.offline_id(shop.domain), shop_id=shop.id, access_token="shpat_offline"),
-        Session(id=Session.online_id(shop.domain, 42), shop_id=shop.id, is_online=True,
-                access_token="shpua_online", user_id=42),
-    ])
+    db.session.add_all(
+        [
+            Session(
+                id=Session.offline_id(shop.domain), shop_id=shop.id, access_token="shpat_offline"
+            ),
+            Session(
+                id=Session.online_id(shop.domain, 42),
+                shop_id=shop.id,
+                is_online=True,
+                access_token="shpua_online",
+                user_id=42,
+            ),
+        ]
+    )
     db.session.commit()
 
 
@@ -54,7 +66,11 @@ def test_uninstall_with_dead_tokens_cleans_up_without_calling_shopify(client):
     assert shop.uninstalled_at is not None and not shop.is_installed
     assert shop.access_token is None and shop.refresh_token is None
     assert shop.access_token_expires_at is None and shop.refresh_token_expires_at is None
-    raw = db.session.execute(text("SELECT access_token, refresh_token FROM shops WHERE domain = 'test-shop.myshopify.com'")).one()
+    raw = db.session.execute(
+        text(
+            "SELECT access_token, refresh_token FROM shops WHERE domain = 'test-shop.myshopify.com'"
+        )
+    ).one()
     assert tuple(raw) == (None, None)
     remaining = db.session.execute(db.select(Session.id)).scalars().all()
     assert sorted(remaining) == ["offline_other-shop.myshopify.com", "other-shop.myshopify.com_42"]
@@ -77,7 +93,9 @@ def test_uninstall_delivered_again_is_harmless_and_keeps_the_first_time(client, 
 
 def test_uninstall_for_a_shop_we_never_stored_is_accepted(client, app):
     with responses.RequestsMock():
-        response = deliver_webhook(client, "app/uninstalled", {"id": 2}, "never-installed.myshopify.com")
+        response = deliver_webhook(
+            client, "app/uninstalled", {"id": 2}, "never-installed.myshopify.com"
+        )
         run_pending_jobs()
     assert response.status_code == 200
     assert _statuses() == [WebhookStatus.PROCESSED]
@@ -97,8 +115,12 @@ def test_an_uninstall_older_than_a_reinstall_does_not_uninstall(client):
 
 
 def test_scopes_update_stores_the_current_scopes(client, shop):
-    payload = {"id": 1, "previous": ["read_products"], "current": ["read_products", "write_products", "read_orders"],
-               "updated_at": "2026-11-22T10:00:00.000Z"}
+    payload = {
+        "id": 1,
+        "previous": ["read_products"],
+        "current": ["read_products", "write_products", "read_orders"],
+        "updated_at": "2026-11-22T10:00:00.000Z",
+    }
     assert deliver_webhook(client, "app/scopes_update", payload).status_code == 200
     run_pending_jobs()
     assert _shop().scopes == "read_products,write_products,read_orders"

@@ -26,14 +26,19 @@ def _events() -> list[WebhookEvent]:
 
 def test_a_signed_delivery_is_stored_queued_and_answered_with_a_bare_200(client, shop):
     response = deliver_webhook(
-        client, "tests/endpoint-record", {"id": 7, "note": "hello"}, triggered_at="2026-11-22T10:00:00.000Z"
+        client,
+        "tests/endpoint-record",
+        {"id": 7, "note": "hello"},
+        triggered_at="2026-11-22T10:00:00.000Z",
     )
 
     assert response.status_code == 200
     assert response.data == b""
     [event] = _events()
     assert (event.shop_domain, event.topic, event.payload) == (
-        "test-shop.myshopify.com", "tests/endpoint-record", {"id": 7, "note": "hello"}
+        "test-shop.myshopify.com",
+        "tests/endpoint-record",
+        {"id": 7, "note": "hello"},
     )
     assert event.status == WebhookStatus.RECEIVED
     assert event.triggered_at.isoformat() == "2026-11-22T10:00:00+00:00"
@@ -84,8 +89,13 @@ def test_a_signature_made_with_another_secret_is_refused(client, shop):
 
 def test_missing_required_headers_or_body_get_400(client, shop):
     body = json_body({"id": 1})
-    for header in ("X-Shopify-Topic", "X-Shopify-Shop-Domain", "X-Shopify-API-Version",
-                   "X-Shopify-Webhook-Id", "X-Shopify-Hmac-Sha256"):
+    for header in (
+        "X-Shopify-Topic",
+        "X-Shopify-Shop-Domain",
+        "X-Shopify-API-Version",
+        "X-Shopify-Webhook-Id",
+        "X-Shopify-Hmac-Sha256",
+    ):
         headers = webhook_headers("orders/create", body)
         del headers[header]
         response = client.post("/webhooks", data=body, headers=headers)
@@ -98,15 +108,24 @@ def test_missing_required_headers_or_body_get_400(client, shop):
 
 def test_a_shop_header_that_is_not_a_myshopify_domain_gets_400(client, shop):
     body = json_body({"id": 1})
-    for domain in ("evil.com", "test-shop.myshopify.com.evil.com", "-x.myshopify.com", "a b.myshopify.com"):
-        response = client.post("/webhooks", data=body, headers=webhook_headers("orders/create", body, domain))
+    for domain in (
+        "evil.com",
+        "test-shop.myshopify.com.evil.com",
+        "-x.myshopify.com",
+        "a b.myshopify.com",
+    ):
+        response = client.post(
+            "/webhooks", data=body, headers=webhook_headers("orders/create", body, domain)
+        )
         assert response.status_code == 400, domain
     assert _events() == []
 
 
 def test_a_signed_body_that_is_not_a_json_object_gets_400(client, shop):
     for body in (b"not json", b"[1, 2]"):
-        response = client.post("/webhooks", data=body, headers=webhook_headers("orders/create", body))
+        response = client.post(
+            "/webhooks", data=body, headers=webhook_headers("orders/create", body)
+        )
         assert response.status_code == 400
     assert _events() == []
 
@@ -136,7 +155,9 @@ def test_a_body_without_content_length_is_read_only_up_to_the_limit(app, client,
     stream = CountingStream(body)
     headers = webhook_headers("orders/create", body)
     response = client.post(
-        "/webhooks", input_stream=stream, headers=headers,
+        "/webhooks",
+        input_stream=stream,
+        headers=headers,
         environ_overrides={"wsgi.input_terminated": True},
     )
     assert response.status_code == 413
@@ -167,8 +188,13 @@ def test_dedupe_falls_back_to_the_webhook_id_without_an_event_id(client, shop):
 
 def test_the_same_event_id_from_two_shops_is_two_events(client, shop, other_shop):
     deliver_webhook(client, "tests/endpoint-record", {"id": 1}, event_id="shared")
-    deliver_webhook(client, "tests/endpoint-record", {"id": 1}, "other-shop.myshopify.com", event_id="shared")
-    assert sorted(e.shop_domain for e in _events()) == ["other-shop.myshopify.com", "test-shop.myshopify.com"]
+    deliver_webhook(
+        client, "tests/endpoint-record", {"id": 1}, "other-shop.myshopify.com", event_id="shared"
+    )
+    assert sorted(e.shop_domain for e in _events()) == [
+        "other-shop.myshopify.com",
+        "test-shop.myshopify.com",
+    ]
 
 
 def test_three_concurrent_copies_of_one_event_give_one_row_one_job_and_one_effect(app, shop):

@@ -51,7 +51,9 @@ def test_a_processed_event_records_its_outcome(client, shop):
     assert event.processed_at is not None and event.processed_at >= event.received_at
 
 
-def test_a_failing_handler_marks_the_event_failed_and_huey_retries_it_with_growing_delays(client, shop):
+def test_a_failing_handler_marks_the_event_failed_and_huey_retries_it_with_growing_delays(
+    client, shop
+):
     _reset(2)
     deliver_webhook(client, "tests/flaky", {"id": 2})
     run_pending_jobs()
@@ -72,7 +74,9 @@ def test_a_failing_handler_marks_the_event_failed_and_huey_retries_it_with_growi
     assert queue.scheduled_count() == 0
 
 
-def test_after_the_last_retry_the_event_stays_failed_until_replayed_from_the_cli(client, shop, runner):
+def test_after_the_last_retry_the_event_stays_failed_until_replayed_from_the_cli(
+    client, shop, runner
+):
     _reset(100)
     deliver_webhook(client, "tests/flaky", {"id": 3})
     run_pending_jobs()
@@ -129,7 +133,9 @@ def test_replay_is_scoped_to_the_shop_given(client, shop, other_shop, runner):
     run_pending_jobs()
     event_id = _event().id
 
-    result = runner.invoke(args=["webhooks", "replay", str(event_id), "--shop", "other-shop.myshopify.com"])
+    result = runner.invoke(
+        args=["webhooks", "replay", str(event_id), "--shop", "other-shop.myshopify.com"]
+    )
     assert result.exit_code != 0 and "There is no webhook event" in result.output
     bad = runner.invoke(args=["webhooks", "failed", "--shop", "evil.com"])
     assert bad.exit_code != 0 and "is not a shop domain" in bad.output

@@ -1,4 +1,4 @@
-"""Privacy requests Shopify forwards to the app (customers/data_request, customers/redact, shop/redact)."""
+"""Privacy requests Shopify forwards: customers/data_request, customers/redact, shop/redact."""
 from __future__ import annotations
 
 import enum

@@ -13,11 +13,18 @@ from typing import Callable
 from sqlalchemy import delete, select, update
 
 from app.extensions import db
-from app.models import ComplianceRequest, ComplianceStatus, Refund, Shop, WebhookEvent, WebhookStatus
+from app.models import (
+    ComplianceRequest,
+    ComplianceStatus,
+    Refund,
+    Shop,
+    WebhookEvent,
+    WebhookStatus,
+)
 from app.models.types import utcnow
-from app.webhooks.customer_match import CustomerRef, mentions_customer, order_id_forms
 from app.services.uninstall import event_time
 from app.services.webhooks import webhook_handler
+from app.webhooks.customer_match import CustomerRef, mentions_customer, order_id_forms
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +72,8 @@ def _matching_events(shop_domain: str, ref: CustomerRef, *, include_privacy: boo
     )
     rows = db.session.execute(query)
     return [
-        row for row in rows
+        row
+        for row in rows
         if row.payload
         and (include_privacy or row.topic not in PRIVACY_TOPICS)
         and mentions_customer(row.payload, row.topic, ref)
@@ -74,8 +82,12 @@ def _matching_events(shop_domain: str, ref: CustomerRef, *, include_privacy: boo
 
 def _collect_events(shop_domain: str, ref: CustomerRef) -> list[dict]:
     return [
-        {"event": row.id, "topic": row.topic, "received_at": row.received_at.isoformat(),
-         "payload": row.payload}
+        {
+            "event": row.id,
+            "topic": row.topic,
+            "received_at": row.received_at.isoformat(),
+            "payload": row.payload,
+        }
         for row in _matching_events(shop_domain, ref, include_privacy=False)
     ]
 
@@ -106,9 +118,14 @@ def _collect_refunds(shop_domain: str, ref: CustomerRef) -> list[dict]:
         return []
     refunds = db.session.execute(select(Refund).where(*_refunds_query(shop_domain, ref))).scalars()
     return [
-        {"refund": r.shopify_refund_id, "order": r.shopify_order_id, "amount": str(r.amount),
-         "currency": r.currency, "note": r.note,
-         "refunded_at": r.refunded_at.isoformat() if r.refunded_at else None}
+        {
+            "refund": r.shopify_refund_id,
+            "order": r.shopify_order_id,
+            "amount": str(r.amount),
+            "currency": r.currency,
+            "note": r.note,
+            "refunded_at": r.refunded_at.isoformat() if r.refunded_at else None,
+        }
         for r in refunds
     ]
 
@@ -119,8 +136,9 @@ def _erase_refunds(shop_domain: str, ref: CustomerRef) -> int:
     return db.session.execute(delete(Refund).where(*_refunds_query(shop_domain, ref))).rowcount
 
 
-customer_data_source("webhook_events", collect=_collect_events, erase=_erase_events,
-                     erase_shop=_erase_shop_events)
+customer_data_source(
+    "webhook_events", collect=_collect_events, erase=_erase_events, erase_shop=_erase_shop_events
+)
 customer_data_source("refunds", collect=_collect_refunds, erase=_erase_refunds)
 
 
@@ -152,8 +170,12 @@ def handle_data_request(settings, shop_domain: str, payload: dict, event: Webhoo
     }
     request_id = (payload.get("data_request") or {}).get("id")
     row = _record(shop_domain, event, ref, report, request_id=request_id)
-    log.info("data request %s for %s: %s", row.id, shop_domain,
-             ", ".join(f"{len(items)} {name}" for name, items in found.items()))
+    log.info(
+        "data request %s for %s: %s",
+        row.id,
+        shop_domain,
+        ", ".join(f"{len(items)} {name}" for name, items in found.items()),
+    )
 
 
 @webhook_handler(CUSTOMER_REDACT, requires_active_shop=False)
@@ -192,7 +214,8 @@ def handle_shop_redact(settings, shop_domain: str, payload: dict, event: Webhook
 def _erase_reports(shop_domain: str, customer_id: str | None) -> int:
     """Blank earlier data-request reports (of one customer, or all of the shop)."""
     query = update(ComplianceRequest).where(
-        ComplianceRequest.shop_domain == shop_domain, ComplianceRequest.report.is_not(None),
+        ComplianceRequest.shop_domain == shop_domain,
+        ComplianceRequest.report.is_not(None),
         ComplianceRequest.topic == DATA_REQUEST,
     )
     if customer_id is not None:
@@ -203,14 +226,21 @@ def _erase_reports(shop_domain: str, customer_id: str | None) -> int:
 
 def _drop_pending_events(shop_domain: str, current_event_id: int) -> int:
     """Events of the erased shop still waiting to run have nothing left to act on."""
-    query = update(WebhookEvent).where(
-        WebhookEvent.shop_domain == shop_domain, WebhookEvent.id != current_event_id,
-        WebhookEvent.status.in_([WebhookStatus.RECEIVED, WebhookStatus.FAILED]),
-    ).values(status=WebhookStatus.IGNORED, last_error="shop data erased")
+    query = (
+        update(WebhookEvent)
+        .where(
+            WebhookEvent.shop_domain == shop_domain,
+            WebhookEvent.id != current_event_id,
+            WebhookEvent.status.in_([WebhookStatus.RECEIVED, WebhookStatus.FAILED]),
+        )
+        .values(status=WebhookStatus.IGNORED, last_error="shop data erased")
+    )
     return db.session.execute(query.execution_options(synchronize_session="fetch")).rowcount
 
 
-def _record(shop_domain, event, ref, report, *, request_id=None, pii_free=False) -> ComplianceRequest:
+def _record(
+    shop_domain, event, ref, report, *, request_id=None, pii_free=False
+) -> ComplianceRequest:
     """One ComplianceRequest per webhook event, updated in place when the event is replayed."""
     row = db.session.execute(
         select(ComplianceRequest).where(ComplianceRequest.webhook_event_id == event.id)
@@ -228,7 +258,9 @@ def _record(shop_domain, event, ref, report, *, request_id=None, pii_free=False)
     return row
 
 
-def compliance_requests(shop_domain: str | None = None, limit: int = 200) -> list[ComplianceRequest]:
+def compliance_requests(
+    shop_domain: str | None = None, limit: int = 200
+) -> list[ComplianceRequest]:
     """Handled privacy requests, newest first, for one shop or all."""
     query = select(ComplianceRequest).order_by(ComplianceRequest.id.desc()).limit(limit)
     if shop_domain:

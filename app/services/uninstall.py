@@ -62,7 +62,9 @@ def mark_uninstalled(shop: Shop) -> None:
     shop.refresh_token_expires_at = None
     removed = db.session.execute(delete(Session).where(Session.shop_id == shop.id)).rowcount
     db.session.flush()
-    log.info("shop %s uninstalled the app; tokens dropped, %d sessions removed", shop.domain, removed)
+    log.info(
+        "shop %s uninstalled the app; tokens dropped, %d sessions removed", shop.domain, removed
+    )
 
 
 @webhook_handler(SCOPES_UPDATE)

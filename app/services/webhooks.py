@@ -149,7 +149,9 @@ def _enqueue_or_forget(event: WebhookEvent, enqueue: Enqueue) -> None:
         db.session.execute(db.delete(WebhookEvent).where(WebhookEvent.id == event_id))
         db.session.commit()
         raise
-    log.info("webhook %s for %s stored as event %s and queued", event.topic, event.shop_domain, event_id)
+    log.info(
+        "webhook %s for %s stored as event %s and queued", event.topic, event.shop_domain, event_id
+    )
 
 
 def process_event(settings, event_row_id: int) -> WebhookStatus | None:
@@ -161,9 +163,9 @@ def process_event(settings, event_row_id: int) -> WebhookStatus | None:
     event = _claim(event_row_id)
     if event is None:
         return None
-    handlers = _runnable_handlers(event)
+    handlers, skipped = _runnable_handlers(event)
     if not handlers:
-        return _finish(event, WebhookStatus.IGNORED, "shop is not installed" if handlers_for(event.topic) else None)
+        return _finish(event, WebhookStatus.IGNORED, "shop is not installed" if skipped else None)
     try:
         for handler in handlers:
             handler.func(settings, event.shop_domain, event.payload, event)
@@ -195,13 +197,14 @@ def _claim(event_row_id: int) -> WebhookEvent | None:
     return db.session.get(WebhookEvent, event_row_id)
 
 
-def _runnable_handlers(event: WebhookEvent) -> list[RegisteredHandler]:
+def _runnable_handlers(event: WebhookEvent) -> tuple[list[RegisteredHandler], bool]:
+    """The handlers to run, and whether some were skipped because the shop uninstalled."""
     from app.services.uninstall import shop_is_active
 
     handlers = handlers_for(event.topic)
     if any(h.requires_active_shop for h in handlers) and not shop_is_active(event.shop_domain):
-        return [h for h in handlers if not h.requires_active_shop]
-    return handlers
+        return [h for h in handlers if not h.requires_active_shop], True
+    return handlers, False
 
 
 def _finish(event: WebhookEvent, status: WebhookStatus, note: str | None) -> WebhookStatus:
@@ -209,7 +212,9 @@ def _finish(event: WebhookEvent, status: WebhookStatus, note: str | None) -> Web
     event.processed_at = utcnow()
     event.last_error = note
     db.session.commit()
-    log.info("webhook event %s (%s) for %s %s", event.id, event.topic, event.shop_domain, status.value)
+    log.info(
+        "webhook event %s (%s) for %s %s", event.id, event.topic, event.shop_domain, status.value
+    )
     return status
 
 
@@ -251,11 +256,15 @@ def replay_event(
     ignored or stuck one only with `force` (its handlers then run a second time)."""
     event = db.session.get(WebhookEvent, event_row_id)
     if event is None or (shop_domain and event.shop_domain != shop_domain):
-        raise ReplayRefused(f"There is no webhook event {event_row_id}" + (f" for {shop_domain}." if shop_domain else "."))
+        raise ReplayRefused(
+            f"There is no webhook event {event_row_id}"
+            + (f" for {shop_domain}." if shop_domain else ".")
+        )
     waiting = event.status in (WebhookStatus.FAILED, WebhookStatus.RECEIVED)
     if not waiting and not force:
         raise ReplayRefused(
-            f"Webhook event {event_row_id} is {event.status.value}; use --force to run its handlers again."
+            f"Webhook event {event_row_id} is {event.status.value}; "
+            "use --force to run its handlers again."
         )
     if not waiting:
         event.status = WebhookStatus.RECEIVED

@@ -28,7 +28,10 @@ def _shop_option(value: str | None) -> str | None:
 
 
 shop_option = click.option(
-    "--shop", "shop", default=None, metavar="DOMAIN",
+    "--shop",
+    "shop",
+    default=None,
+    metavar="DOMAIN",
     callback=lambda ctx, param, value: _shop_option(value),
     help="Only this shop (acme.myshopify.com).",
 )
@@ -93,9 +96,14 @@ def list_requests(shop: str | None) -> None:
 
 @compliance_cli.command("report")
 @click.argument("request_id", type=int)
-@click.option("--shop", "shop", required=True, metavar="DOMAIN",
-              callback=lambda ctx, param, value: _shop_option(value),
-              help="The shop the request belongs to.")
+@click.option(
+    "--shop",
+    "shop",
+    required=True,
+    metavar="DOMAIN",
+    callback=lambda ctx, param, value: _shop_option(value),
+    help="The shop the request belongs to.",
+)
 def report(request_id: int, shop: str) -> None:
     """Print the report of a data request as JSON, to hand to the merchant."""
     from app.services.compliance import compliance_request
@@ -104,5 +112,7 @@ def report(request_id: int, shop: str) -> None:
     if row is None:
         raise click.ClickException(f"There is no privacy request {request_id} for {shop}.")
     if row.report is None:
-        raise click.ClickException(f"The report of request {request_id} was erased by a later redaction.")
+        raise click.ClickException(
+            f"The report of request {request_id} was erased by a later redaction."
+        )
     click.echo(json.dumps(row.report, indent=2, sort_keys=True))

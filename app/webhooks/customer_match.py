@@ -43,7 +43,9 @@ class CustomerRef:
         email = (customer.get("email") or "").strip().lower() or None
         phone = (customer.get("phone") or "").strip() or None
         orders = frozenset(filter(None, (normalize_id(o) for o in payload.get(orders_key) or [])))
-        pattern = re.compile(r"(?<![\w.+-])" + re.escape(email) + r"(?!\.?[\w-])") if email else None
+        pattern = (
+            re.compile(r"(?<![\w.+-])" + re.escape(email) + r"(?!\.?[\w-])") if email else None
+        )
         return cls(normalize_id(customer.get("id")), email, phone, orders, orders, pattern)
 
     def with_orders(self, order_ids) -> "CustomerRef":
@@ -70,7 +72,11 @@ def mentions_customer(payload: dict, topic: str, ref: CustomerRef) -> bool:
 
 def _walk(node, key: str | None, ref: CustomerRef) -> bool:
     if isinstance(node, dict):
-        if key == "customer" and ref.customer_id and normalize_id(node.get("id")) == ref.customer_id:
+        if (
+            key == "customer"
+            and ref.customer_id
+            and normalize_id(node.get("id")) == ref.customer_id
+        ):
             return True
         return any(_walk(value, name, ref) for name, value in node.items())
     if isinstance(node, list):

@@ -30,7 +30,9 @@ def receive():
     except Exception as exc:  # Shopify retries any non-2xx; the row was not kept
         log.error(
             "webhook %s for %s could not be stored or queued: %s",
-            delivery.topic, delivery.shop_domain, type(exc).__name__,
+            delivery.topic,
+            delivery.shop_domain,
+            type(exc).__name__,
         )
         return bare(503)
     return bare(200)
