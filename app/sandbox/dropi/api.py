@@ -80,7 +80,7 @@ def products_index():
     start = max(0, _number(body.get("startData"), "startData", 0))
     size = min(max(1, _number(body.get("pageSize"), "pageSize", 50)), MAX_PAGE)
     order_by = body.get("order_by") if body.get("order_by") in SORTABLE else "created_at"
-    products = sorted(_stand_in().state.catalogs[g.country].values(),
+    products = sorted(_stand_in().state.catalog(g.country).values(),
                       key=lambda p: p[order_by], reverse=body.get("order_type", "desc") != "asc")
     found = [p for p in products if _matches(p, body)]
     page = [serialize(p) for p in found[start:start + size]]

@@ -29,8 +29,8 @@ class DropiState:
     def __init__(self, *, seed: int, sizes: dict[str, int], clock: Callable[[], float]) -> None:
         self.lock = threading.RLock()
         self.clock = clock
-        self.catalogs = {country: catalog.build_catalog(country, sizes.get(country), seed)
-                         for country in geography.COUNTRIES}
+        self._seed, self._sizes = seed, dict(sizes)
+        self._catalogs: dict[str, dict[int, dict]] = {}
         self.accounts: dict[str, Account] = {}
         self.orders: dict[int, dict] = {}
         self.order_owners: dict[int, str] = {}
@@ -75,9 +75,19 @@ class DropiState:
 
     # --- products ----------------------------------------------------------------------------
 
+    def catalog(self, country: str) -> dict[int, dict]:
+        """The country's products, built on first use."""
+        with self.lock:
+            if country not in self._catalogs:
+                if country not in geography.COUNTRIES:
+                    raise ApiError(404, "Dropi no opera en ese país")
+                self._catalogs[country] = catalog.build_catalog(
+                    country, self._sizes.get(country), self._seed)
+            return self._catalogs[country]
+
     def product(self, country: str, product_id) -> dict:
         try:
-            return self.catalogs[country][int(product_id)]
+            return self.catalog(country)[int(product_id)]
         except (KeyError, TypeError, ValueError):
             raise ApiError(404, "Producto no encontrado") from None
 
