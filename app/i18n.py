@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import available_timezones
 
-from flask import Flask, g, request
+from flask import Flask, g, has_app_context, has_request_context, request
 
 SUPPORTED_LOCALES = ("es", "en")
 DEFAULT_LOCALE = "es"
@@ -21,9 +21,11 @@ def normalize_locale(raw: str | None) -> str | None:
 
 def select_locale() -> str:
     """The verified request's locale, else `?locale=`, else the browser's, else Spanish."""
-    chosen = normalize_locale(getattr(g, "locale", None))
+    chosen = normalize_locale(g.get("locale")) if has_app_context() else None
     if chosen:
         return chosen
+    if not has_request_context():  # a job or a command: nobody asked for a language
+        return DEFAULT_LOCALE
     from_query = normalize_locale(request.args.get("locale"))
     if from_query:
         return from_query
@@ -32,7 +34,7 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """Dates are shown in the shop's time zone once the shop is known."""
-    shop = g.get("shop")
+    shop = g.get("shop") if has_app_context() else None
     zone = getattr(shop, "timezone", None)
     return zone if zone and zone in _known_timezones() else DEFAULT_TIMEZONE
 
@@ -52,6 +54,11 @@ def country_name(code: str | None) -> str:
 
 
 def register(app: Flask) -> None:
+    from flask_babel import refresh
+
+    # Flask-Babel caches the locale on the app context, which outlives one request when a
+    # caller (a CLI command, a test) keeps a context open; each request chooses afresh.
+    app.before_request(refresh)
     app.add_template_filter(country_name, "country_name")
 
     @app.context_processor

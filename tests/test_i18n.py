@@ -1,0 +1,94 @@
+"""Spanish by default, English on request; catalogs compiled and complete for the shell."""
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from flask import g
+from flask_babel import get_locale, gettext
+
+from app.i18n import normalize_locale, select_timezone
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "app" / "translations"
+SHELL_SOURCES = [
+    *sorted((ROOT / "templates").glob("base.html")),
+    *sorted((ROOT / "templates" / "home").glob("*.html")),
+    *sorted((ROOT / "templates" / "errors").glob("*.html")),
+    *sorted((ROOT / "templates" / "components").glob("*.html")),
+    *sorted((ROOT / "templates" / "ai_agent").glob("*.html")),
+    ROOT / "app" / "errors.py",
+    ROOT / "app" / "admin" / "__init__.py",
+    ROOT / "app" / "admin" / "ai_agent.py",
+    ROOT / "app" / "services" / "ai_configuration.py",
+]
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("es", "es"), ("es-CO", "es"), ("en_US", "en"), ("EN", "en"), ("pt-BR", None), ("", None),
+    (None, None),
+])
+def test_normalize_locale(raw, expected):
+    assert normalize_locale(raw) == expected
+
+
+@pytest.mark.parametrize("query, headers, expected", [
+    ("", {}, "es"),
+    ("?locale=en", {}, "en"),
+    ("?locale=fr", {}, "es"),
+    ("", {"Accept-Language": "en-GB,en;q=0.8"}, "en"),
+    ("?locale=es-MX", {"Accept-Language": "en"}, "es"),
+])
+def test_locale_comes_from_the_locale_parameter_then_the_browser(app, query, headers, expected):
+    with app.test_request_context(f"/app{query}", headers=headers):
+        assert str(get_locale()) == expected
+
+
+def test_verified_request_locale_wins(app):
+    with app.test_request_context("/app?locale=es"):
+        g.locale = "en"
+        assert str(get_locale()) == "en"
+        assert gettext("Home") == "Home"
+
+
+def test_spanish_catalog_translates(app):
+    with app.test_request_context("/app?locale=es"):
+        assert gettext("Home") == "Inicio"
+        assert gettext("Reference: %(reference)s", reference="abc") == "Referencia: abc"
+
+
+def test_dates_use_the_shop_time_zone(app):
+    with app.test_request_context("/app"):
+        g.shop = SimpleNamespace(timezone="America/Mexico_City")
+        assert select_timezone() == "America/Mexico_City"
+        g.shop = SimpleNamespace(timezone="Mars/Olympus")
+        assert select_timezone() == "UTC"
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_compiled_catalog_matches_its_source(language):
+    folder = TRANSLATIONS / language / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as handle:
+        source = {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+    with (folder / "messages.mo").open("rb") as handle:
+        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+
+    assert compiled == source, "run `make translations` (pybabel compile) and commit the .mo"
+
+
+def test_every_text_of_the_shell_has_a_spanish_translation():
+    with (TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        spanish = {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy}
+    missing = []
+    for path in SHELL_SOURCES:
+        method = "jinja2" if path.suffix == ".html" else "python"
+        for _, message, _, _ in extract_from_file(method, str(path), keywords=KEYWORDS):
+            if not spanish.get(message):
+                missing.append((path.name, message))
+
+    assert missing == []
