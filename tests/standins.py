@@ -40,7 +40,8 @@ class ServerThread:
         self.app = app
         self.server = make_server("127.0.0.1", 0, self._dispatch, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,),
+                                        daemon=True)
 
     def _dispatch(self, environ, start_response):
         return self.app(environ, start_response)

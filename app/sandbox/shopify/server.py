@@ -9,7 +9,6 @@ from flask import Flask, current_app, jsonify, request
 from app.sandbox.config import ShopifyStandInConfig
 from app.sandbox.shopify.faults import FaultInjector, FaultSettingsError
 from app.sandbox.shopify.oauth import token_scopes
-from app.sandbox.shopify.payloads import shop_payload
 from app.sandbox.shopify.signing import mint_session_token
 from app.sandbox.shopify.tokens import TokenRegistry
 from app.sandbox.shopify.webhooks import WebhookDispatcher, now_iso
@@ -78,6 +77,8 @@ class ShopifyStandIn:
 
     def shop_payload(self, shop: str) -> dict:
         if self.store.has_shop(shop):
+            from app.sandbox.shopify.payloads import shop_payload
+
             return shop_payload(self.store.shop(shop))
         return {"domain": shop, "myshopify_domain": shop}
 
@@ -158,8 +159,6 @@ def _inject_faults():
 
 def admin_graphql(shop: str, version: str):
     """POST /{shop}/admin/api/{version}/graphql.json"""
-    from app.sandbox.shopify.graphql_api import execute_admin_graphql
-
     stand_in: ShopifyStandIn = current_app.extensions["shopify_stand_in"]
     if not stand_in.has_shop(shop):
         return jsonify(errors="Not Found"), 404
@@ -169,6 +168,8 @@ def admin_graphql(shop: str, version: str):
     body = _graphql_body()
     if body is None:
         return jsonify(errors={"query": "Required parameter missing or invalid"}), 400
+    from app.sandbox.shopify.graphql_api import execute_admin_graphql
+
     status, payload = execute_admin_graphql(
         stand_in.store, shop, body, granted_scopes=token_scopes(token), api_version=version
     )
