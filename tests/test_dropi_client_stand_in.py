@@ -123,7 +123,8 @@ def test_order_is_created_then_followed_to_its_guide(dropi, clock):
     assert followed.shipping_company and followed.sticker
     listed = client.list_orders(status="GUIA_GENERADA")
     assert [o.id for o in listed.items] == [created.id] and listed.total == 1
-    assert client.get_product(product.id).variations[0] is not None
+    after = client.get_product(product.id)
+    assert next(v for v in after.variations if v.id == variation.id).stock == variation.stock - 1
 
 
 def test_stand_in_throttle_is_absorbed_by_the_client(dropi, clock):

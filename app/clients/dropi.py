@@ -28,27 +28,33 @@ from app.clients.dropi_models import (
     Category,
     City,
     Department,
-    DropiOrder,
     DropiProduct,
-    NewOrder,
-    OrderLine,
-    OrderPage,
     ProductPage,
     ShippingQuote,
     Warehouse,
     parse_city,
-    parse_order,
     parse_quote,
     parse_warehouse,
     whole,
 )
+from app.clients.dropi_orders import (
+    DropiOrder,
+    NewOrder,
+    OrderLine,
+    OrderPage,
+    order_payload,
+    parse_order,
+    wire_amount,
+)
 from app.clients.dropi_transport import DropiTransport, dropi_message
 
 __all__ = [
-    "COUNTRY_NAMES", "DEFAULT_REQUESTS_PER_MINUTE", "DROPI_HOSTS", "DropiAuthError",
-    "DropiClient", "DropiError", "DropiNotFound", "DropiRateLimited", "DropiTokenInvalid",
-    "DropiUnavailable", "IntegrationTokenInfo", "NewOrder", "OrderLine", "RequestBudget",
-    "decode_integration_token", "integration_token_info", "shared_budget",
+    "COUNTRY_NAMES", "DEFAULT_REQUESTS_PER_MINUTE", "DROPI_HOSTS", "Carrier", "Category", "City",
+    "Department", "DropiAuthError", "DropiClient", "DropiError", "DropiNotFound", "DropiOrder",
+    "DropiProduct", "DropiRateLimited", "DropiTokenInvalid", "DropiUnavailable",
+    "IntegrationTokenInfo", "NewOrder", "OrderLine", "OrderPage", "ProductPage",
+    "RequestBudget", "ShippingQuote", "Warehouse", "decode_integration_token",
+    "integration_token_info", "shared_budget",
 ]
 
 log = logging.getLogger(__name__)
@@ -58,15 +64,6 @@ MAX_PAGE_SIZE = 100
 NO_STOCK_IN_LIST = frozenset({"CO", "PY", "PE", "PA"})
 # Spain's product list rejects the `integration` flag.
 NO_INTEGRATION_FLAG = frozenset({"ES"})
-ZIP_CODE_COUNTRIES = frozenset({"MX"})
-
-
-def _wire(value: Decimal) -> int | float:
-    # JSON has no decimal type: whole amounts go as integers, cents as the shortest float that
-    # prints back as the same two-decimal amount.
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value.quantize(Decimal("0.01")))
 
 
 class DropiClient(DropiTransport):
@@ -201,7 +198,7 @@ class DropiClient(DropiTransport):
             (Decimal(p["price"]) * int(p["quantity"]) for p in products), Decimal(0))
         body: dict[str, Any] = {
             "EnvioConCobro": cash_on_delivery,
-            "amount": _wire(Decimal(total)),
+            "amount": wire_amount(Decimal(total)),
             "ciudad_destino": {"id": destination.id, "cod_dane": destination.cod_dane,
                                "name": destination.name},
             "products": lines,
@@ -219,9 +216,9 @@ class DropiClient(DropiTransport):
     @staticmethod
     def _quote_line(product: dict) -> dict:
         line = {"id": int(product["id"]), "quantity": int(product["quantity"]),
-                "price": _wire(Decimal(product["price"])), "type": product.get("type", "SIMPLE")}
+                "price": wire_amount(Decimal(product["price"])), "type": product.get("type", "SIMPLE")}
         if product.get("weight") is not None:
-            line["weight"] = _wire(Decimal(product["weight"]))
+            line["weight"] = wire_amount(Decimal(product["weight"]))
         return line
 
     def create_order(self, order: NewOrder) -> DropiOrder:
@@ -241,40 +238,7 @@ class DropiClient(DropiTransport):
 
     def order_payload(self, order: NewOrder) -> dict:
         """The JSON body Dropi's order endpoint expects, with this country's quirks."""
-        if not order.lines:
-            raise DropiError("A Dropi order needs at least one Dropi product.")
-        suppliers = {line.supplier_id for line in order.lines if line.supplier_id is not None}
-        supplier_id = order.supplier_id
-        if supplier_id is None:
-            if len(suppliers) > 1:
-                raise DropiError("This order mixes products from several Dropi suppliers; "
-                                 "Dropi takes one supplier per order, so split it first.")
-            supplier_id = next(iter(suppliers), None)
-        if self.country in ZIP_CODE_COUNTRIES and not (order.zip_code or "").strip():
-            raise DropiError(f"Dropi {self.label} needs the customer's postal code.")
-        payload = {
-            "total_order": _wire(order.total_order), "notes": order.notes,
-            "name": order.name, "surname": order.surname, "dir": order.address,
-            "country": order.country or COUNTRY_NAMES[self.country], "state": order.state,
-            "city": order.city, "phone": order.phone, "client_email": order.client_email,
-            "payment_method_id": 1, "status": "PENDIENTE CONFIRMACION", "type": "FINAL_ORDER",
-            "rate_type": "CON RECAUDO" if order.cash_on_delivery else "SIN RECAUDO",
-            "products": [self._order_line(line) for line in order.lines],
-            "calculate_costs_and_shiping": True, "supplier_id": supplier_id,
-            "shop_order_id": order.shop_order_id,
-            "create_product_if_not_exist": order.create_product_if_not_exist,
-        }
-        if self.country in ZIP_CODE_COUNTRIES:
-            payload["zip_code"] = order.zip_code.strip()
-        return payload
-
-    @staticmethod
-    def _order_line(line: OrderLine) -> dict:
-        entry = {"id": line.product_id, "name": line.name, "quantity": line.quantity,
-                 "price": _wire(line.price), "stock": line.stock, "user_id": line.supplier_id}
-        if line.variation_id is not None:
-            entry["variation_id"] = line.variation_id
-        return entry
+        return order_payload(order, self.country)
 
     def get_order(self, order_id: int) -> DropiOrder:
         """One Dropi order with its status, carrier and guide (GET /orders/myorders/{id})."""

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -104,76 +103,6 @@ class ShippingQuote:
     @property
     def available(self) -> bool:
         return self.error is None and self.price is not None
-
-
-@dataclass(frozen=True)
-class OrderLine:
-    """One product line of an order we send to Dropi."""
-
-    product_id: int
-    name: str
-    quantity: int
-    price: Decimal
-    supplier_id: int | None = None
-    variation_id: int | None = None
-    stock: int | None = None
-
-
-@dataclass(frozen=True)
-class NewOrder:
-    """An order to create in Dropi; total_order is what the carrier collects on delivery."""
-
-    shop_order_id: str
-    total_order: Decimal
-    name: str
-    surname: str
-    phone: str
-    address: str
-    state: str
-    city: str
-    lines: tuple[OrderLine, ...]
-    cash_on_delivery: bool = True
-    client_email: str = ""
-    notes: str = ""
-    country: str = ""
-    zip_code: str | None = None
-    supplier_id: int | None = None
-    create_product_if_not_exist: bool = False
-
-
-@dataclass(frozen=True)
-class DropiOrderLine:
-    product_id: int | None
-    name: str
-    sku: str
-    quantity: int
-    price: Decimal | None
-    variation_id: int | None = None
-
-
-@dataclass(frozen=True)
-class DropiOrder:
-    id: int
-    shop_order_id: str | None
-    status: str
-    shipping_company: str | None = None
-    shipping_guide: str | None = None
-    sticker: str | None = None
-    distribution_company_id: int | None = None
-    shipping_amount: Decimal | None = None
-    total_order: Decimal | None = None
-    rate_type: str | None = None
-    guide_was_downloaded: bool = False
-    created_at: datetime | None = None
-    lines: tuple[DropiOrderLine, ...] = ()
-
-
-@dataclass(frozen=True)
-class OrderPage:
-    items: list[DropiOrder]
-    total: int
-    start: int
-    page_size: int
 
 
 def money(value: Any) -> Decimal | None:
@@ -287,48 +216,6 @@ def parse_product(data: dict, image_base_url: str) -> DropiProduct:
         images=tuple(url for url in (image_url(e, image_base_url) for e in gallery) if url),
         supplier_id=optional_id(data.get("user_id", user.get("id"))),
         weight=money(data.get("weight")),
-    )
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _order_line(detail: dict) -> DropiOrderLine:
-    product = detail.get("product") or {}
-    return DropiOrderLine(
-        product_id=optional_id(product.get("id", detail.get("product_id"))),
-        name=_text(product.get("name")),
-        sku=_text(product.get("sku")),
-        quantity=whole(detail.get("quantity")),
-        price=money(detail.get("price", product.get("sale_price"))),
-        variation_id=optional_id(detail.get("variation_id")),
-    )
-
-
-def parse_order(data: dict) -> DropiOrder:
-    """A DropiOrder from an order object of /orders/myorders."""
-    shop_order_id = data.get("shop_order_id")
-    return DropiOrder(
-        id=whole(data.get("id")),
-        shop_order_id=None if shop_order_id is None else str(shop_order_id),
-        status=_text(data.get("status")),
-        shipping_company=data.get("shipping_company") or None,
-        shipping_guide=data.get("shipping_guide") or None,
-        sticker=data.get("sticker") or None,
-        distribution_company_id=optional_id(data.get("distribution_company_id")),
-        shipping_amount=money(data.get("shipping_amount")),
-        total_order=money(data.get("total_order")),
-        rate_type=data.get("rate_type") or None,
-        guide_was_downloaded=bool(data.get("guide_was_downloaded")),
-        created_at=parse_datetime(data.get("created_at")),
-        lines=tuple(_order_line(d) for d in data.get("orderdetails") or []),
     )
 
 
