@@ -38,6 +38,23 @@ def in_app_context(func):
     return wrapper
 
 
+def for_active_shop(func):
+    """For jobs whose first argument is a shop domain: once the shop has uninstalled the app,
+    a run still queued exits without work. Put it under @in_app_context; long jobs also call
+    app.services.uninstall.shop_is_active() between steps."""
+
+    @functools.wraps(func)
+    def wrapper(shop_domain: str, *args, **kwargs):
+        from app.services.uninstall import shop_is_active
+
+        if not shop_is_active(shop_domain):
+            log.info("%s for %s skipped: the shop is not installed", func.__name__, shop_domain)
+            return None
+        return func(shop_domain, *args, **kwargs)
+
+    return wrapper
+
+
 @queue.task(name="ping")
 @in_app_context
 def ping() -> str:

@@ -6,11 +6,23 @@ from datetime import timedelta
 import responses
 from sqlalchemy import text
 
-from app.extensions import db
+from app.extensions import db, queue
+from app.jobs import for_active_shop, in_app_context
 from app.models import Session, Shop, WebhookEvent, WebhookStatus
 from app.models.types import utcnow
 from app.services.uninstall import shop_is_active
 from tests.conftest import create_shop, deliver_webhook, run_pending_jobs
+
+SYNCED: list[str] = []
+
+
+@queue.task(name="tests.sync_for_shop")
+@in_app_context
+@for_active_shop
+def sync_for_shop(shop_domain: str) -> str:
+    SYNCED.append(shop_domain)
+    return "synced"
+
 
 UNINSTALL_PAYLOAD = {"id": 1, "name": "Test Shop", "domain": "test-shop.myshopify.com"}
 
@@ -153,3 +165,18 @@ def test_scope_changes_after_uninstall_are_ignored(client):
     run_pending_jobs()
     assert _shop().scopes == "read_products,write_products"
     assert _statuses() == [WebhookStatus.IGNORED]
+
+
+def test_a_job_queued_before_the_uninstall_exits_without_work(client, shop, other_shop):
+    SYNCED.clear()
+    sync_for_shop("test-shop.myshopify.com")
+    sync_for_shop("other-shop.myshopify.com")
+    deliver_webhook(client, "app/uninstalled", UNINSTALL_PAYLOAD)
+    queued = [queue.dequeue() for _ in range(3)]
+    uninstall = next(t for t in queued if t.name.endswith("process_webhook_event"))
+    queue.execute(uninstall)
+    for task in queued:
+        if task is not uninstall:
+            queue.execute(task)
+
+    assert SYNCED == ["other-shop.myshopify.com"]
