@@ -236,6 +236,9 @@ def test_token_claims_and_allowed_origins_are_read_without_the_signing_key():
     assert info.allowed_urls == (APP_URL, "https://other.example/app")
     assert info.allows_origin(APP_URL + "/app?x=1") and not info.allows_origin("https://evil.test")
     assert info.expires_at.year == 2100 and not info.expired
+    assert info.country == "CO"
+    assert integration_token_info(make_token(iss="http://app.dropi.com.py:80")).country == "PY"
+    assert integration_token_info(make_token(iss="https://example.com")).country is None
 
 
 @pytest.mark.parametrize("text", ["", "not-a-token", "abc.def.ghi", "shpat_123"])

@@ -245,3 +245,14 @@ def test_calls_are_recorded_without_the_token(api, stand_in):
     assert headers["dropi-integration-key"] not in str(api.get("/sandbox/calls").json)
     assert api.delete("/sandbox/calls").status_code == 204
     assert api.get("/sandbox/calls").json["calls"] == []
+
+
+def test_demo_tokens_allow_list_the_app_url_from_settings():
+    from app.config import Settings
+
+    config = DropiStandInConfig.from_settings(Settings(shopify_app_url="https://app.example"))
+    app = create_dropi_stand_in(config)
+    claims = jwt.decode(auth(app, "MX")["dropi-integration-key"],
+                        options={"verify_signature": False})
+    assert claims["ip_url"] == [{"url": "https://app.example", "ip": "127.0.0.1"}]
+    assert claims["iss"] == "http://app.dropi.mx:80"

@@ -101,6 +101,16 @@ class IntegrationTokenInfo:
     issuer: str | None
 
     @property
+    def country(self) -> str | None:
+        """The Dropi country whose panel issued the token (from iss), when recognisable."""
+        issuer_host = urlsplit(self.issuer or "").hostname or ""
+        _, found, domain = issuer_host.partition("dropi.")
+        if not found:
+            return None
+        return next((code for code, base in DROPI_HOSTS.items()
+                     if (urlsplit(base).hostname or "").partition("dropi.")[2] == domain), None)
+
+    @property
     def expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= datetime.now(timezone.utc)
 

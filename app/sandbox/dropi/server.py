@@ -73,6 +73,13 @@ class DropiStandInConfig:
     signing_key: str = DEFAULT_SIGNING_KEY
     clock: Callable[[], float] = time.time
 
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "DropiStandInConfig":
+        """Demo tokens that allow-list the app's own URL (SHOPIFY_APP_URL)."""
+        values = {"allowed_urls": (settings.shopify_app_url,)}
+        values.update(overrides)
+        return cls(**values)
+
 
 class DropiStandIn:
     """What the Flask app keeps in app.extensions["dropi_stand_in"]."""
