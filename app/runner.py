@@ -120,8 +120,9 @@ def start_app(group: ProcessGroup, host: str, port: int) -> None:
     group.wait_until_up(f"http://{host}:{port}/healthz")
 
 
-def _prepare_environment(host: str, port: int) -> tuple[dict[str, str], bool]:
-    env = os.environ.copy()
+def prepare_environment(base: dict[str, str], host: str, port: int) -> tuple[dict[str, str], bool]:
+    """The children's environment, and whether this is the demo (no Shopify credentials)."""
+    env = dict(base)
     demo = not Settings.from_env(env).using_real_shopify
     if demo:
         urls = [local_url(STAND_IN_PORTS[name]) for name in ("shopify", "dropi", "ecomdrop")]
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv)
-    env, demo = _prepare_environment(args.host, args.port)
+    env, demo = prepare_environment(os.environ.copy(), args.host, args.port)
     settings = Settings.from_env(env)  # creates the instance keys once, before the children start
     group = ProcessGroup(env)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -7,7 +7,6 @@ import argparse
 import importlib
 import logging
 import signal
-import sys
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -49,14 +48,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="Shopify only: create and seed this shop (repeatable)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=f"[{args.name}] %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the demo
     app = build_stand_in(args.name, seed=args.seed, shops=args.shop)
     port = args.port or DEFAULT_PORTS[args.name]
-    try:
-        server = make_server(args.host, port, app, threaded=True)
-    except OSError as exc:
-        print(f"The {args.name} stand-in cannot listen on {args.host}:{port}: {exc.strerror}",
-              file=sys.stderr)
-        return 1
+    # A busy port makes werkzeug say so and exit with status 1.
+    server = make_server(args.host, port, app, threaded=True)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"{args.name} stand-in listening on http://{args.host}:{port}", flush=True)
     try:
