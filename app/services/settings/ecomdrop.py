@@ -1,0 +1,187 @@
+"""Ecomdrop settings: the API key (checked live, stored encrypted, never shown back) and the
+two flows chosen from the ones the account really has."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from flask_babel import gettext as _
+
+from app.clients.ecomdrop import EcomdropAuthError, EcomdropError, Flow
+from app.extensions import db
+from app.models import Shop, ShopConfiguration
+from app.services.settings.bot_field import sync_dropi_token_field
+from app.services.settings.clients import IntegrationClients
+from app.services.settings.common import (
+    ECOMDROP,
+    Notice,
+    SaveOutcome,
+    SettingsInvalid,
+    SettingsUnavailable,
+    configuration_for_update,
+    load_configuration,
+    record_failure,
+    record_success,
+    secret_hint,
+)
+from app.services.settings.problems import ecomdrop_problem
+
+log = logging.getLogger(__name__)
+
+FLOWS_CACHE_SECONDS = 300
+API_KEY_MAX = 500
+FLOW_FIELDS = ("new_order_flow_id", "abandoned_cart_flow_id")
+
+
+@dataclass(frozen=True)
+class EcomdropForm:
+    """What the merchant submitted; `api_key` empty means "keep the saved key"."""
+
+    api_key: str = ""
+    new_order_flow_id: str = ""
+    abandoned_cart_flow_id: str = ""
+
+    def without_secret(self) -> "EcomdropForm":
+        return replace(self, api_key="")
+
+
+@dataclass(frozen=True)
+class EcomdropSection:
+    """What the Ecomdrop section shows: never the key, only whether one is saved and its hint."""
+
+    connected: bool
+    key_hint: str | None
+    new_order_flow_id: str
+    abandoned_cart_flow_id: str
+
+
+def ecomdrop_form(form: Mapping[str, str]) -> EcomdropForm:
+    """The submitted Ecomdrop fields, trimmed."""
+    return EcomdropForm(
+        api_key=(form.get("ecomdrop_api_key") or "").strip(),
+        new_order_flow_id=(form.get("new_order_flow_id") or "").strip(),
+        abandoned_cart_flow_id=(form.get("abandoned_cart_flow_id") or "").strip(),
+    )
+
+
+def ecomdrop_section(config: ShopConfiguration | None,
+                     submitted: EcomdropForm | None = None) -> EcomdropSection:
+    """The section as saved, or with the flows the merchant just chose when a save failed."""
+    saved_key = config.ecomdrop_api_key if config else None
+    chosen = submitted or EcomdropForm(
+        new_order_flow_id=(config.ecomdrop_new_order_flow_id if config else None) or "",
+        abandoned_cart_flow_id=(config.ecomdrop_abandoned_cart_flow_id if config else None) or "",
+    )
+    return EcomdropSection(connected=bool(saved_key), key_hint=secret_hint(saved_key),
+                           new_order_flow_id=chosen.new_order_flow_id,
+                           abandoned_cart_flow_id=chosen.abandoned_cart_flow_id)
+
+
+def _cache_key(shop: Shop) -> str:
+    return f"settings:ecomdrop-flows:{shop.id}"
+
+
+def cached_flows(shop: Shop, cache) -> list[Flow] | None:
+    """The flows fetched lately for this shop, or None when there is nothing cached."""
+    rows = cache.get(_cache_key(shop))
+    return None if rows is None else [Flow(id=i, name=n) for i, n in rows]
+
+
+def _remember_flows(shop: Shop, cache, flows: list[Flow]) -> None:
+    cache.set(_cache_key(shop), [(f.id, f.name) for f in flows], timeout=FLOWS_CACHE_SECONDS)
+
+
+def account_flows(clients: IntegrationClients, shop: Shop, cache, *, refresh: bool = False
+                  ) -> list[Flow]:
+    """The flows of the shop's Ecomdrop account, from the short-lived cache unless `refresh`.
+
+    Raises SettingsUnavailable when no key is saved or Ecomdrop cannot list them.
+    """
+    if not refresh:
+        flows = cached_flows(shop, cache)
+        if flows is not None:
+            return flows
+    config = load_configuration(shop)
+    if config is None or not config.ecomdrop_api_key:
+        raise SettingsUnavailable(_("Save your Ecomdrop API key to choose the flows."))
+    try:
+        flows = clients.ecomdrop(config.ecomdrop_api_key).flows()
+    except EcomdropError as exc:
+        message = ecomdrop_problem(exc)
+        record_failure(config, ECOMDROP, message)
+        raise SettingsUnavailable(message) from None
+    record_success(config, ECOMDROP)
+    db.session.commit()
+    _remember_flows(shop, cache, flows)
+    return flows
+
+
+def save_ecomdrop(clients: IntegrationClients, shop: Shop, submitted: EcomdropForm, cache
+                  ) -> SaveOutcome:
+    """Check the key live (a new one with /accounts/me, any with /accounts/flows), check the
+    chosen flows exist in that account, then store everything. Raises SettingsInvalid with
+    nothing stored when the key is missing or refused, or a chosen flow does not exist."""
+    config = configuration_for_update(shop)
+    key = submitted.api_key
+    if not key and not config.ecomdrop_api_key:
+        raise SettingsInvalid(submitted.without_secret(),
+                              {"ecomdrop_api_key": _("Paste your Ecomdrop API key.")})
+    if len(key) > API_KEY_MAX:
+        raise SettingsInvalid(submitted.without_secret(), {"ecomdrop_api_key": _(
+            "That is too long to be an Ecomdrop API key. Copy only the key.")})
+    new_key = bool(key) and key != config.ecomdrop_api_key
+    flows = _checked_flows(clients, config, key or config.ecomdrop_api_key, new_key, submitted)
+    chosen, notices = _chosen_flows(submitted, flows, new_key)
+    if new_key:
+        config.ecomdrop_api_key = key
+    config.ecomdrop_new_order_flow_id = chosen["new_order_flow_id"] or None
+    config.ecomdrop_abandoned_cart_flow_id = chosen["abandoned_cart_flow_id"] or None
+    record_success(config, ECOMDROP)
+    db.session.commit()
+    _remember_flows(shop, cache, flows)
+    log.info("Ecomdrop settings saved for shop %s (new key: %s)", shop.domain, new_key)
+    if new_key or config.ecomdrop_dropi_token_synced_at is None:
+        notices.append(sync_dropi_token_field(clients, config))
+    return SaveOutcome(config, [n for n in notices if n is not None])
+
+
+def _checked_flows(clients, config, key: str, new_key: bool, submitted: EcomdropForm
+                   ) -> list[Flow]:
+    """The account's flows, fetched with `key`; a refused key raises SettingsInvalid."""
+    try:
+        client = clients.ecomdrop(key)
+        if new_key:
+            client.me()
+        return client.flows()
+    except EcomdropError as exc:
+        message = ecomdrop_problem(exc)
+        if new_key:
+            record_failure(config, ECOMDROP, _("A new API key was not saved: %(problem)s",
+                                               problem=message))
+        else:
+            record_failure(config, ECOMDROP, message)
+        field = "ecomdrop_api_key" if new_key or isinstance(exc, EcomdropAuthError) else "ecomdrop"
+        raise SettingsInvalid(submitted.without_secret(), {field: message}) from None
+
+
+def _chosen_flows(submitted: EcomdropForm, flows: list[Flow], new_key: bool
+                  ) -> tuple[dict[str, str], list[Notice]]:
+    """The flow ids to store. With a new key, choices the new account lacks are cleared with a
+    notice; with the same key, a choice that does not exist is an error."""
+    known = {flow.id for flow in flows}
+    chosen, errors, notices = {}, {}, []
+    for name in FLOW_FIELDS:
+        value = getattr(submitted, name)
+        if value and value not in known:
+            if new_key:
+                notices.append(Notice(_("The new Ecomdrop account has other flows: choose the "
+                                        "new-order and abandoned-cart flows again."), "warning"))
+                value = ""
+            else:
+                errors[name] = _("This flow is not in your Ecomdrop account any more. "
+                                 "Refresh the list and choose again.")
+        chosen[name] = value
+    if errors:
+        raise SettingsInvalid(submitted.without_secret(), errors)
+    return chosen, notices[:1]

@@ -1,0 +1,129 @@
+"""The connector's switches (seed 001): what each does in one line, and whether the feature
+behind it exists yet. An option whose feature is not built is shown as such and cannot be
+turned on, so no merchant believes something runs that does not."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import InventoryBehaviour, Shop, ShopConfiguration
+from app.services.settings.common import SaveOutcome, SettingsInvalid, configuration_for_update
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConnectorOption:
+    name: str  # the ShopConfiguration column
+    label: str
+    help: str
+    # False until the feature that honours the option exists; flip it when it ships.
+    available: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def is_choice(self) -> bool:
+        return bool(self.choices)
+
+
+INVENTORY_CHOICES = (
+    (InventoryBehaviour.BYPASS.value, _l("Leave stock untouched")),
+    (InventoryBehaviour.DECREMENT_IGNORING_POLICY.value,
+     _l("Reduce stock, even below zero")),
+    (InventoryBehaviour.DECREMENT_OBEYING_POLICY.value,
+     _l("Reduce stock only as the product's inventory policy allows")),
+)
+
+OPTIONS: tuple[ConnectorOption, ...] = (
+    ConnectorOption("active", _l("Active"), _l(
+        "Turns the connector on for this shop; while it is off nothing is sent to Dropi or "
+        "Ecomdrop."), available=True),
+    ConnectorOption("create_orders", _l("Create orders on Shopify"), _l(
+        "Creates in Shopify the orders the connector receives, so they are fulfilled and "
+        "reported there.")),
+    ConnectorOption("inventory_behaviour", _l("Inventory behaviour"), _l(
+        "What happens to Shopify stock when the connector creates an order."),
+        choices=INVENTORY_CHOICES),
+    ConnectorOption("send_order_confirmation", _l("Send order confirmation"), _l(
+        "Shopify emails the customer the order confirmation when the connector creates an "
+        "order.")),
+    ConnectorOption("send_shipping_confirmation", _l("Send shipping confirmation"), _l(
+        "Shopify emails the customer the shipping confirmation when Dropi ships the order.")),
+    ConnectorOption("get_stock", _l("Get stock"), _l(
+        "Updates Shopify stock from the Dropi warehouses mapped to your locations.")),
+    ConnectorOption("get_products", _l("Get products"), _l(
+        "Updates the details of imported products in Shopify when they change in Dropi.")),
+    ConnectorOption("get_prices", _l("Get prices"), _l(
+        "Updates Shopify prices from Dropi's prices with your pricing rule.")),
+    ConnectorOption("get_refunds", _l("Get refunds"), _l(
+        "Records the refunds made in Shopify so the matching Dropi orders can be settled.")),
+    ConnectorOption("get_shipments", _l("Get shipments"), _l(
+        "Adds Dropi's carrier and tracking number to the Shopify order when it ships.")),
+    ConnectorOption("prices_update_original_price", _l("Prices update the original price"), _l(
+        "Price updates change the compare-at (original) price instead of the selling price.")),
+    ConnectorOption("taxes_included", _l("Taxes included"), _l(
+        "Orders the connector creates in Shopify say that their prices include taxes.")),
+)
+OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+
+
+def options_form(form: Mapping[str, str]) -> dict[str, bool | str]:
+    """Submitted options: checkboxes are on when present; the inventory choice as typed."""
+    values: dict[str, bool | str] = {}
+    for option in OPTIONS:
+        if option.is_choice:
+            values[option.name] = (form.get(option.name) or "").strip()
+        else:
+            values[option.name] = form.get(option.name) in ("on", "1", "true", "yes")
+    return values
+
+
+def saved_options(config: ShopConfiguration | None) -> dict[str, bool | str]:
+    """The options as stored (defaults for a shop that saved nothing)."""
+    values: dict[str, bool | str] = {}
+    for option in OPTIONS:
+        if option.is_choice:
+            stored = getattr(config, option.name, None) if config else None
+            values[option.name] = (stored or InventoryBehaviour.BYPASS).value
+        else:
+            values[option.name] = bool(getattr(config, option.name, False)) if config else False
+    return values
+
+
+def _option_error(option: ConnectorOption, value, saved) -> str | None:
+    if option.is_choice and value not in {key for key, _label in option.choices}:
+        return _("Choose one of the listed values.")
+    if option.available:
+        return None
+    turned_on = value != saved if option.is_choice else bool(value)
+    if turned_on:
+        return _("Not available yet: this feature is still being built, so it cannot be "
+                 "turned on.")
+    return None
+
+
+def save_options(shop: Shop, submitted: dict[str, bool | str]) -> SaveOutcome:
+    """Store the options; turning on one that is not available yet raises SettingsInvalid."""
+    config = configuration_for_update(shop)
+    saved = saved_options(config)
+    errors = {}
+    for option in OPTIONS:
+        value = submitted.get(option.name, saved[option.name])
+        problem = _option_error(option, value, saved[option.name])
+        if problem:
+            errors[option.name] = problem
+    if errors:
+        raise SettingsInvalid(submitted, errors)
+    for option in OPTIONS:
+        if not option.available:
+            continue
+        value = submitted.get(option.name, saved[option.name])
+        setattr(config, option.name, InventoryBehaviour(value) if option.is_choice else value)
+    db.session.commit()
+    log.info("Connector options saved for shop %s", shop.domain)
+    return SaveOutcome(config)

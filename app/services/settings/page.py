@@ -1,0 +1,38 @@
+"""Everything the Settings page shows on a document load, read from what is stored and
+cached: no live call, so the page renders at once even when Dropi or Ecomdrop are down."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.clients.ecomdrop import Flow
+from app.models import Shop
+from app.services.settings.common import load_configuration
+from app.services.settings.dropi import DropiSection, dropi_section
+from app.services.settings.ecomdrop import EcomdropSection, cached_flows, ecomdrop_section
+from app.services.settings.locations import saved_mappings, stock_sync_unmapped
+from app.services.settings.options import saved_options
+from app.services.settings.status import SettingsStatus, settings_status
+
+
+@dataclass
+class SettingsPage:
+    ecomdrop: EcomdropSection
+    flows: list[Flow] | None  # None: not cached, the page loads them after it renders
+    dropi: DropiSection
+    options: dict[str, bool | str]
+    status: SettingsStatus
+    stock_sync_unmapped: bool
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def settings_page(shop: Shop, cache, app_url: str) -> SettingsPage:
+    """The saved settings of `shop`, sections ready to render."""
+    config = load_configuration(shop)
+    return SettingsPage(
+        ecomdrop=ecomdrop_section(config),
+        flows=cached_flows(shop, cache) if config and config.ecomdrop_api_key else None,
+        dropi=dropi_section(config, app_url),
+        options=saved_options(config),
+        status=settings_status(shop),
+        stock_sync_unmapped=stock_sync_unmapped(config, len(saved_mappings(shop))),
+    )
