@@ -22,6 +22,7 @@
   htmx.config.allowEval = false;
   htmx.config.allowScriptTags = false;
   htmx.config.includeIndicatorStyles = false;
+  htmx.config.reportValidityOfForms = true; // the browser says which required field is empty
   htmx.config.timeout = 30000;
   htmx.config.historyCacheSize = 0;
   htmx.config.refreshOnHistoryMiss = true;
