@@ -18,3 +18,21 @@ def register(app: Flask) -> None:
     from app.webhooks.cli import register as register_webhook_commands
 
     register_webhook_commands(app)
+
+    @app.cli.command("rotate-keys")
+    @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1),
+                  help="Rows read and committed at a time.")
+    def rotate_keys(batch_size: int) -> None:
+        """Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS."""
+        from app.services.key_rotation import rotate_encryption_keys
+
+        settings = app.config["SETTINGS"]
+        report = rotate_encryption_keys(settings.encryption_keys[0], batch_size=batch_size)
+        for column in report.columns:
+            click.echo(f"{column.name}: {column.rotated} re-encrypted, {column.current} already "
+                       f"current, {column.failed} unreadable, {column.skipped} changed meanwhile")
+        click.echo(f"Total: {report.rotated} re-encrypted, {report.failed} unreadable.")
+        if report.failed:
+            raise click.ClickException(
+                "Some secrets could not be decrypted with any key in ENCRYPTION_KEYS; keep the "
+                "old keys configured and check the rows named in the log.")
