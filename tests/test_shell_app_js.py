@@ -206,7 +206,8 @@ def test_without_app_bridge_toast_the_page_shows_its_own(browser, served):
     page.fill("#field-agent_name", "Valentina")
     page.click("button[type=submit]")
 
-    page.locator("#app-toasts .toast").get_by_text("Configuración del agente IA guardada.").wait_for()
+    toast = page.locator("#app-toasts .toast")
+    toast.get_by_text("Configuración del agente IA guardada.").wait_for()
 
 
 def test_page_stays_readable_when_the_cdn_is_unreachable(browser, served):

@@ -1,7 +1,13 @@
 """/app: the shop, and its Shopify, Dropi and Ecomdrop connections, in Spanish or English."""
 from __future__ import annotations
 
+import html as html_lib
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Blueprint
 
 from app.extensions import db
 from app.models import ShopConfiguration
@@ -24,13 +30,38 @@ def document(client, locale: str = "es", shop: str = SHOP) -> str:
 
 
 def configure(shop, **fields) -> ShopConfiguration:
-    values = {"dropi_token": DROPI_TOKEN, "dropi_country": "CO", "dropi_store_name": "Tienda Bogotá",
-              "ecomdrop_api_key": ECOMDROP_KEY, "ecomdrop_new_order_flow_id": "flow-1"}
+    values = {"dropi_token": DROPI_TOKEN, "dropi_country": "CO",
+              "dropi_store_name": "Tienda Bogotá", "ecomdrop_api_key": ECOMDROP_KEY,
+              "ecomdrop_new_order_flow_id": "flow-1"}
     values.update(fields)
     configuration = ShopConfiguration(shop_id=shop.id, **values)
     db.session.add(configuration)
     db.session.commit()
     return configuration
+
+
+@pytest.fixture
+def settings_area(app):
+    """The Settings area, registered by its own module when it exists."""
+    if "settings.index" not in app.view_functions:
+        area = Blueprint("settings", __name__, url_prefix="/app/settings")
+        area.add_url_rule("", "index", lambda: "settings")
+        app.register_blueprint(area)
+
+
+def settings_links(html: str) -> list[str]:
+    main = html.split('id="connection-status"', 1)[1]
+    return [html_lib.unescape(href) for href in
+            re.findall(r'<a class="button button--primary" href="([^"]+)"', main)]
+
+
+def test_home_points_to_settings_until_both_services_are_connected(client, shop, settings_area):
+    links = settings_links(document(client))
+
+    assert [urlsplit(link).path for link in links] == ["/app/settings"]
+    assert "shop=test-shop.myshopify.com" in links[0] and "embedded=1" in links[0]
+    configure(shop)
+    assert settings_links(document(client)) == []
 
 
 def test_home_in_spanish_by_default(client, shop):

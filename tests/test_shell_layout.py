@@ -175,9 +175,8 @@ def test_toast_adds_an_hx_trigger_next_to_existing_events(app, kind):
 
 
 def test_toast_refuses_an_unknown_kind(app):
-    with app.test_request_context("/"):
-        with pytest.raises(ValueError):
-            toast(app.make_response("ok"), "x", "warning")
+    with app.test_request_context("/"), pytest.raises(ValueError):
+        toast(app.make_response("ok"), "x", "warning")
 
 
 def test_history_restore_gets_the_whole_page(app):

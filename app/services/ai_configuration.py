@@ -123,8 +123,9 @@ def agent_settings_from_form(form: Mapping[str, Sequence[str]]) -> AgentSettings
         return str(values[0]).strip()
 
     def faq_rows(prefix: str) -> list[FaqEntry]:
-        pairs = zip_longest(form.get(f"{prefix}-question") or [], form.get(f"{prefix}-answer") or [],
-                            fillvalue="")
+        questions = form.get(f"{prefix}-question") or []
+        answers = form.get(f"{prefix}-answer") or []
+        pairs = zip_longest(questions, answers, fillvalue="")
         return [FaqEntry(question=str(q).strip(), answer=str(a).strip()) for q, a in pairs]
 
     contacts = {
@@ -189,7 +190,8 @@ def _contact_problem(contact: NotificationContact, region: str) -> tuple[str | N
     if not contact.name:
         return _l("Write who receives this alert."), contact.phone
     if len(contact.name) > CONTACT_NAME_MAX:
-        return _l("Use at most %(max)d characters for the name.", max=CONTACT_NAME_MAX), contact.phone
+        problem = _l("Use at most %(max)d characters for the name.", max=CONTACT_NAME_MAX)
+        return problem, contact.phone
     if not contact.phone:
         return _l("Write the WhatsApp number that receives this alert."), contact.phone
     try:
@@ -235,6 +237,9 @@ def _store(shop: Shop, settings: AgentSettings) -> None:
         setattr(row, name, getattr(settings, name) or None)
     row.faq_pre_sale = [asdict(entry) for entry in settings.faq_pre_sale]
     row.faq_post_sale = [asdict(entry) for entry in settings.faq_post_sale]
-    kept = {k: v for k, v in (row.notification_settings or {}).items() if k not in NOTIFICATION_TYPES}
-    row.notification_settings = kept | {k: asdict(c) for k, c in settings.notifications.items()}
+    stored = row.notification_settings or {}
+    kept = {kind: value for kind, value in stored.items() if kind not in NOTIFICATION_TYPES}
+    row.notification_settings = kept | {
+        kind: asdict(contact) for kind, contact in settings.notifications.items()
+    }
     db.session.commit()
