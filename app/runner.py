@@ -112,6 +112,22 @@ def start_stand_ins(group: ProcessGroup, settings: Settings) -> str:
     return demo_admin_url(shopify, settings.shopify_api_key)
 
 
+def demo_credentials() -> dict[str, str]:
+    """The Dropi token (Colombia) and Ecomdrop API key the demo stand-ins accept."""
+    found = {}
+    try:
+        dropi = requests.get(local_url(STAND_IN_PORTS["dropi"]) + "/sandbox/tokens", timeout=10)
+        colombia = [t for t in dropi.json().get("tokens", []) if t.get("country") == "CO"]
+        if colombia:
+            found["Dropi token (Colombia)"] = colombia[0]["token"]
+    except (requests.RequestException, ValueError, KeyError, AttributeError):
+        pass  # the demo still runs; the merchant just has no ready-made token to paste
+    from app.sandbox.ecomdrop.server import DEMO_API_KEY
+
+    found["Ecomdrop API key"] = DEMO_API_KEY
+    return found
+
+
 def start_app(group: ProcessGroup, host: str, port: int) -> None:
     bin_dir = os.path.dirname(sys.executable)
     group.spawn("web server", os.path.join(bin_dir, "gunicorn"), "--bind", f"{host}:{port}",
@@ -165,9 +181,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _announce(settings: Settings, admin_url: str | None) -> None:
     if admin_url:
-        print(f"\n  Demo ready. Open {admin_url}\n"
-              f"  (local Shopify, Dropi and Ecomdrop stand-ins, shop {DEMO_SHOP}; Ctrl-C stops)\n",
-              flush=True)
+        lines = [f"Demo ready. Open {admin_url}",
+                 f"(local Shopify, Dropi and Ecomdrop stand-ins, shop {DEMO_SHOP}; Ctrl-C stops)"]
+        credentials = demo_credentials()
+        if credentials:
+            lines += ["", "To connect the suppliers in the app's settings:"]
+            lines += [f"  {name}: {value}" for name, value in credentials.items()]
+        print("\n" + "\n".join("  " + line for line in lines) + "\n", flush=True)
     else:
         print(f"\n  App running at {settings.shopify_app_url} against the real Shopify; open it "
               f"from your store's admin (Ctrl-C stops)\n", flush=True)

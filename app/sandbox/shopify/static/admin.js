@@ -1,16 +1,24 @@
 // The admin side of the App Bridge stand-in: answers the embedded app's messages (session
 // tokens, toasts, navigation menu, title, location) and nothing from any other origin.
+// Loaded in <head>, before the iframe exists, so no early message from the app is lost.
 (function () {
   "use strict";
-  var frame = document.getElementById("app-iframe");
-  if (!frame) { return; }
-  var appOrigin = frame.dataset.appOrigin;
-  var shop = frame.dataset.shop;
-  var user = frame.dataset.user;
-  var adminBase = frame.dataset.adminBase;
-  var appPath = frame.dataset.appPath.replace(/\/$/, "");
-  var nav = document.getElementById("app-nav");
-  var title = document.getElementById("app-title");
+  var frame = null;
+  var appOrigin, shop, user, adminBase, appPath;
+
+  function ready() {
+    if (frame) { return true; }
+    frame = document.getElementById("app-iframe");
+    if (!frame) { return false; }
+    appOrigin = frame.dataset.appOrigin;
+    shop = frame.dataset.shop;
+    user = frame.dataset.user;
+    adminBase = frame.dataset.adminBase;
+    appPath = frame.dataset.appPath.replace(/\/$/, "");
+    return true;
+  }
+
+  function nav() { return document.getElementById("app-nav"); }
 
   function reply(message) { frame.contentWindow.postMessage(message, appOrigin); }
 
@@ -31,7 +39,8 @@
   }
 
   function renderNav(items) {
-    nav.textContent = "";
+    var menu = nav();
+    menu.textContent = "";
     (items || []).forEach(function (item) {
       var link = document.createElement("a");
       link.href = adminBase + appRelative(item.href);
@@ -40,19 +49,18 @@
         event.preventDefault();
         reply({ type: "sbx:navigate", href: item.href });
       });
-      nav.appendChild(link);
+      menu.appendChild(link);
     });
   }
 
-  function appRelative(path) {
-    var url = new URL(path, appOrigin);
-    var path = url.pathname;
-    return path.indexOf(appPath) === 0 ? path.slice(appPath.length) : path;
+  function appRelative(href) {
+    var pathname = new URL(href, appOrigin).pathname;
+    return pathname.indexOf(appPath) === 0 ? pathname.slice(appPath.length) : pathname;
   }
 
   function markCurrent(path) {
     var here = appRelative(path);
-    Array.prototype.forEach.call(nav.querySelectorAll("a"), function (link) {
+    Array.prototype.forEach.call(nav().querySelectorAll("a"), function (link) {
       var target = link.getAttribute("href").slice(adminBase.length);
       if (target === here) { link.setAttribute("aria-current", "page"); }
       else { link.removeAttribute("aria-current"); }
@@ -61,13 +69,13 @@
   }
 
   window.addEventListener("message", function (event) {
-    if (event.origin !== appOrigin || event.source !== frame.contentWindow) { return; }
+    if (!ready() || event.origin !== appOrigin || event.source !== frame.contentWindow) { return; }
     var data = event.data || {};
     switch (data.type) {
       case "sbx:id-token": sendIdToken(data.id); break;
       case "sbx:toast": showToast(data.message, data.isError, data.duration); break;
       case "sbx:nav": renderNav(data.items); break;
-      case "sbx:title": title.textContent = String(data.title || ""); break;
+      case "sbx:title": document.getElementById("app-title").textContent = String(data.title || ""); break;
       case "sbx:location": markCurrent(String(data.path || "/")); break;
       case "sbx:redirect-top": if (/^https?:/.test(String(data.url))) { window.location.assign(data.url); } break;
     }

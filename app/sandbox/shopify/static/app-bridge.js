@@ -32,14 +32,22 @@
   function post(message) { window.parent.postMessage(message, standIn); }
 
   function tokenFromAdmin() {
+    // Asked again every second in case the admin was not listening yet; then given up.
     return new Promise(function (resolve, reject) {
       var id = ++counter;
-      var timer = setTimeout(function () { delete pending[id]; reject(new Error("the admin did not answer")); }, 4000);
+      var asked = 0;
+      var timer = setInterval(ask, 1000);
+      function ask() {
+        if (asked++ < 3) { post({ type: "sbx:id-token", id: id }); return; }
+        clearInterval(timer);
+        delete pending[id];
+        reject(new Error("the admin did not answer"));
+      }
       pending[id] = function (token) {
-        clearTimeout(timer);
+        clearInterval(timer);
         if (token) { resolve(token); } else { reject(new Error("no session token")); }
       };
-      post({ type: "sbx:id-token", id: id });
+      ask();
     });
   }
 
