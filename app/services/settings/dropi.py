@@ -172,8 +172,8 @@ def save_dropi(clients: IntegrationClients, shop: Shop, submitted: DropiForm) ->
     config.dropi_store_name = submitted.store_name or None
     config.dropi_token = token
     db.session.commit()
-    log.info("Dropi settings saved for shop %s (%s, new token: %s)", shop.domain,
-             submitted.country, token_changed)
+    log.info("Dropi settings saved for shop %s (%s)%s", shop.domain, submitted.country,
+             " with a replaced integration key" if token_changed else "")
     notices = token_notices(token_report(token, clients.settings.shopify_app_url),
                             submitted.country, clients.settings.shopify_app_url)
     if token_changed or country_changed or config.ecomdrop_dropi_token_synced_at is None:

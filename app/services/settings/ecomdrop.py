@@ -79,7 +79,8 @@ def ecomdrop_section(config: ShopConfiguration | None,
 
 
 def _cache_key(shop: Shop) -> str:
-    return f"settings:ecomdrop-flows:{shop.id}"
+    # The domain too: a shop id reused after a deletion must not see the old shop's flows.
+    return f"settings:ecomdrop-flows:{shop.id}:{shop.domain}"
 
 
 def cached_flows(shop: Shop, cache) -> list[Flow] | None:

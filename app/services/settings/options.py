@@ -73,11 +73,13 @@ OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
 
 def options_form(form: Mapping[str, str]) -> dict[str, bool | str]:
-    """Submitted options: checkboxes are on when present; the inventory choice as typed."""
+    """Submitted options: checkboxes are on when present; a choice as typed, left out when
+    absent (a disabled select is not sent, which means "unchanged")."""
     values: dict[str, bool | str] = {}
     for option in OPTIONS:
         if option.is_choice:
-            values[option.name] = (form.get(option.name) or "").strip()
+            if option.name in form:
+                values[option.name] = (form.get(option.name) or "").strip()
         else:
             values[option.name] = form.get(option.name) in ("on", "1", "true", "yes")
     return values
