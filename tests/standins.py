@@ -28,6 +28,9 @@ from app.runner import stand_in_environment
 from app.sandbox.config import ShopifyStandInConfig
 from tests.support import API_KEY, API_SECRET, APP_URL, make_settings
 
+# The app refuses crawlers (410), and python-requests' own User-Agent looks like one.
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                         "Chrome/130.0 Safari/537.36"}
 # Fast retries so a failing delivery runs its whole schedule within a test.
 TEST_RETRY_DELAYS = (0.05, 0.1, 0.2)
 
@@ -181,10 +184,17 @@ class RunningApp:
     settings: Settings
 
     def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(self.url + path, timeout=kwargs.pop("timeout", 15), **kwargs)
+        """GET on the app as a browser would (absolute URLs of the app are accepted too)."""
+        return self.request("GET", path, **kwargs)
 
     def post(self, path: str, **kwargs) -> requests.Response:
-        return requests.post(self.url + path, timeout=kwargs.pop("timeout", 15), **kwargs)
+        return self.request("POST", path, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        url = path if path.startswith(self.url) else self.url + path
+        headers = {**BROWSER, **kwargs.pop("headers", {})}
+        return requests.request(method, url, headers=headers, timeout=kwargs.pop("timeout", 15),
+                                **kwargs)
 
 
 @contextmanager

@@ -108,3 +108,21 @@ def test_nonsense_settings_are_refused_with_the_reason(shopify, knobs, message):
     response = requests.post(f"{shopify.url}/sandbox/faults", json=knobs, timeout=5)
     assert response.status_code == 400
     assert message in response.json()["error"]
+
+
+def test_a_small_bucket_throttles_costly_queries_like_shopify(shopify):
+    token = shopify.stand_in.tokens.issue_offline(
+        SHOP, frozenset({"read_products"}), expiring=True)["access_token"]
+    shopify.faults(throttle={"size": 10, "restore_rate": 1})
+    try:
+        response = requests.post(
+            f"{shopify.url}/{SHOP}/admin/api/2026-10/graphql.json", timeout=10,
+            json={"query": "{ products(first: 50) { nodes { id title } } }"},
+            headers={"X-Shopify-Access-Token": token})
+        assert response.status_code == 200
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] == "THROTTLED"
+        status = body["extensions"]["cost"]["throttleStatus"]
+        assert status["maximumAvailable"] == 10 and status["restoreRate"] == 1
+    finally:
+        shopify.faults(throttle={"preset": "standard"})
