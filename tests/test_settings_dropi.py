@@ -10,6 +10,7 @@ import jwt
 import pytest
 import responses
 from cachelib import SimpleCache
+from flask_babel import force_locale
 
 from app.clients.dropi import DROPI_HOSTS
 from app.services.settings import (
@@ -37,6 +38,13 @@ def dropi_token(country: str = "CO", *, urls=(APP_URL,), kind: str = "SHOPIFY", 
                "ip_url": [{"url": url, "ip": "127.0.0.1"} for url in urls]}
     payload.update(claims)
     return jwt.encode(payload, "dropi-signing-key-of-the-settings-tests", algorithm="HS256")
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages in English (outside a request the app speaks its default, Spanish)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

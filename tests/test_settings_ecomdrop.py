@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import responses
 from cachelib import SimpleCache
+from flask_babel import force_locale
 from sqlalchemy import text
 
 from app.extensions import db
@@ -22,6 +23,13 @@ BASE = "https://panel.ecomdrop.app/api"
 GOOD_KEY = "ecd_live_1234567890abcdWXYZ"
 BAD_KEY = "ecd_wrong_0000000000000000"
 FLOWS = [{"id": 101, "name": "Nuevo pedido"}, {"id": 102, "name": "Carrito abandonado"}]
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages in English (outside a request the app speaks its default, Spanish)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

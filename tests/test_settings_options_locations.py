@@ -6,6 +6,7 @@ import json
 
 import pytest
 import responses
+from flask_babel import force_locale
 
 from app.clients.dropi import DROPI_HOSTS
 from app.extensions import db
@@ -36,6 +37,13 @@ PAGES = [
 ]
 COST = {"actualQueryCost": 2, "throttleStatus": {"maximumAvailable": 2000,
                                                  "currentlyAvailable": 1990, "restoreRate": 100}}
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages in English (outside a request the app speaks its default, Spanish)."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture

@@ -242,3 +242,12 @@ def test_spanish_is_the_default_language(client, shop):
 
     assert "Ajustes" in html and "Opciones del conector" in html
     assert "Aún no disponible" in html
+
+
+def test_errors_speak_the_merchants_language(client, shop, http):
+    spanish = post(client, "/ecomdrop", {"ecomdrop_api_key": BAD_KEY}, locale="es")
+    english = post(client, "/ecomdrop", {"ecomdrop_api_key": BAD_KEY}, locale="en")
+
+    assert spanish.status_code == english.status_code == 422
+    assert "Ecomdrop rechazó la clave de API" in text_of(spanish)
+    assert "Ecomdrop rejected the API key" in text_of(english)
