@@ -36,7 +36,7 @@ class ShopState:
     domain: str
     record: dict
     plan: str
-    installed: bool = True
+    installed: bool = False  # the app is installed once OAuth completes (server.py)
     locations: dict = field(default_factory=dict)
     products: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable
 
-from graphql import GraphQLError, GraphQLResolveInfo, GraphQLString, value_from_ast
+from graphql import GraphQLError, GraphQLResolveInfo
+from graphql.execution.values import get_directive_values
 
 from app.sandbox.shopify.records import money_bag, money_v2
 
@@ -66,12 +67,10 @@ def ctx(info: GraphQLResolveInfo) -> RequestContext:
 
 
 def idempotency_key(info: GraphQLResolveInfo) -> str | None:
-    for directive in info.field_nodes[0].directives or []:
-        if directive.name.value == "idempotent":
-            for argument in directive.arguments:
-                if argument.name.value == "key":
-                    return value_from_ast(argument.value, GraphQLString, info.variable_values)
-    return None
+    """The key of `@idempotent(key:)` on the field being resolved (None when absent)."""
+    directive = info.schema.get_directive("idempotent")
+    values = get_directive_values(directive, info.field_nodes[0], info.variable_values)
+    return (values or {}).get("key")
 
 
 # -- money -----------------------------------------------------------------------------------
