@@ -80,6 +80,11 @@ def _chrome(stand_in, store: str) -> dict:
             "api_key": stand_in.config.api_key}
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    return "", 204
+
+
 @bp.get("/cdn/app-bridge.js")
 def app_bridge():
     return _script("app-bridge.js")
