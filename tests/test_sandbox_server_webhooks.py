@@ -52,7 +52,7 @@ def receiver():
 @pytest.fixture
 def shopify(receiver):
     with running_shopify_stand_in(app_url=receiver.url) as handle:
-        handle.create_shop(SHOP)
+        handle.create_shop(SHOP, installed=True)
         yield handle
 
 
@@ -140,6 +140,25 @@ def test_store_events_reach_the_app(shopify, receiver):
     shopify.store.emit(SHOP, "checkouts/create", {"id": 99, "token": "abc"})
     shopify.wait_for_webhooks()
     assert receiver.topics() == ["checkouts/create"]
+
+
+def test_a_shop_without_the_app_sends_it_nothing_until_it_installs(shopify, receiver):
+    shop = "new-shop.myshopify.com"
+    shopify.create_shop(shop, seed=True)  # the seed places orders: no webhook for them
+    shopify.store.emit(shop, "orders/create", {"id": 1})
+    shopify.wait_for_webhooks()
+    assert receiver.received == []
+    session_token = shopify.session_token(shop)
+    exchanged = requests.post(f"{shopify.url}/{shop}/admin/oauth/access_token", timeout=5, json={
+        "client_id": shopify.config.api_key, "client_secret": shopify.config.api_secret,
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subject_token": session_token,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:id_token",
+        "requested_token_type": "urn:shopify:params:oauth:token-type:offline-access-token"})
+    assert exchanged.status_code == 200
+    shopify.store.emit(shop, "orders/create", {"id": 2})
+    shopify.wait_for_webhooks()
+    assert [json.loads(r["body"])["id"] for r in receiver.received] == [2]
 
 
 def test_uninstalling_kills_tokens_and_sends_app_uninstalled(shopify, receiver):

@@ -30,7 +30,7 @@ def _body() -> dict:
 # -- shops -------------------------------------------------------------------------------------
 @bp.post("/shops")
 def create_shop():
-    """{shop, seed (true or an int random seed), plan, scopes}: a new shop in the store."""
+    """{shop, seed, plan, scopes, installed}: a new shop (the app not installed unless said)."""
     body = _body()
     shop = str(body.get("shop", "")).lower()
     if not SHOP_DOMAIN.match(shop):
@@ -40,7 +40,8 @@ def create_shop():
         return _bad("scopes must be a comma-separated string or a list")
     stand_in = _stand_in()
     created = stand_in.create_shop(shop, seed=body.get("seed", False),
-                                   plan=str(body.get("plan") or "standard"), scopes=scopes)
+                                   plan=str(body.get("plan") or "standard"), scopes=scopes,
+                                   installed=bool(body.get("installed", False)))
     return jsonify(shop=shop, created=created, admin_url=_admin_url(shop)), 201 if created else 200
 
 

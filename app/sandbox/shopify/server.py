@@ -42,10 +42,16 @@ class ShopifyStandIn:
         return sorted(self.store.shop_domains())
 
     def create_shop(self, shop: str, *, seed=False, plan: str = "standard",
-                    scopes: str | list[str] | None = None) -> bool:
-        """Create (and seed) a shop unless it exists; returns whether it was new."""
+                    scopes: str | list[str] | None = None, installed: bool = False) -> bool:
+        """Create (and seed) a shop unless it exists; returns whether it was new.
+
+        The app counts as installed only once it has a token (opening it in the admin), unless
+        `installed` says otherwise; until then no store event reaches it as a webhook."""
         created = not self.store.has_shop(shop)
-        self.store.create_shop(shop, seed=bool(seed), plan=plan)
+        with self.store.transaction():  # the seed's events are dispatched after `installed` is set
+            self.store.create_shop(shop, seed=bool(seed), plan=plan)
+            if created:
+                self.store.shop(shop).installed = installed
         if scopes is not None:
             listed = scopes.split(",") if isinstance(scopes, str) else scopes
             self.tokens.set_granted_scopes(shop, {s.strip() for s in listed if s.strip()})
