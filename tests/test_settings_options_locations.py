@@ -87,9 +87,10 @@ def test_every_seed_option_has_one_line_of_help():
 
 
 def test_active_can_be_saved(shop):
-    save_options(shop, {"active": True})
+    outcome = save_options(shop, {"active": True})
 
     assert load_configuration(shop).active is True
+    assert "needs both Dropi and Ecomdrop connected" in outcome.notices[0].message
     save_options(shop, {"active": False})
     assert load_configuration(shop).active is False
 

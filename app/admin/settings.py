@@ -141,14 +141,14 @@ def save_dropi_view():
 def save_options_view():
     submitted = options_form(request.form)
     try:
-        save_options(g.shop, submitted)
+        outcome = save_options(g.shop, submitted)
     except SettingsInvalid as invalid:
         return _section("settings/_options.html", values=invalid.submitted, errors=invalid.errors,
                         notices=[], http_status=422)
     if not is_fragment_request():
         return _back_to_page()
-    return _section("settings/_options.html", values=saved_options(load_configuration(g.shop)),
-                    errors={}, notices=[], message=_("Connector options saved."))
+    return _section("settings/_options.html", values=saved_options(outcome.configuration),
+                    errors={}, notices=outcome.notices, message=_("Connector options saved."))
 
 
 @bp.get("/locations")

@@ -12,7 +12,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import InventoryBehaviour, Shop, ShopConfiguration
-from app.services.settings.common import SaveOutcome, SettingsInvalid, configuration_for_update
+from app.services.settings.common import (
+    Notice,
+    SaveOutcome,
+    SettingsInvalid,
+    configuration_for_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -128,4 +133,11 @@ def save_options(shop: Shop, submitted: dict[str, bool | str]) -> SaveOutcome:
         setattr(config, option.name, InventoryBehaviour(value) if option.is_choice else value)
     db.session.commit()
     log.info("Connector options saved for shop %s", shop.domain)
-    return SaveOutcome(config)
+    return SaveOutcome(config, _activity_notices(config))
+
+
+def _activity_notices(config: ShopConfiguration) -> list[Notice]:
+    if not config.active or (config.dropi_token and config.ecomdrop_api_key):
+        return []
+    return [Notice(_("The connector is active, but it needs both Dropi and Ecomdrop connected "
+                     "above before it can do anything."), "warning")]
