@@ -230,7 +230,8 @@ def test_throttle_answers_429_like_laravel_until_the_window_passes():
     clock.now += 15
     limited = api.get(url, headers=headers)
     assert limited.status_code == 429 and limited.json == {"message": "Too Many Attempts."}
-    assert limited.headers["Retry-After"] == "45" and limited.headers["X-RateLimit-Remaining"] == "0"
+    assert limited.headers["Retry-After"] == "45"
+    assert limited.headers["X-RateLimit-Remaining"] == "0"
     clock.now += 45
     assert api.get(url, headers=headers).status_code == 200
 

@@ -195,10 +195,10 @@ class DropiClient(DropiTransport):
         """Shipping price per carrier to a city. products: [{id, quantity, price, weight?}]."""
         lines = [self._quote_line(p) for p in products]
         total = amount if amount is not None else sum(
-            (Decimal(p["price"]) * int(p["quantity"]) for p in products), Decimal(0))
+            (Decimal(str(p["price"])) * int(p["quantity"]) for p in products), Decimal(0))
         body: dict[str, Any] = {
             "EnvioConCobro": cash_on_delivery,
-            "amount": wire_amount(Decimal(total)),
+            "amount": wire_amount(Decimal(str(total))),
             "ciudad_destino": {"id": destination.id, "cod_dane": destination.cod_dane,
                                "name": destination.name},
             "products": lines,
@@ -216,9 +216,10 @@ class DropiClient(DropiTransport):
     @staticmethod
     def _quote_line(product: dict) -> dict:
         line = {"id": int(product["id"]), "quantity": int(product["quantity"]),
-                "price": wire_amount(Decimal(product["price"])), "type": product.get("type", "SIMPLE")}
+                "price": wire_amount(Decimal(str(product["price"]))),
+                "type": product.get("type", "SIMPLE")}
         if product.get("weight") is not None:
-            line["weight"] = wire_amount(Decimal(product["weight"]))
+            line["weight"] = wire_amount(Decimal(str(product["weight"])))
         return line
 
     def create_order(self, order: NewOrder) -> DropiOrder:

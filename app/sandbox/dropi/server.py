@@ -44,7 +44,7 @@ from datetime import datetime, timezone
 from typing import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 
 from app.sandbox.dropi import orders
 from app.sandbox.dropi.api import bp as api_bp
@@ -122,7 +122,7 @@ def create_dropi_stand_in(config: DropiStandInConfig | None = None) -> Flask:
     app.before_request(lambda: _guard(stand_in))
     app.after_request(lambda response: _record(stand_in, response))
     app.register_error_handler(ApiError, lambda e: (jsonify(e.body()), e.status))
-    _control_routes(app, stand_in)
+    app.register_blueprint(controls)
     return app
 
 
@@ -188,77 +188,93 @@ def _body() -> dict:
     return body if isinstance(body, dict) else {}
 
 
-def _control_routes(app: Flask, stand_in: DropiStandIn) -> None:
-    state = stand_in.state
+controls = Blueprint("dropi_sandbox", __name__)
 
-    @app.get("/")
-    def index():
-        return jsonify({"service": "Dropi stand-in", "countries": [c.lower() for c in COUNTRIES],
-                        "api": "/{country}/integrations"})
 
-    @app.get("/sandbox/tokens")
-    def list_tokens():
-        return jsonify({"tokens": [_account_json(a) for a in state.accounts.values()]})
+def _stand_in() -> DropiStandIn:
+    return current_app.extensions["dropi_stand_in"]
 
-    @app.post("/sandbox/tokens")
-    def issue_token():
-        return jsonify(_account_json(stand_in.issue(_body()))), 201
 
-    @app.post("/sandbox/config")
-    def configure():
-        body = _body()
-        for key in TUNABLE:
-            if key in body:
-                setattr(stand_in.config, key, body[key])
-        return jsonify({k: v for k, v in asdict(stand_in.config).items() if k in TUNABLE})
+@controls.get("/")
+def index():
+    return jsonify({"service": "Dropi stand-in", "countries": [c.lower() for c in COUNTRIES],
+                    "api": "/{country}/integrations"})
 
-    @app.get("/sandbox/calls")
-    def calls():
-        return jsonify({"calls": list(state.calls)})
 
-    @app.delete("/sandbox/calls")
-    def forget_calls():
-        with state.lock:
-            state.calls.clear()
-        return "", 204
+@controls.get("/sandbox/tokens")
+def list_tokens():
+    return jsonify({"tokens": [_account_json(a) for a in _stand_in().state.accounts.values()]})
 
-    @app.post("/sandbox/faults")
-    def faults():
-        body = _body()
-        with state.lock:
-            state.fail_next = int(body.get("fail_next") or 0)
-            state.failure_status = int(body.get("status") or 503)
-        return jsonify({"fail_next": state.fail_next, "status": state.failure_status})
 
-    @app.get("/sandbox/orders")
-    def all_orders():
-        return jsonify({"orders": [orders.public(o) for o in state.orders.values()]})
+@controls.post("/sandbox/tokens")
+def issue_token():
+    return jsonify(_account_json(_stand_in().issue(_body()))), 201
 
-    @app.post("/sandbox/orders/<int:order_id>/advance")
-    def advance(order_id):
-        return jsonify(orders.public(orders.advance(state, order_id)))
 
-    @app.post("/sandbox/orders/<int:order_id>/status")
-    def set_status(order_id):
-        status = str(_body().get("status") or "")
-        return jsonify(orders.public(orders.set_status(state, order_id, status)))
+@controls.post("/sandbox/config")
+def configure():
+    config, body = _stand_in().config, _body()
+    for key in TUNABLE:
+        if key in body:
+            setattr(config, key, body[key])
+    return jsonify({k: v for k, v in asdict(config).items() if k in TUNABLE})
 
-    @app.post("/sandbox/products/<country>/<int:product_id>/stock")
-    def set_stock(country, product_id):
-        body = _body()
-        if not isinstance(body.get("stock"), int):
-            raise ApiError(422, "stock debe ser un entero")
-        product = state.set_stock(country.upper(), product_id, body["stock"],
-                                  body.get("warehouse_id"), body.get("variation_id"))
-        return jsonify({"id": product["id"], "stock": product["stock"]})
 
-    @app.get("/images/<country>/<name>.png")
-    def image(country, name):
-        if country.upper() not in COUNTRIES or len(name) > 40:
-            abort(404)
-        response = Response(product_png(f"{country}/{name}.png"), mimetype="image/png")
-        response.headers["Cache-Control"] = "public, max-age=86400"
-        return response
+@controls.get("/sandbox/calls")
+def calls():
+    return jsonify({"calls": list(_stand_in().state.calls)})
+
+
+@controls.delete("/sandbox/calls")
+def forget_calls():
+    state = _stand_in().state
+    with state.lock:
+        state.calls.clear()
+    return "", 204
+
+
+@controls.post("/sandbox/faults")
+def faults():
+    state, body = _stand_in().state, _body()
+    with state.lock:
+        state.fail_next = int(body.get("fail_next") or 0)
+        state.failure_status = int(body.get("status") or 503)
+    return jsonify({"fail_next": state.fail_next, "status": state.failure_status})
+
+
+@controls.get("/sandbox/orders")
+def all_orders():
+    return jsonify({"orders": [orders.public(o) for o in _stand_in().state.orders.values()]})
+
+
+@controls.post("/sandbox/orders/<int:order_id>/advance")
+def advance(order_id):
+    return jsonify(orders.public(orders.advance(_stand_in().state, order_id)))
+
+
+@controls.post("/sandbox/orders/<int:order_id>/status")
+def set_status(order_id):
+    status = str(_body().get("status") or "")
+    return jsonify(orders.public(orders.set_status(_stand_in().state, order_id, status)))
+
+
+@controls.post("/sandbox/products/<country>/<int:product_id>/stock")
+def set_stock(country, product_id):
+    body = _body()
+    if not isinstance(body.get("stock"), int):
+        raise ApiError(422, "stock debe ser un entero")
+    product = _stand_in().state.set_stock(country.upper(), product_id, body["stock"],
+                                          body.get("warehouse_id"), body.get("variation_id"))
+    return jsonify({"id": product["id"], "stock": product["stock"]})
+
+
+@controls.get("/images/<country>/<name>.png")
+def image(country, name):
+    if country.upper() not in COUNTRIES or len(name) > 40:
+        abort(404)
+    response = Response(product_png(f"{country}/{name}.png"), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def _account_json(account: Account) -> dict:
