@@ -108,11 +108,14 @@ def session_token():
     stand_in = _stand_in()
     if request.method == "OPTIONS":
         return _cors(Response(status=204))
-    shop = request.args.get("shop", "")
+    shop, user = request.args.get("shop", ""), request.args.get("user") or None
     if not stand_in.has_shop(shop):
-        return _cors(_bad(f"no shop {shop}", 404)[0]), 404
-    token = stand_in.session_token(shop, request.args.get("user") or None)
-    return _cors(jsonify(token=token))
+        response, status = _bad(f"no shop {shop}", 404)
+        return _cors(response), status
+    if user is not None and not user.isdigit():
+        response, status = _bad("user must be a staff member's numeric id")
+        return _cors(response), status
+    return _cors(jsonify(token=stand_in.session_token(shop, user)))
 
 
 def _cors(response: Response) -> Response:

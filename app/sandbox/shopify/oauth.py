@@ -52,7 +52,8 @@ def authorize(shop: str):
         return render_template("sandbox_shopify/authorize.html", shop=shop,
                                app_name=stand_in.config.app_name, scopes=sorted(scopes),
                                online=online, action=request.full_path)
-    user_id = int(request.form.get("user") or stand_in.owner_id)
+    user = request.args.get("user", "")
+    user_id = int(user) if user.isdigit() else stand_in.owner_id
     code = stand_in.tokens.issue_code(shop, scopes, user_id if online else None)
     store = shop.split(".")[0]
     params = signed_params({

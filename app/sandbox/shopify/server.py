@@ -131,6 +131,7 @@ def create_shopify_stand_in(config: ShopifyStandInConfig, store=None) -> Flask:
 
     app = Flask(__name__, template_folder="templates", static_folder="static",
                 static_url_path="/sandbox/static")
+    app.json.sort_keys = False  # GraphQL answers keep the order of the query's fields
     stand_in = ShopifyStandIn(config, store if store is not None else ShopifyStore())
     app.extensions["shopify_stand_in"] = stand_in
 
