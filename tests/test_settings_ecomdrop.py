@@ -193,3 +193,23 @@ def test_failing_flow_listing_is_recorded(clients, shop, flows_cache, ecomdrop):
 
     assert "rejected the API key" in revoked.value.message
     assert "rejected the API key" in load_configuration(shop).ecomdrop_last_error
+
+
+class UnreachableCache:
+    """A cache whose server is down (what a Redis outage looks like to the caller)."""
+
+    def get(self, key):
+        raise ConnectionError("cache server unreachable")
+
+    def set(self, key, value, timeout=None):
+        raise ConnectionError("cache server unreachable")
+
+
+def test_a_cache_outage_does_not_stop_a_save_or_the_flow_list(clients, shop, ecomdrop):
+    account(ecomdrop)
+
+    save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), UnreachableCache())
+    flows = account_flows(clients, shop, UnreachableCache())
+
+    assert load_configuration(shop).ecomdrop_api_key == GOOD_KEY
+    assert [f.id for f in flows] == ["101", "102"]

@@ -48,8 +48,8 @@ from app.services.settings.status import (
 
 __all__ = [
     "COUNTRIES", "DropiForm", "DropiSection", "EcomdropForm", "EcomdropSection",
-    "IntegrationClients", "IntegrationStatus", "LocationsSection", "Notice", "OPTIONS", "SaveOutcome",
-    "SettingsInvalid", "SettingsStatus", "SettingsUnavailable", "account_flows", "cached_flows",
+    "IntegrationClients", "IntegrationStatus", "LocationsSection", "Notice", "OPTIONS",
+    "SaveOutcome", "SettingsInvalid", "SettingsStatus", "SettingsUnavailable", "account_flows", "cached_flows",
     "check_connections", "dropi_form", "dropi_section", "dropi_token_field_name",
     "ecomdrop_form", "ecomdrop_section", "load_configuration", "load_locations",
     "locations_form", "options_form", "save_dropi", "save_ecomdrop", "save_location_mappings",

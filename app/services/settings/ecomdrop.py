@@ -85,12 +85,20 @@ def _cache_key(shop: Shop) -> str:
 
 def cached_flows(shop: Shop, cache) -> list[Flow] | None:
     """The flows fetched lately for this shop, or None when there is nothing cached."""
-    rows = cache.get(_cache_key(shop))
+    try:
+        rows = cache.get(_cache_key(shop))
+    except Exception:  # noqa: BLE001 - a cache outage only means asking Ecomdrop again
+        log.warning("flows cache unreadable for shop %s", shop.domain, exc_info=True)
+        return None
     return None if rows is None else [Flow(id=i, name=n) for i, n in rows]
 
 
 def _remember_flows(shop: Shop, cache, flows: list[Flow]) -> None:
-    cache.set(_cache_key(shop), [(f.id, f.name) for f in flows], timeout=FLOWS_CACHE_SECONDS)
+    try:
+        cache.set(_cache_key(shop), [(f.id, f.name) for f in flows],
+                  timeout=FLOWS_CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - the save itself succeeded; the cache is a shortcut
+        log.warning("flows cache not written for shop %s", shop.domain, exc_info=True)
 
 
 def account_flows(clients: IntegrationClients, shop: Shop, cache, *, refresh: bool = False
@@ -133,12 +141,13 @@ def save_ecomdrop(clients: IntegrationClients, shop: Shop, submitted: EcomdropFo
             "That is too long to be an Ecomdrop API key. Copy only the key.")})
     new_key = bool(key) and key != config.ecomdrop_api_key
     flows = _checked_flows(clients, config, key or config.ecomdrop_api_key, new_key, submitted)
+    record_success(config, ECOMDROP)
+    db.session.commit()
     chosen, notices = _chosen_flows(submitted, flows, new_key)
     if new_key:
         config.ecomdrop_api_key = key
     config.ecomdrop_new_order_flow_id = chosen["new_order_flow_id"] or None
     config.ecomdrop_abandoned_cart_flow_id = chosen["abandoned_cart_flow_id"] or None
-    record_success(config, ECOMDROP)
     db.session.commit()
     _remember_flows(shop, cache, flows)
     log.info("Ecomdrop settings saved for shop %s (new key: %s)", shop.domain, new_key)
