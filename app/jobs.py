@@ -93,3 +93,26 @@ def requeue_stale_webhook_events() -> int:
     from app.services.webhooks import requeue_stale_events
 
     return len(requeue_stale_events(enqueue=process_webhook_event))
+
+
+@queue.task(name="run_import_job")
+@in_app_context
+@for_active_shop
+def run_import_job(shop_domain: str, job_id: int) -> str | None:
+    """Run (or resume) a bulk product import; items already done are not imported again."""
+    from flask import current_app
+
+    from app.services.product_import import process_import_job
+
+    status = process_import_job(current_app.config["SETTINGS"], job_id,
+                                app_context=_bound_app.app_context)
+    return status.value if status else None
+
+
+@queue.periodic_task(crontab(minute="*/2"), name="resume_stale_import_jobs")
+@in_app_context
+def resume_stale_import_jobs() -> int:
+    """Queue again bulk imports whose worker died or whose queued task was lost."""
+    from app.services.product_import import resume_stale_import_jobs as resume
+
+    return len(resume(enqueue=run_import_job))
