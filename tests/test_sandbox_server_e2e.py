@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from app.models import Shop
-from tests.standins import running_app, running_shopify_stand_in, stand_in_settings
+from tests.standins import running_app, running_shopify_stand_in, stand_in_settings, wait_until
 
 pytestmark = pytest.mark.e2e
 SHOP = "test-shop.myshopify.com"
@@ -80,3 +80,19 @@ def test_the_apps_webhook_endpoint_accepts_the_stand_ins_signature(shopify, app)
     shopify.wait_for_webhooks()
     [delivery] = shopify.deliveries(topic="customers/data_request")
     assert delivery["attempts"][-1]["status"] == 200, delivery["attempts"]
+
+
+def test_uninstalling_in_the_admin_reaches_the_apps_worker(shopify, tmp_path):
+    settings = stand_in_settings(tmp_path / "worker", shopify=shopify)
+    with running_app(settings, shopify=shopify, worker=True) as app:
+        assert app.get(iframe_url(shopify), timeout=30).status_code == 200
+        requests.post(f"{shopify.url}/sandbox/shops/{SHOP}/uninstall", timeout=5)
+        shopify.wait_for_webhooks()
+
+        def uninstalled():
+            with app.app.app_context():
+                return Shop.query.filter_by(domain=SHOP).one().uninstalled_at is not None
+
+        wait_until(uninstalled, timeout=15)
+        [delivery] = shopify.deliveries(topic="app/uninstalled")
+        assert delivery["attempts"][-1]["status"] == 200
