@@ -104,3 +104,62 @@ def encoded_host(shop: str = "test-shop.myshopify.com") -> str:
     store = shop.split(".")[0]
     raw = f"admin.shopify.com/store/{store}".encode()
     return base64.b64encode(raw).decode().rstrip("=")
+
+
+# An ordinary desktop Chrome: headless browsers announce "HeadlessChrome", which the app
+# (like Shopify's libraries) answers with 410 as a crawler. Browser tests pass this as
+# `user_agent=` to `browser.new_context(...)`.
+BROWSER_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+
+
+def embedded_query(
+    shop: str = "test-shop.myshopify.com", *, id_token: str | None = None, locale: str = "es"
+) -> str:
+    """The query string the admin puts on a document load of an embedded page."""
+    from urllib.parse import urlencode
+
+    params = {"embedded": "1", "shop": shop, "host": encoded_host(shop), "locale": locale}
+    if id_token:
+        params["id_token"] = id_token
+    return urlencode(params)
+
+
+def htmx_headers(token: str | None) -> dict[str, str]:
+    """Headers static/js/app.js sends on every htmx request inside the admin."""
+    headers = {"HX-Request": "true"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def shopify_token_grant(
+    access_token: str = "shpat_newaccess",
+    refresh_token: str | None = "shprt_newrefresh",
+    *,
+    scope: str = "read_products,write_products",
+    expires_in: int = 3600,
+    refresh_token_expires_in: int = 2592000,
+    **extra,
+) -> dict:
+    """The JSON Shopify's /admin/oauth/access_token answers for an expiring offline token."""
+    body = {"access_token": access_token, "scope": scope, "expires_in": expires_in}
+    if refresh_token:
+        body.update(refresh_token=refresh_token, refresh_token_expires_in=refresh_token_expires_in)
+    body.update(extra)
+    return body
+
+
+def shop_details_payload(
+    name: str = "Tienda Bogotá", currency: str = "COP", timezone: str = "America/Bogota",
+    domain: str = "test-shop.myshopify.com",
+) -> dict:
+    """A GraphQL answer to app/graphql/shop_details.graphql."""
+    return {
+        "data": {"shop": {"name": name, "currencyCode": currency, "ianaTimezone": timezone,
+                          "myshopifyDomain": domain}},
+        "extensions": {"cost": {"requestedQueryCost": 1, "actualQueryCost": 1, "throttleStatus": {
+            "maximumAvailable": 2000.0, "currentlyAvailable": 1999, "restoreRate": 100.0}}},
+    }

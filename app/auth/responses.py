@@ -9,9 +9,14 @@ from flask_babel import gettext as _
 from app.auth.oauth import embedded_admin_url
 from app.auth.shop_domain import admin_url_for_host, decode_host, sanitize_shop_domain
 from app.auth.token_endpoint import TokenRequestFailed
+from app.services.shopify_tokens import (
+    REASON_NO_TOKEN,
+    REASON_NOT_INSTALLED,
+    REASON_REFRESH_EXPIRED,
+    REASON_REFRESH_REJECTED,
+)
 
 RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"
-REAUTHORIZE_URL_HEADER = "X-Shopify-API-Request-Failure-Reauthorize-Url"
 HTML = "text/html; charset=utf-8"
 
 
@@ -79,10 +84,11 @@ def exit_iframe_page(settings, target: str):
 def reauthorize_fragment(settings, shop_domain: str, reason: str):
     """htmx answer for a shop whose access must be renewed: a banner with the way to do it."""
     reopen_url = embedded_admin_url(settings, shop_domain)
-    body = render_template("auth/_reauthorize_banner.html", reason=reason, reopen_url=reopen_url)
-    response = make_response(body, 401, {"Content-Type": HTML})
-    response.headers[REAUTHORIZE_URL_HEADER] = reopen_url
-    return response
+    body = render_template("auth/_reauthorize_banner.html", reason=reason_text(reason),
+                           reopen_url=reopen_url)
+    # No retry header (a new session token would not help) and no reauthorize-URL header (that
+    # would reload the whole app and lose what the merchant typed): the banner says what to do.
+    return make_response(body, 401, {"Content-Type": HTML})
 
 
 def access_problem_page(settings, shop_domain: str, error: Exception):
@@ -91,13 +97,35 @@ def access_problem_page(settings, shop_domain: str, error: Exception):
     oauth_url = url_for("auth.exit_iframe", exitIframe=f"{settings.shopify_app_url}"
                         f"{url_for('auth.begin', shop=shop_domain)}", shop=shop_domain)
     transient = isinstance(error, TokenRequestFailed)
+    if transient:
+        title = _("Shopify could not be reached")
+        message = _("The app could not get access to your store from Shopify right now. "
+                    "Please try again in a moment.")
+    else:
+        title = _("Renew the app's access")
+        message = reason_text(getattr(error, "reason", ""))
     return message_page(
-        _("Shopify could not be reached") if transient else _("Renew the app's access"),
-        getattr(error, "merchant_message", str(error)),
+        title,
+        message,
         status=503 if transient else 401,
         actions=[(_("Reload the app"), reopen_url, "_top"),
                  (_("Authorize again with Shopify"), oauth_url, "_self")],
     )
+
+
+def reason_text(reason: str) -> str:
+    """The merchant's-language text for a stored re-authorization reason."""
+    known = {
+        REASON_REFRESH_REJECTED: _("Shopify no longer accepts the app's saved access to your "
+                                   "store. Reload the app from your Shopify admin to renew it."),
+        REASON_REFRESH_EXPIRED: _("The app's saved access to your store expired. Reload the app "
+                                  "from your Shopify admin to renew it."),
+        REASON_NO_TOKEN: _("The app has no working access to your store. Reload the app from "
+                           "your Shopify admin to renew it."),
+        REASON_NOT_INSTALLED: _("The app is not installed on your store yet. Reload the app from "
+                                "your Shopify admin to finish installing it."),
+    }
+    return known.get(reason, reason or known[REASON_NO_TOKEN])
 
 
 def message_page(title: str, message: str, *, status: int, actions=()):

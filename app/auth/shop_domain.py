@@ -16,10 +16,10 @@ def sanitize_shop_domain(value: str | None) -> str | None:
     """`value` lower-cased when it is exactly `<name>.myshopify.com`, otherwise None."""
     if not value or len(value) > MAX_DOMAIN_LENGTH:
         return None
-    candidate = value.strip()
-    if not SHOP_DOMAIN.match(candidate):
+    candidate = value.strip().lower()
+    if not SHOP_DOMAIN.fullmatch(candidate):
         return None
-    return candidate.lower()
+    return candidate
 
 
 def decode_host(host: str | None, *, admin_origin: str | None = None) -> str | None:

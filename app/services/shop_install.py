@@ -14,6 +14,7 @@ from app.models import Session, Shop
 from app.models.types import utcnow
 from app.services.shopify_session import shopify_client_for
 from app.services.shopify_tokens import (
+    REASON_NOT_INSTALLED,
     ReauthorizationRequired,
     exchange_session_token,
     fresh_offline_token,
@@ -33,7 +34,7 @@ def complete_install(settings, shop_domain: str, grant: TokenGrant) -> Shop:
     the shop details, so a failure there loses nothing; the details are retried later.
     """
     shop = _store_offline_grant(settings, shop_domain, grant)
-    ensure_shop_details(settings, shop)
+    ensure_shop_details(settings, shop, force=True)
     return shop
 
 
@@ -83,9 +84,7 @@ def installed_shop_for_session(settings, claims: SessionTokenClaims, session_tok
                 raise
     elif not allow_exchange:
         reason = shop.reauthorization_reason if shop is not None else None
-        raise ReauthorizationRequired(
-            claims.shop, reason or "The app is not authorized for this store yet. Reload the app."
-        )
+        raise ReauthorizationRequired(claims.shop, reason or REASON_NOT_INSTALLED)
     log.info("exchanging a session token for a new offline token of %s", claims.shop)
     grant = exchange_session_token(settings, claims.shop, session_token)
     return complete_install(settings, claims.shop, grant)

@@ -38,6 +38,7 @@ REASON_REFRESH_REJECTED = (
     "refused). Open the app from your Shopify admin to renew it."
 )
 REASON_NO_TOKEN = "The app has no working access token for this store. Open the app from your Shopify admin to renew it."
+REASON_NOT_INSTALLED = "The app is not installed on this store yet. Open the app from your Shopify admin."
 REASON_REFRESH_EXPIRED = (
     "The app's saved access to this store expired. Open the app from your Shopify admin to renew it."
 )
