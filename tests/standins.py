@@ -147,22 +147,24 @@ def running_shopify_stand_in(config: ShopifyStandInConfig | None = None, store=N
 
 @contextmanager
 def running_dropi_stand_in(config=None) -> Iterator[ServerThread]:
-    with serving(lambda url: _factory("dropi")(config) if config else _factory("dropi")()) as s:
-        yield s
+    """The Dropi stand-in over HTTP (its own defaults unless a DropiStandInConfig is given)."""
+    with _running_named("dropi", config) as server:
+        yield server
 
 
 @contextmanager
 def running_ecomdrop_stand_in(config=None) -> Iterator[ServerThread]:
-    with serving(lambda url: _factory("ecomdrop")(config) if config else _factory("ecomdrop")()) \
-            as s:
-        yield s
+    """The Ecomdrop stand-in over HTTP (its own defaults unless a config is given)."""
+    with _running_named("ecomdrop", config) as server:
+        yield server
 
 
-def _factory(name: str):
+def _running_named(name: str, config):
     from app.sandbox.__main__ import FACTORIES
 
-    module, factory = FACTORIES[name]
-    return getattr(importlib.import_module(module), factory)
+    module, factory_name = FACTORIES[name]
+    factory = getattr(importlib.import_module(module), factory_name)
+    return serving(lambda url: factory(config) if config is not None else factory())
 
 
 def stand_in_settings(instance_path: Path, *, shopify=None, dropi=None, ecomdrop=None,

@@ -16,25 +16,34 @@ FACTORIES = {
     "dropi": ("app.sandbox.dropi.server", "create_dropi_stand_in"),
     "ecomdrop": ("app.sandbox.ecomdrop.server", "create_ecomdrop_stand_in"),
 }
+# Config classes that know how to read the app's settings (e.g. Dropi's demo tokens
+# allow-list SHOPIFY_APP_URL); a stand-in without one starts with its own defaults.
+CONFIGS = {"dropi": "DropiStandInConfig", "ecomdrop": "EcomdropStandInConfig"}
 
 
 def build_stand_in(name: str, *, seed: int | None = None, shops: list[str] | None = None) -> Flask:
     """The named stand-in as a Flask app; the Shopify one gets `shops` created and seeded."""
-    if name == "shopify":
-        return _shopify(seed, shops or [])
-    module, factory = FACTORIES[name]
-    return getattr(importlib.import_module(module), factory)()
-
-
-def _shopify(seed: int | None, shops: list[str]) -> Flask:
     from app.config import Settings
+
+    settings = Settings.from_env()
+    if name == "shopify":
+        return _shopify(settings, seed, shops or [])
+    module_name, factory = FACTORIES[name]
+    module = importlib.import_module(module_name)
+    config_class = getattr(module, CONFIGS[name], None)
+    if config_class is not None and hasattr(config_class, "from_settings"):
+        return getattr(module, factory)(config_class.from_settings(settings))
+    return getattr(module, factory)()
+
+
+def _shopify(settings, seed: int | None, shops: list[str]) -> Flask:
     from app.sandbox.config import ShopifyStandInConfig
     from app.sandbox.shopify.server import create_shopify_stand_in
 
-    config = ShopifyStandInConfig.from_settings(Settings.from_env(), seed=seed)
+    config = ShopifyStandInConfig.from_settings(settings, seed=seed)
     app = create_shopify_stand_in(config)
     for shop in shops:
-        app.extensions["shopify_stand_in"].create_shop(shop, seed=seed if seed is not None else True)
+        app.extensions["shopify_stand_in"].create_shop(shop, seed=True)
     return app
 
 
@@ -43,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name", choices=sorted(DEFAULT_PORTS))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int)
-    parser.add_argument("--seed", type=int, help="random seed: same data and faults every run")
+    parser.add_argument("--seed", type=int, help="Shopify only: random seed of the fault knobs")
     parser.add_argument("--shop", action="append", default=[],
                         help="Shopify only: create and seed this shop (repeatable)")
     args = parser.parse_args(argv)

@@ -166,7 +166,7 @@ class TokenRegistry:
 
     # checking -----------------------------------------------------------------------------
     def authenticate(self, value: str, shop: str) -> AccessToken | None:
-        """The live token for this shop, or None. First use retires the refresh token it came from."""
+        """The live token for this shop, or None; its first use retires its parent refresh token."""
         with self._lock:
             token = self._access.get(value or "")
             if token is None or token.shop != shop:
