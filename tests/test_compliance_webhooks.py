@@ -315,3 +315,22 @@ def test_a_replayed_data_request_updates_its_report_instead_of_adding_one(
 
     [again] = _requests("customers/data_request")
     assert again.id == request.id and len(again.report["data"]["webhook_events"]) == 5
+
+
+def test_a_redaction_naming_only_orders_erases_those_orders_and_keeps_other_reports(
+    client, shop, other_shop
+):
+    events = _seed(shop, other_shop)
+    deliver_webhook(client, "customers/data_request", _data_request_payload())
+    run_pending_jobs()
+
+    payload = {"shop_domain": SHOP, "customer": {}, "orders_to_redact": [2002]}
+    deliver_webhook(client, "customers/redact", payload)
+    run_pending_jobs()
+
+    assert _payload(events["bruno_order"]) == {}
+    assert _payload(events["ana_order"])["customer"]["id"] == ANA["id"]
+    refunds = db.session.execute(db.select(Refund.shopify_refund_id)).scalars().all()
+    assert "gid://shopify/Refund/2" not in refunds and "gid://shopify/Refund/1" in refunds
+    [report] = _requests("customers/data_request")
+    assert report.status == ComplianceStatus.COMPLETED and report.report is not None

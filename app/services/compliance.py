@@ -183,7 +183,7 @@ def handle_customer_redact(settings, shop_domain: str, payload: dict, event: Web
     """Erase what we hold about the customer, including earlier data-request reports."""
     ref = _customer_ref(shop_domain, payload, "orders_to_redact")
     erased = {name: source.erase(shop_domain, ref) for name, source in sorted(_sources.items())}
-    erased["reports"] = _erase_reports(shop_domain, ref.customer_id)
+    erased["reports"] = _erase_reports(shop_domain, ref.customer_id) if ref.customer_id else 0
     row = _record(shop_domain, event, ref, {"erased": erased}, pii_free=True)
     log.info("customer redaction %s for %s: %s", row.id, shop_domain, erased)
 
@@ -205,17 +205,17 @@ def handle_shop_redact(settings, shop_domain: str, payload: dict, event: Webhook
     for name, source in sorted(_sources.items()):
         if source.erase_shop:
             erased[name] = source.erase_shop(shop_domain)
-    erased["reports"] = _erase_reports(shop_domain, None)
+    erased["reports"] = _erase_reports(shop_domain)
     erased["pending_events_dropped"] = _drop_pending_events(shop_domain, event.id)
     _record(shop_domain, event, None, {"erased": erased})
     log.info("shop/redact for %s done: %s", shop_domain, erased)
 
 
-def _erase_reports(shop_domain: str, customer_id: str | None) -> int:
-    """Blank earlier data-request reports (of one customer, or all of the shop)."""
+def _erase_reports(shop_domain: str, customer_id: str | None = None) -> int:
+    """Blank earlier data-request reports: of one customer, or without one, all of the shop."""
     query = update(ComplianceRequest).where(
         ComplianceRequest.shop_domain == shop_domain,
-        ComplianceRequest.report.is_not(None),
+        ComplianceRequest.status == ComplianceStatus.COMPLETED,
         ComplianceRequest.topic == DATA_REQUEST,
     )
     if customer_id is not None:
