@@ -93,7 +93,7 @@ def find_dropi_product(world: ImportWorld, *, variable: bool, min_variations: in
             continue
         if warehouses is not None and len(product["warehouse_product"]) != warehouses:
             continue
-        if not variable and not product["stock"]:
+        if not variable and not warehouse_units(product, world.warehouse_id):
             continue
         return product
     raise AssertionError("no such product in the stand-in catalog")
@@ -158,3 +158,24 @@ def prefs(**overrides) -> ImportPreferences:
 
 def money(value) -> Decimal:
     return Decimal(str(value))
+
+
+def merchant_adds_variant(world: ImportWorld, product_id: str, values: dict[str, str], sku: str,
+                          price: str) -> dict:
+    """The merchant adds a variant of their own in the Shopify admin (stand-in code path)."""
+    from app.sandbox.shopify import catalog
+
+    shop = world.store_shop
+    product = shop.products[product_id]
+    options = [{"id": o["id"], "name": o["name"],
+                "values": [{"name": v} for v in dict.fromkeys(o["values"] + [values[o["name"]]])]}
+               for o in product["_options"]]
+    variants = [{"id": v["id"], "optionValues": [{"optionName": s["name"], "name": s["value"]}
+                                                 for s in v["selectedOptions"]]}
+                for v in world.variants_of(product_id)]
+    variants.append({"optionValues": [{"optionName": n, "name": v} for n, v in values.items()],
+                     "sku": sku, "price": price})
+    with world.shopify.store.transaction():
+        catalog.product_set(shop, {"id": product_id, "productOptions": options,
+                                   "variants": variants})
+    return next(v for v in world.variants_of(product_id) if v["sku"] == sku)
