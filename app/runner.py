@@ -158,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     env, demo = prepare_environment(os.environ.copy(), args.host, args.port)
     settings = Settings.from_env(env)  # creates the instance keys once, before the children start
     group = ProcessGroup(env)
+    # Also when started in the background, where SIGINT would otherwise arrive ignored.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         _check_port_free(args.host, args.port, "the app")
         if demo:
