@@ -229,3 +229,19 @@ def test_empty_required_field_is_flagged_before_anything_is_sent(browser, served
     assert page.evaluate("document.querySelector('#field-agent_name').validity.valueMissing")
     assert page.evaluate("document.activeElement.id") == "field-agent_name"
     assert posts(seen) == []
+
+
+def test_a_successful_save_clears_the_previous_error_banner(browser, served):
+    served.app.config["MAX_CONTENT_LENGTH"] = 2000
+    page, _ = open_admin_page(browser, served, tokens=[mint_session_token(lifetime=600)])
+    page.fill("#field-agent_name", "Valentina")
+    page.fill("#field-policies", "x" * 3000)
+    page.click("button[type=submit]")
+    page.locator("#app-errors [data-app-banner]").wait_for()
+
+    page.fill("#field-policies", "Cambios en 30 días")
+    page.click("button[type=submit]")
+    page.wait_for_function("window.__toasts.length === 1")
+
+    assert page.inner_text("#app-errors").strip() == ""
+    assert saved_agent_name(served) == "Valentina"

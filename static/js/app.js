@@ -118,9 +118,11 @@
     }
   });
 
+  // A successful save makes an earlier error banner stale; loads and polls leave it in place.
   document.addEventListener("htmx:afterRequest", function (event) {
     var region = document.getElementById("app-errors");
-    if (event.detail.successful && region && event.detail.target !== region) {
+    var verb = event.detail.requestConfig && event.detail.requestConfig.verb;
+    if (event.detail.successful && region && verb !== "get" && event.detail.target !== region) {
       region.replaceChildren();
     }
   });
