@@ -28,7 +28,6 @@ from tests.support import (
     shopify_token_grant,
 )
 
-
 SHOP = "test-shop.myshopify.com"
 ADMIN_ONLY = "frame-ancestors https://admin.shopify.com;"
 FOR_SHOP = f"frame-ancestors https://{SHOP} https://admin.shopify.com;"

@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import pytest
 import responses
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from app.auth.oauth import query_hmac, verify_query_hmac
+from app.auth.oauth import STATE_SALT, query_hmac, verify_query_hmac
 from app.extensions import db
 from app.models import Shop
 from tests.support import API_KEY, API_SECRET, APP_URL, shop_details_payload, shopify_token_grant
@@ -30,7 +31,8 @@ def test_the_shopify_documentation_vectors_pass():
     without_state = VECTOR.replace("&state=0.6784241404160823", "")
     assert query_hmac(parse_qsl(without_state), "hush") == (
         "4712bf92ffc2917d15a2f5a273e39f0116667419aa4b6ac0b3baaf26fa3c4d20")
-    signed = parse_qsl(VECTOR) + [("hmac", "700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf")]
+    vector_hmac = "700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf"
+    signed = parse_qsl(VECTOR) + [("hmac", vector_hmac)]
     assert verify_query_hmac(signed, "hush", now=1337178173 + 30)
 
 
@@ -61,7 +63,8 @@ def test_a_wrong_secret_a_tampered_value_or_a_missing_timestamp_fail():
     tampered = [("shop", "evil-shop.myshopify.com"), *signed_pairs(now)[1:]]
     assert not verify_query_hmac(tampered, "hush", now=now)
     no_stamp = [("shop", "a.myshopify.com")]
-    assert not verify_query_hmac(no_stamp + [("hmac", query_hmac(no_stamp, "hush"))], "hush", now=now)
+    no_stamp += [("hmac", query_hmac(no_stamp, "hush"))]
+    assert not verify_query_hmac(no_stamp, "hush", now=now)
     text_stamp = [("shop", "a.myshopify.com"), ("timestamp", "soon")]
     assert not verify_query_hmac(text_stamp + [("hmac", query_hmac(text_stamp, "hush"))], "hush")
 
@@ -131,10 +134,23 @@ def test_callback_exchanges_the_code_installs_and_opens_the_app_in_the_admin(cli
     assert len(shopify.calls) == 2
 
 
-def test_callback_without_the_state_cookie_is_refused_before_any_token_request(client, shopify, app):
+def test_callback_without_the_state_cookie_is_refused_before_any_token_request(shopify, app):
     fresh = app.test_client()
     response = fresh.get(f"/auth/callback?{callback_query('a' * 64)}")
     assert response.status_code == 403
+    assert len(shopify.calls) == 0
+
+
+def test_a_state_cookie_older_than_60_seconds_is_refused(client, shopify, app):
+    class SignedLongAgo(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 61
+
+    old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt=STATE_SALT, signer=SignedLongAgo)
+    state = "c" * 64
+    client.set_cookie("shopify_app_state", old.dumps({"state": state, "shop": SHOP}),
+                      path="/auth/callback")
+    assert client.get(f"/auth/callback?{callback_query(state)}").status_code == 403
     assert len(shopify.calls) == 0
 
 
@@ -176,7 +192,8 @@ def test_hostile_shops_are_rejected_by_begin_and_callback(client, shopify, hosti
     assert "Location" not in response.headers and "Set-Cookie" not in response.headers
     consent, _ = begin(client)
     state = parse_qs(urlsplit(consent.headers["Location"]).query)["state"][0]
-    assert client.get(f"/auth/callback?{callback_query(state, shop=hostile)}").status_code in (400, 403)
+    refused = client.get(f"/auth/callback?{callback_query(state, shop=hostile)}")
+    assert refused.status_code in (400, 403)
     assert len(shopify.calls) == 0
 
 

@@ -35,7 +35,6 @@ from tests.support import (
     shopify_token_grant,
 )
 
-
 SHOP = "test-shop.myshopify.com"
 TOKEN_URL = f"https://{SHOP}/admin/oauth/access_token"
 GRAPHQL_URL = f"https://{SHOP}/admin/api/2026-10/graphql.json"
@@ -134,7 +133,8 @@ app = create_app(make_settings(Path(instance)))
 with app.app_context(), responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
     def slow_grant(request):
         time.sleep(0.5)
-        return 200, {}, json.dumps(shopify_token_grant(f"shpat_{os.getpid()}", f"shprt_{os.getpid()}"))
+        grant = shopify_token_grant(f"shpat_{os.getpid()}", f"shprt_{os.getpid()}")
+        return 200, {}, json.dumps(grant)
     mock.add_callback(responses.POST, token_url, callback=slow_grant)
     shop = db.session.get(Shop, int(shop_id))
     Path(ready).touch()
@@ -228,7 +228,7 @@ def test_without_refresh_allowed_no_refresh_is_attempted(app, shopify, expiring_
     assert len(shopify.calls) == 0
 
 
-def test_a_failed_refresh_call_keeps_the_tokens_and_does_not_flag_the_shop(app, shopify, expiring_shop):
+def test_a_failed_refresh_keeps_the_tokens_and_does_not_flag_the_shop(app, shopify, expiring_shop):
     shopify.post(TOKEN_URL, status=503, body="unavailable")
     with pytest.raises(TokenRequestFailed):
         fresh_offline_token(settings_of(app), expiring_shop)
@@ -257,6 +257,7 @@ def test_client_refreshes_once_after_a_401_and_retries_with_the_new_token(app, s
 
     assert data["shop"]["name"] == "Tienda Bogotá"
     graphql = [c.request for c in shopify.calls if c.request.url == GRAPHQL_URL]
-    assert [r.headers["X-Shopify-Access-Token"] for r in graphql] == ["shpat_testshoplive", "shpat_new"]
+    sent = [r.headers["X-Shopify-Access-Token"] for r in graphql]
+    assert sent == ["shpat_testshoplive", "shpat_new"]
     assert sum(1 for c in shopify.calls if c.request.url == TOKEN_URL) == 1
     assert reloaded(shop.id).refresh_token == "shprt_new"

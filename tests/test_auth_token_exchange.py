@@ -23,7 +23,6 @@ from tests.support import (
     shopify_token_grant,
 )
 
-
 SHOP = "test-shop.myshopify.com"
 TOKEN_URL = f"https://{SHOP}/admin/oauth/access_token"
 GRAPHQL_URL = f"https://{SHOP}/admin/api/2026-10/graphql.json"
@@ -142,7 +141,8 @@ def test_invalid_subject_token_on_htmx_answers_401_with_the_retry_header(client,
 
 def test_a_failing_token_endpoint_shows_a_clear_page_and_stores_nothing(client, shopify):
     shopify.post(TOKEN_URL, status=502, body="bad gateway")
-    response = client.get(f"{PAGE}?{embedded_query(SHOP, id_token=mint_session_token(SHOP), locale='en')}")
+    query = embedded_query(SHOP, id_token=mint_session_token(SHOP), locale="en")
+    response = client.get(f"{PAGE}?{query}")
     assert response.status_code == 503
     body = response.get_data(as_text=True)
     assert "could not get access to your store" in body
@@ -173,7 +173,8 @@ def test_an_online_token_is_exchanged_once_per_user_and_stored(client, shopify, 
     token = mint_session_token(SHOP, user_id="902541635")
 
     first = client.get(f"{PAGE}/me", headers=htmx_headers(token))
-    second = client.get(f"{PAGE}/me", headers=htmx_headers(mint_session_token(SHOP, user_id="902541635")))
+    again = mint_session_token(SHOP, user_id="902541635")
+    second = client.get(f"{PAGE}/me", headers=htmx_headers(again))
 
     assert first.get_data(as_text=True) == "hello Ana (ana@example.com)"
     assert second.status_code == 200 and len(shopify.calls) == 1

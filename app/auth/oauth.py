@@ -38,7 +38,9 @@ def query_hmac(pairs: Iterable[tuple[str, str]], secret: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
-def verify_query_hmac(pairs: Iterable[tuple[str, str]], secret: str, *, now: float | None = None) -> bool:
+def verify_query_hmac(
+    pairs: Iterable[tuple[str, str]], secret: str, *, now: float | None = None
+) -> bool:
     """True when the query carries a valid `hmac` and a `timestamp` within ±90 s of now."""
     pairs = list(pairs)
     given = [value for key, value in pairs if key == "hmac"]
@@ -100,7 +102,8 @@ def authorize_url(settings, shop_domain: str, state: str) -> str:
 
 def embedded_admin_url(settings, shop_domain: str) -> str:
     """The app's page inside the shop's admin (`admin.shopify.com/store/<name>/apps/<key>`)."""
-    return f"{settings.admin_origin.rstrip('/')}/store/{store_name(shop_domain)}/apps/{settings.shopify_api_key}"
+    admin = settings.admin_origin.rstrip("/")
+    return f"{admin}/store/{store_name(shop_domain)}/apps/{settings.shopify_api_key}"
 
 
 def safe_exit_target(settings, url: str | None, shop_domain: str | None) -> str | None:
@@ -125,7 +128,9 @@ def safe_exit_target(settings, url: str | None, shop_domain: str | None) -> str 
 
 def _same_origin(url: str, origin: str) -> bool:
     a, b = urlsplit(url), urlsplit(origin)
-    return bool(a.scheme and a.netloc) and (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+    if not (a.scheme and a.netloc):
+        return False
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:

@@ -54,8 +54,8 @@ def leave_to_admin(settings):
         return problem
     decoded = decode_host(request.args.get("host"), admin_origin=settings.admin_origin)
     if decoded:
-        target = f"{admin_url_for_host(decoded, admin_origin=settings.admin_origin)}/apps/{settings.shopify_api_key}"
-        return redirect(target)
+        admin = admin_url_for_host(decoded, admin_origin=settings.admin_origin)
+        return redirect(f"{admin}/apps/{settings.shopify_api_key}")
     shop = sanitize_shop_domain(request.args.get("shop"))
     if shop:
         return redirect(embedded_admin_url(settings, shop))
@@ -139,7 +139,8 @@ def _invalid_shop_or_host(settings):
     shop, host = request.args.get("shop"), request.args.get("host")
     if shop is not None and sanitize_shop_domain(shop) is None:
         return message_page(_("Invalid store address"),
-                            _("The link does not name a valid Shopify store (something.myshopify.com)."),
+                            _("The link does not name a valid Shopify store "
+                              "(something.myshopify.com)."),
                             status=400)
     if host is not None and decode_host(host, admin_origin=settings.admin_origin) is None:
         return message_page(_("Invalid link"),

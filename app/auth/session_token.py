@@ -45,7 +45,9 @@ def decode_session_token(token: str | None, *, api_key: str, api_secret: str) ->
         raise InvalidSessionToken("the session token has no user (sub)")
     session_id = payload.get("sid") if isinstance(payload.get("sid"), str) else None
     expires_at = datetime.fromtimestamp(int(payload["exp"]), tz=timezone.utc)
-    return SessionTokenClaims(shop=shop, user_id=subject, session_id=session_id, expires_at=expires_at)
+    return SessionTokenClaims(
+        shop=shop, user_id=subject, session_id=session_id, expires_at=expires_at
+    )
 
 
 def bearer_token(authorization_header: str | None) -> str | None:

@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
 HOST_PARAM = re.compile(r"^[0-9a-zA-Z+/]+={0,2}$")
-SHOPIFY_ADMIN_HOST_SUFFIXES = (".myshopify.com", ".shopify.com", ".myshopify.io", ".spin.dev", ".shop.dev")
+SHOPIFY_ADMIN_HOST_SUFFIXES = (
+    ".myshopify.com", ".shopify.com", ".myshopify.io", ".spin.dev", ".shop.dev",
+)
 MAX_DOMAIN_LENGTH = 255
 
 

@@ -58,7 +58,9 @@ class TokenGrant:
         return f"<TokenGrant scope={self.scope!r} expires_at={self.expires_at}>"
 
 
-def request_token_exchange(settings, shop_domain: str, session_token: str, *, online: bool) -> TokenGrant:
+def request_token_exchange(
+    settings, shop_domain: str, session_token: str, *, online: bool
+) -> TokenGrant:
     """Trade a verified session token for an expiring offline (or an online) access token."""
     body = {
         "client_id": settings.shopify_api_key,

@@ -62,7 +62,8 @@ def callback():
         return _refuse_callback("the state cookie is missing or expired, or the HMAC is invalid")
     if shop is None:
         return _forget_state(_invalid_shop())
-    if not oauth.states_match(saved.get("state"), request.args.get("state")) or saved.get("shop") != shop:
+    same_state = oauth.states_match(saved.get("state"), request.args.get("state"))
+    if not same_state or saved.get("shop") != shop:
         return _refuse_callback("the state does not match the one this browser started with")
     code = request.args.get("code")
     if not code:

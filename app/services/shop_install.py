@@ -72,7 +72,7 @@ def installed_shop_for_session(settings, claims: SessionTokenClaims, session_tok
     with the session token replaces it (only if `allow_exchange`; otherwise
     ReauthorizationRequired is raised). InvalidSubjectToken and TokenRequestFailed propagate.
     """
-    shop = db.session.execute(db.select(Shop).filter_by(domain=claims.shop)).scalar_one_or_none()
+    shop = _shop_by_domain(claims.shop)
     if shop is not None and shop.is_installed and offline_token_is_usable(settings, shop):
         try:
             fresh_offline_token(settings, shop)
@@ -90,7 +90,9 @@ def installed_shop_for_session(settings, claims: SessionTokenClaims, session_tok
     return complete_install(settings, claims.shop, grant)
 
 
-def ensure_online_session(settings, shop: Shop, claims: SessionTokenClaims, session_token: str) -> Session:
+def ensure_online_session(
+    settings, shop: Shop, claims: SessionTokenClaims, session_token: str
+) -> Session:
     """The live online (per-user) session of the token's user, exchanging for one if needed."""
     session_id = Session.online_id(shop.domain, claims.user_id)
     stored = db.session.get(Session, session_id)
@@ -126,7 +128,7 @@ def store_online_session(shop: Shop, user_id: str, grant: TokenGrant) -> Session
 
 def _store_offline_grant(settings, shop_domain: str, grant: TokenGrant) -> Shop:
     for attempt in (1, 2):
-        shop = db.session.execute(db.select(Shop).filter_by(domain=shop_domain)).scalar_one_or_none()
+        shop = _shop_by_domain(shop_domain)
         if shop is None:
             shop = Shop(domain=shop_domain, api_version=settings.shopify_api_version)
             db.session.add(shop)
@@ -155,6 +157,10 @@ def _apply_offline_grant(settings, shop: Shop, grant: TokenGrant) -> None:
     shop.api_version = settings.shopify_api_version
     shop.needs_reauthorization = False
     shop.reauthorization_reason = None
+
+
+def _shop_by_domain(shop_domain: str) -> Shop | None:
+    return db.session.execute(db.select(Shop).filter_by(domain=shop_domain)).scalar_one_or_none()
 
 
 def _int_or_none(value) -> int | None:

@@ -32,15 +32,23 @@ from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-TOKEN_FIELDS = ("access_token", "access_token_expires_at", "refresh_token", "refresh_token_expires_at")
+TOKEN_FIELDS = (
+    "access_token", "access_token_expires_at", "refresh_token", "refresh_token_expires_at",
+)
 REASON_REFRESH_REJECTED = (
     "Shopify no longer accepts the app's saved access to this store (the refresh token was "
     "refused). Open the app from your Shopify admin to renew it."
 )
-REASON_NO_TOKEN = "The app has no working access token for this store. Open the app from your Shopify admin to renew it."
-REASON_NOT_INSTALLED = "The app is not installed on this store yet. Open the app from your Shopify admin."
+REASON_NO_TOKEN = (
+    "The app has no working access token for this store. "
+    "Open the app from your Shopify admin to renew it."
+)
+REASON_NOT_INSTALLED = (
+    "The app is not installed on this store yet. Open the app from your Shopify admin."
+)
 REASON_REFRESH_EXPIRED = (
-    "The app's saved access to this store expired. Open the app from your Shopify admin to renew it."
+    "The app's saved access to this store expired. "
+    "Open the app from your Shopify admin to renew it."
 )
 
 __all__ = [
@@ -51,7 +59,7 @@ __all__ = [
 
 
 class ReauthorizationRequired(ShopifyUnauthorized):
-    """The shop's offline token is gone and cannot be refreshed; the merchant must re-open the app."""
+    """The offline token is gone and cannot be refreshed: the merchant must re-open the app."""
 
     def __init__(self, shop_domain: str, reason: str) -> None:
         super().__init__(reason, shop=shop_domain, merchant_message=reason)
@@ -59,7 +67,9 @@ class ReauthorizationRequired(ShopifyUnauthorized):
         self.reason = reason
 
 
-def exchange_session_token(settings, shop_domain: str, session_token: str, *, online: bool = False) -> TokenGrant:
+def exchange_session_token(
+    settings, shop_domain: str, session_token: str, *, online: bool = False
+) -> TokenGrant:
     """Trade a verified App Bridge session token for an expiring offline (or online) token.
 
     Raises InvalidSubjectToken (an InvalidSessionToken) when Shopify refuses the session token,
@@ -104,7 +114,8 @@ def refresh_refused_token(settings, shop: Shop, refused_token: str | None) -> st
     """After Shopify answered 401 to `refused_token`: refresh once (single flight) and return
     the live token, also loaded into `shop`."""
     try:
-        return refresh_offline_token(settings, shop.id, stale_token=refused_token or shop.access_token)
+        stale = refused_token or shop.access_token
+        return refresh_offline_token(settings, shop.id, stale_token=stale)
     finally:
         _copy_tokens_from_database(shop)
 
@@ -118,7 +129,10 @@ def refresh_offline_token(settings, shop_id: int, *, stale_token: str | None = N
     Both rotated tokens and their expiry times are saved in one transaction. `invalid_grant`
     marks the shop `needs_reauthorization` and raises ReauthorizationRequired.
     """
-    with _single_flight(settings, shop_id), OrmSession(db.engine, expire_on_commit=False) as session:
+    with (
+        _single_flight(settings, shop_id),
+        OrmSession(db.engine, expire_on_commit=False) as session,
+    ):
         with session.begin():
             shop = _locked_shop(session, shop_id)
             if not _needs_refresh(settings, shop, stale_token):
