@@ -188,3 +188,11 @@ def test_history_restore_gets_the_whole_page(app):
 
     assert "<html" in response.get_data(as_text=True)
     assert "HX-Request" in response.headers["Vary"]
+
+
+def test_templates_render_outside_a_request(app):
+    from flask import render_template_string
+
+    text = render_template_string("{{ shell.nav|length }} {{ shell.home_url }}")
+
+    assert text == "0 None"

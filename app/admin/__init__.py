@@ -5,7 +5,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
 # The app's sections, in menu order. An entry appears once its endpoint is registered.
@@ -58,7 +58,7 @@ def nav_items() -> list[NavItem]:
     """The NAV entries whose area exists, with links that keep the embedded parameters."""
     from app.auth.embedded import embedded_url
 
-    current = request.blueprint if request else None
+    current = request.blueprint
     return [
         NavItem(embedded_url(endpoint), str(label), active=endpoint.split(".")[0] == current)
         for endpoint, label in NAV
@@ -68,7 +68,8 @@ def nav_items() -> list[NavItem]:
 
 def shell_context() -> Shell:
     settings = current_app.config["SETTINGS"]
-    authenticated = g.get("shop") is not None and endpoint_registered(HOME_ENDPOINT)
+    authenticated = (has_request_context() and g.get("shop") is not None
+                     and endpoint_registered(HOME_ENDPOINT))
     home_url = None
     if authenticated:
         from app.auth.embedded import embedded_url
@@ -79,6 +80,6 @@ def shell_context() -> Shell:
         app_bridge_url=settings.app_bridge_url,
         polaris_url=settings.polaris_url,
         home_url=home_url,
-        home_active=request.endpoint == HOME_ENDPOINT,
+        home_active=authenticated and request.endpoint == HOME_ENDPOINT,
         nav=nav_items() if authenticated else [],
     )
