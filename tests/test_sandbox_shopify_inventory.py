@@ -156,3 +156,23 @@ def test_an_unknown_reason_is_refused(store):
                            "reason": "because"}, "key": "r-1"}
     result = gql(store, SET, variables)["data"]["inventorySetQuantities"]
     assert result["userErrors"][0]["code"] == "INVALID_REASON"
+
+
+def test_concurrent_adjustments_from_many_threads_lose_nothing(store):
+    import threading
+    item, bogota = lamp(store)
+    change = {"inventoryItemId": item, "locationId": bogota, "delta": -1,
+              "changeFromQuantity": None}
+
+    def worker(worker_id):
+        for attempt in range(5):
+            gql(store, ADJUST, {"input": {"name": "available", "reason": "correction",
+                                          "changes": [change]},
+                                "key": f"t-{worker_id}-{attempt}"})
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert available(store) == 18 - 8 * 5

@@ -220,3 +220,17 @@ def test_pagination_cursors_walk_forward_and_back(store):
     last = gql(store, page, {"first": 2, "after": second["pageInfo"]["endCursor"]})
     assert [n["title"] for n in last["data"]["products"]["nodes"]] == ["Producto 4"]
     assert not last["data"]["products"]["pageInfo"]["hasNextPage"]
+
+
+def test_app_reserved_namespaces_resolve_like_shopify(store):
+    body = gql(store, PRODUCT_SET, {"input": {"title": "Gorra", "metafields": [
+        {"namespace": "$app:dropi", "key": "product_id", "type": "number_integer",
+         "value": "77"}]}})
+    product = body["data"]["productSet"]["product"]
+    namespace = product["metafields"]["nodes"][0]["namespace"]
+    assert namespace.startswith("app--") and namespace.endswith("--dropi")
+    read = gql(store, """query($id: ID!) { product(id: $id) {
+      byAlias: metafield(namespace: "$app:dropi", key: "product_id") { value }
+      byFullName: metafield(namespace: "%s", key: "product_id") { value } } }""" % namespace,
+               {"id": product["id"]})
+    assert read["data"]["product"] == {"byAlias": {"value": "77"}, "byFullName": {"value": "77"}}

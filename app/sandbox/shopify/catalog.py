@@ -58,7 +58,7 @@ def product_set(shop, data: dict, identifier: dict | None = None) -> dict:
         raise DomainError.single(["input", "title"], "Title can't be blank", "INVALID_PRODUCT")
     plan = variants.plan(shop, product, data.get("productOptions"), data.get("variants"))
     file_plan = media.plan_files(product, data.get("files"), ["input", "files"])
-    metafield_plan = metafields.plan_owned(data.get("metafields"), ["input", "metafields"],
+    metafield_plan = metafields.plan_owned(shop, data.get("metafields"), ["input", "metafields"],
                                            "INVALID_METAFIELD")
     if creating:
         product = _new_product(shop, data, handle)
@@ -183,7 +183,7 @@ def product_update(shop, data: dict, identifier: dict | None = None,
     if "title" in data and not (data.get("title") or "").strip():
         raise DomainError.single(["title"], "Title can't be blank")
     media_plan = media.plan_media_inputs(new_media or [], ["media"])
-    metafield_plan = metafields.plan_owned(data.get("metafields"), ["metafields"], None)
+    metafield_plan = metafields.plan_owned(shop, data.get("metafields"), ["metafields"], None)
     _update_handle(shop, product, data.get("handle"))
     _apply_scalars(product, data)
     if media_plan:

@@ -5,8 +5,9 @@ states, e.g. 0.2 per productSet variant). Requested cost comes from the document
 walks the response, so a page with fewer items costs less.
 
 Approximations, stated: inside a mutation payload plain objects are free (only connections add
-cost); a list of objects that is not a connection costs one element; `pageInfo` is part of a
-connection's 2 points; `@skip`/`@include` are not evaluated."""
+cost); a list of objects that is not a connection costs one element (`nodes(ids:)` costs
+one per id); `pageInfo` is part of a connection's 2 points; `@skip`/`@include` are not
+evaluated."""
 from __future__ import annotations
 
 import math
@@ -106,6 +107,8 @@ class CostCalculator:
         if named.name.endswith("Connection") and "edges" in getattr(named, "fields", {}):
             return self._connection(definition, field, named, value, actual)
         own = 0.0 if free_objects else 1.0
+        if "ids" in definition.args:  # nodes(ids:) is priced per id
+            return self._per_id(definition, field, named, value, actual)
         if actual and value is None:
             return own
         if isinstance(value, list):
@@ -114,6 +117,16 @@ class CostCalculator:
                 return own
         return own + self._selection(named, field.selection_set, value if actual else None,
                                      free_objects)
+
+    def _per_id(self, definition, field, named, value, actual: bool) -> float:
+        if actual:
+            return sum(1 + self._selection(named, field.selection_set, item, False)
+                       for item in value or [] if item is not None)
+        try:
+            ids = get_argument_values(definition, field, self.variables).get("ids") or []
+        except Exception:  # invalid arguments fail validation or execution anyway
+            ids = []
+        return len(ids) * (1 + self._selection(named, field.selection_set, None, False))
 
     def _connection(self, definition, field, named, value, actual: bool) -> float:
         node_type = get_named_type(named.fields["edges"].type).fields["node"].type

@@ -114,6 +114,7 @@ def _priced_execution(store, shop_domain, admin, document, operation, variables,
             "code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}],
             "extensions": _cost(requested, None, bucket.status())}
     with store.transaction():
+        store.shop(shop_domain).acting_app = app_id
         context = resolvers.RequestContext(
             store=store, shop=store.shop(shop_domain),
             granted_scopes=expand_scopes(granted_scopes), api_version=api_version,

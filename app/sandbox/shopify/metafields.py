@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
 from decimal import Decimal, InvalidOperation
 
 from app.sandbox.shopify.records import DomainError, parse_iso
 
 MAX_SET = 25
 APP_NAMESPACE = "$app"
+APP_ID_MODULUS = 10**7
 OWNER_TYPES = {"Product": "PRODUCT", "ProductVariant": "PRODUCTVARIANT", "Customer": "CUSTOMER",
                "Order": "ORDER", "Shop": "SHOP", "Location": "LOCATION"}
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -57,7 +59,17 @@ def value_error(kind: str, value: str) -> str | None:
     return None if _check_scalar(kind, value) else f"Value is invalid for type {kind}."
 
 
-def plan_owned(entries, prefix, code) -> list[dict] | None:
+def app_namespace(namespace: str | None, app_id: str) -> str:
+    """Shopify's app-reserved namespaces: "$app" -> "app--<id>", "$app:x" -> "app--<id>--x"."""
+    namespace = namespace or APP_NAMESPACE
+    if not namespace.startswith(APP_NAMESPACE):
+        return namespace
+    number = zlib.crc32(app_id.encode()) % APP_ID_MODULUS
+    suffix = namespace[len(APP_NAMESPACE):].lstrip(":")
+    return f"app--{number}" + (f"--{suffix}" if suffix else "")
+
+
+def plan_owned(shop, entries, prefix, code) -> list[dict] | None:
     """Validate MetafieldInput entries (namespace defaults to the app's own)."""
     if entries is None:
         return None
@@ -72,7 +84,7 @@ def plan_owned(entries, prefix, code) -> list[dict] | None:
         problem = value_error(kind, entry["value"])
         if problem:
             raise DomainError.single(path + ["value"], problem, code)
-        planned.append({"namespace": entry.get("namespace") or APP_NAMESPACE,
+        planned.append({"namespace": app_namespace(entry.get("namespace"), shop.acting_app),
                         "key": entry["key"], "type": kind, "value": entry["value"],
                         "typed": bool(entry.get("type"))})
     return planned
@@ -129,7 +141,7 @@ def metafields_set(shop, entries: list[dict]) -> list[dict]:
         path = ["metafields", str(index)]
         if owner is None or owner.get("__typename") not in OWNER_TYPES:
             raise _indexed(path + ["ownerId"], "Owner does not exist.", "INVALID", index)
-        namespace = entry.get("namespace") or APP_NAMESPACE
+        namespace = app_namespace(entry.get("namespace"), shop.acting_app)
         current = shop.metafields.get(owner["_metafields"].get((namespace, entry["key"])))
         if current is None and not entry.get("type"):
             raise _indexed(path + ["type"], "Type can't be blank.", "BLANK", index)
@@ -159,8 +171,12 @@ def owned(shop, owner: dict, namespace: str | None = None, keys=None) -> list[di
     records = [shop.metafields[mid] for mid in owner.get("_metafields", {}).values()
                if mid in shop.metafields]
     if namespace:
+        namespace = app_namespace(namespace, shop.acting_app)
         records = [r for r in records if r["namespace"] == namespace]
     if keys:
-        wanted = set(keys)
+        wanted = set()
+        for full_key in keys:
+            space, _, key = full_key.rpartition(".")
+            wanted.add(f"{app_namespace(space, shop.acting_app)}.{key}")
         records = [r for r in records if f"{r['namespace']}.{r['key']}" in wanted]
     return records

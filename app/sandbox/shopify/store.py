@@ -37,6 +37,7 @@ class ShopState:
     record: dict
     plan: str
     installed: bool = False  # the app is installed once OAuth completes (server.py)
+    acting_app: str = "default"  # the app whose request is running ("$app" namespaces)
     locations: dict = field(default_factory=dict)
     products: dict = field(default_factory=dict)
     variants: dict = field(default_factory=dict)

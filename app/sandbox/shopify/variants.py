@@ -131,7 +131,7 @@ def _plan_variant(shop, product, options, index, variant_in) -> VariantSpec:
     _check_prices(variant_in, path)
     quantities = _plan_quantities(shop, variant_id, variant_in.get("inventoryQuantities"), path)
     values = [(o["name"], chosen[o["name"]]) for o in options]
-    planned_metafields = metafields.plan_owned(variant_in.get("metafields"),
+    planned_metafields = metafields.plan_owned(shop, variant_in.get("metafields"),
                                                path + ["metafields"], "INVALID_METAFIELD")
     return VariantSpec(index, variant_id, values, variant_in, quantities, planned_metafields)
 

@@ -122,7 +122,7 @@ def _owner_metafield(owner, info, key, namespace=None):
     shop = ctx(info).shop
     if namespace is None and "." in key:
         namespace, key = key.rsplit(".", 1)
-    wanted = (namespace or metafield_store.APP_NAMESPACE, key)
+    wanted = (metafield_store.app_namespace(namespace, shop.acting_app), key)
     return shop.metafields.get(owner.get("_metafields", {}).get(wanted))
 
 
