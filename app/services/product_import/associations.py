@@ -35,7 +35,7 @@ class AssociationPage:
 
 def list_associations(shop_id: int, search: str | None = None, page: int = 1,
                       per_page: int = 50) -> AssociationPage:
-    """The shop's imports, newest first, matching ``search`` in the Shopify title, the Dropi
+    """The shop's imports, newest first (by id), matching ``search`` in the Shopify title, the Dropi
     name or (exactly) the Dropi id. Variant links are loaded for the page's rows only."""
     per_page = max(1, min(MAX_PER_PAGE, int(per_page)))
     conditions = [ProductAssociation.shop_id == shop_id]
@@ -49,11 +49,14 @@ def list_associations(shop_id: int, search: str | None = None, page: int = 1,
     total = db.session.scalar(select(func.count(ProductAssociation.id)).where(*conditions))
     pages = max(1, math.ceil(total / per_page))
     page = max(1, min(int(page), pages))
-    rows = db.session.scalars(
-        select(ProductAssociation).where(*conditions)
-        .options(selectinload(ProductAssociation.variant_links))
-        .order_by(ProductAssociation.imported_at.desc(), ProductAssociation.id.desc())
-        .limit(per_page).offset((page - 1) * per_page))
+    # Ids first: the (shop_id, id) index answers it without sorting or reading whole rows.
+    ids = list(db.session.scalars(
+        select(ProductAssociation.id).where(*conditions).order_by(ProductAssociation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+    loaded = {row.id: row for row in db.session.scalars(
+        select(ProductAssociation).where(ProductAssociation.id.in_(ids))
+        .options(selectinload(ProductAssociation.variant_links)))}
+    rows = [loaded[i] for i in ids if i in loaded]
     return AssociationPage(list(rows), total, page, pages)
 
 
