@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install migrate web worker browser clean
+.PHONY: run test install migrate web worker browser translations clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -43,6 +43,14 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
 	      || echo "Chromium could not be installed: browser tests will be skipped"; \
 	  else echo "Chromium is not installed: browser tests will be skipped"; fi; }
+
+# Refresh the Spanish/English catalogs after changing texts, then fill in the new Spanish entries.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --add-location=file --sort-by-file \
+	  --project=dropi-ecomdrop-connector --version=0.1.0 -w 100 -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -w 100 \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d app/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache
