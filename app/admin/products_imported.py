@@ -149,7 +149,7 @@ def imported():
     page = list_associations(g.shop.id, search or None, number, IMPORTED_PER_PAGE)
     jobs = [] if request.headers.get("HX-Request") else list_import_jobs(g.shop.id, limit=5)
     return render_page_or_fragment("products/imported.html", "products/_imported_list.html",
-                                   page=page, search=search, jobs=jobs)
+                                   listing=page, search=search, jobs=jobs)
 
 
 @products_bp.post("/imported/<int:association_id>/resync")
