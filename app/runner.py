@@ -131,7 +131,7 @@ def demo_credentials() -> dict[str, str]:
 def start_app(group: ProcessGroup, host: str, port: int) -> None:
     bin_dir = os.path.dirname(sys.executable)
     group.spawn("web server", os.path.join(bin_dir, "gunicorn"), "--bind", f"{host}:{port}",
-                "--workers", "2", "--threads", "4", "wsgi:app")
+                "--workers", "2", "--threads", "4", "--graceful-timeout", "5", "wsgi:app")
     group.spawn("job worker", os.path.join(bin_dir, "flask"), "--app", "wsgi.py", "worker")
     group.wait_until_up(f"http://{host}:{port}/healthz")
 
