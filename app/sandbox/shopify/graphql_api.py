@@ -4,6 +4,8 @@ enforced, and answer in Shopify's shapes (200 with `errors` for GraphQL problems
 MAX_COST_EXCEEDED, ACCESS_DENIED; 404 for an unknown version or shop; 400 without a query)."""
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import re
 import threading
@@ -81,13 +83,9 @@ def execute_admin_graphql(store, shop_domain: str, body, *, granted_scopes, api_
     if not isinstance(variables, dict):
         return 400, {"errors": {"variables": "Variables must be a JSON object"}}
     admin = prepared_schema()
-    try:
-        document = parse(query)
-    except GraphQLError as error:
-        return 200, {"errors": [_shaped(error, "PARSE_ERROR")]}
-    problems = validate(admin.schema, document)
-    if problems:
-        return 200, {"errors": [_shaped(e, _validation_code(e.message)) for e in problems]}
+    document, refusal = _checked_document(query)
+    if refusal is not None:
+        return 200, copy.deepcopy(refusal)
     operation_name = body.get("operationName")
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -99,6 +97,20 @@ def execute_admin_graphql(store, shop_domain: str, body, *, granted_scopes, api_
         return 200, {"errors": [_shaped(e, "INVALID_VARIABLE") for e in coerced]}
     return _priced_execution(store, shop_domain, admin, document, operation, variables,
                              coerced, operation_name, granted_scopes, api_version, app_id)
+
+
+@functools.lru_cache(maxsize=512)
+def _checked_document(query: str):
+    """(document, None) for a valid query, (None, Shopify's error body) otherwise. Apps send
+    the same few operations again and again, so the answer is kept per query text."""
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, {"errors": [_shaped(error, "PARSE_ERROR")]}
+    problems = validate(prepared_schema().schema, document)
+    if problems:
+        return None, {"errors": [_shaped(e, _validation_code(e.message)) for e in problems]}
+    return document, None
 
 
 def _priced_execution(store, shop_domain, admin, document, operation, variables, coerced,

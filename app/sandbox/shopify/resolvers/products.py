@@ -11,40 +11,42 @@ from app.sandbox.shopify import inventory
 from app.sandbox.shopify.resolvers.common import connection, count, ctx, resolver, v2
 from app.sandbox.shopify.search import matcher
 
-PRODUCT_FIELDS = {
-    "title": ("text", lambda p: p["title"]), "handle": ("exact", lambda p: p["handle"]),
-    "status": ("exact", lambda p: p["status"]), "vendor": ("text", lambda p: p["vendor"]),
-    "product_type": ("text", lambda p: p["productType"]), "tag": ("exact", lambda p: p["tags"]),
-    "tags": ("exact", lambda p: p["tags"]), "id": ("id", lambda p: p["_number"]),
-    "created_at": ("date", lambda p: p["createdAt"]),
-    "updated_at": ("date", lambda p: p["updatedAt"]),
-    "published_at": ("date", lambda p: p["publishedAt"]),
-    "sku": ("exact", lambda p: p["_skus"]), "barcode": ("exact", lambda p: p["_barcodes"]),
-    "inventory_total": ("number", lambda p: p["_total"]),
-    "published_status": ("exact", lambda p: "published" if p["status"] == "ACTIVE" else
-                         "unpublished"),
-}
+def _product_fields(shop) -> dict:
+    """Search fields for products; the ones that need the shop read it lazily."""
+    def variants(product):
+        return [shop.variants[v] for v in product["_variants"]]
+
+    return {
+        "title": ("text", lambda p: p["title"]), "handle": ("exact", lambda p: p["handle"]),
+        "status": ("exact", lambda p: p["status"]), "vendor": ("text", lambda p: p["vendor"]),
+        "product_type": ("text", lambda p: p["productType"]),
+        "tag": ("exact", lambda p: p["tags"]), "tags": ("exact", lambda p: p["tags"]),
+        "id": ("id", lambda p: p["_number"]), "created_at": ("date", lambda p: p["createdAt"]),
+        "updated_at": ("date", lambda p: p["updatedAt"]),
+        "published_at": ("date", lambda p: p["publishedAt"]),
+        "sku": ("exact", lambda p: [v["sku"] for v in variants(p) if v["sku"]]),
+        "barcode": ("exact", lambda p: [v["barcode"] for v in variants(p) if v["barcode"]]),
+        "inventory_total": ("number", lambda p: _total_inventory(shop, p)),
+        "published_status": ("exact", lambda p: "published" if p["status"] == "ACTIVE" else
+                             "unpublished"),
+    }
+
+
 PRODUCT_TEXT = ["title", "vendor", "product_type", "sku", "tag", "barcode", "handle"]
 PRODUCT_SORTS = {"TITLE": lambda p: p["title"].lower(), "VENDOR": lambda p: p["vendor"].lower(),
                  "PRODUCT_TYPE": lambda p: p["productType"].lower(),
                  "CREATED_AT": lambda p: p["createdAt"], "UPDATED_AT": lambda p: p["updatedAt"],
-                 "PUBLISHED_AT": lambda p: p["publishedAt"] or "",
-                 "INVENTORY_TOTAL": lambda p: p["_total"]}
-VARIANT_FIELDS = {
-    "sku": ("exact", lambda v: v["sku"]), "barcode": ("exact", lambda v: v["barcode"]),
-    "title": ("text", lambda v: v["title"]), "id": ("id", lambda v: v["_number"]),
-    "product_id": ("id", lambda v: v["_product_number"]),
-    "updated_at": ("date", lambda v: v["updatedAt"]),
-    "created_at": ("date", lambda v: v["createdAt"]),
-    "inventory_quantity": ("number", lambda v: v["_total"]),
-}
-
-
-def _searchable_product(shop, product) -> dict:
-    variants = [shop.variants[v] for v in product["_variants"]]
-    return {**product, "_skus": [v["sku"] for v in variants if v["sku"]],
-            "_barcodes": [v["barcode"] for v in variants if v["barcode"]],
-            "_total": _total_inventory(shop, product)}
+                 "PUBLISHED_AT": lambda p: p["publishedAt"] or ""}
+def _variant_fields(shop) -> dict:
+    return {
+        "sku": ("exact", lambda v: v["sku"]), "barcode": ("exact", lambda v: v["barcode"]),
+        "title": ("text", lambda v: v["title"]), "id": ("id", lambda v: v["_number"]),
+        "product_id": ("id", lambda v: shop.products[v["_product"]]["_number"]),
+        "updated_at": ("date", lambda v: v["updatedAt"]),
+        "created_at": ("date", lambda v: v["createdAt"]),
+        "inventory_quantity": ("number", lambda v: inventory.total_available(
+            shop, v["_inventory_item"])),
+    }
 
 
 def _total_inventory(shop, product) -> int:
@@ -54,21 +56,19 @@ def _total_inventory(shop, product) -> int:
 
 def _matching_products(info, query):
     shop = ctx(info).shop
-    keep = matcher(query, PRODUCT_FIELDS, PRODUCT_TEXT, ctx(info).search_warnings)
-    candidates = [_searchable_product(shop, p) for p in shop.products.values()]
-    return [c for c in candidates if keep(c)]
+    keep = matcher(query, _product_fields(shop), PRODUCT_TEXT, ctx(info).search_warnings)
+    return [p for p in shop.products.values() if keep(p)]
 
 
 @resolver("QueryRoot", "products")
 def resolve_products(_root, info, **args):
-    items = _matching_products(info, args.get("query"))
-    sort = PRODUCT_SORTS.get(args.get("sortKey") or "ID", lambda p: p["_number"])
-    records = {p["id"]: p for p in ctx(info).shop.products.values()}
-    result = connection(info, items, args, "Product", sort)
-    for edge in result["edges"]:  # hand out the live records, not the search copies
-        edge["node"] = records[edge["node"]["id"]]
-    result["nodes"] = [e["node"] for e in result["edges"]]
-    return result
+    shop = ctx(info).shop
+    sort_key = args.get("sortKey") or "ID"
+    if sort_key == "INVENTORY_TOTAL":
+        sort = lambda p: _total_inventory(shop, p)  # noqa: E731
+    else:
+        sort = PRODUCT_SORTS.get(sort_key, lambda p: p["_number"])
+    return connection(info, _matching_products(info, args.get("query")), args, "Product", sort)
 
 
 @resolver("QueryRoot", "productsCount")
@@ -96,30 +96,23 @@ def resolve_product_by_identifier(_root, info, identifier):
                        "stand-in.", extensions={"code": "NOT_IMPLEMENTED_BY_STAND_IN"})
 
 
-def _searchable_variant(shop, variant) -> dict:
-    return {**variant, "_product_number": shop.products[variant["_product"]]["_number"],
-            "_total": inventory.total_available(shop, variant["_inventory_item"])}
-
-
 @resolver("QueryRoot", "productVariants")
 def resolve_product_variants(_root, info, **args):
     shop = ctx(info).shop
-    keep = matcher(args.get("query"), VARIANT_FIELDS, ["sku", "title", "barcode"],
+    keep = matcher(args.get("query"), _variant_fields(shop), ["sku", "title", "barcode"],
                    ctx(info).search_warnings)
-    ids = [v["id"] for v in (_searchable_variant(shop, v) for v in shop.variants.values())
-           if keep(v)]
     sort_key = {"SKU": lambda v: v["sku"] or "", "TITLE": lambda v: v["title"].lower(),
                 "POSITION": lambda v: v["position"]}.get(args.get("sortKey"),
                                                          lambda v: v["_number"])
-    return connection(info, [shop.variants[i] for i in ids], args, "ProductVariant", sort_key)
+    return connection(info, [v for v in shop.variants.values() if keep(v)], args,
+                      "ProductVariant", sort_key)
 
 
 @resolver("QueryRoot", "productVariantsCount")
 def resolve_product_variants_count(_root, info, query=None, limit=10000):
     shop = ctx(info).shop
-    keep = matcher(query, VARIANT_FIELDS, ["sku", "title"], ctx(info).search_warnings)
-    return count(sum(1 for v in shop.variants.values() if keep(_searchable_variant(shop, v))),
-                 limit)
+    keep = matcher(query, _variant_fields(shop), ["sku", "title"], ctx(info).search_warnings)
+    return count(sum(1 for v in shop.variants.values() if keep(v)), limit)
 
 
 @resolver("QueryRoot", "productVariant")
