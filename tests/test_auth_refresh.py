@@ -169,6 +169,20 @@ def test_two_processes_racing_cause_exactly_one_refresh(app, expiring_shop, inst
     assert reloaded(expiring_shop.id).access_token == outcomes[0]["token"]
 
 
+def test_a_refresh_in_the_middle_of_the_callers_unsaved_work_neither_blocks_nor_loses_it(
+        app, shopify, expiring_shop, other_shop):
+    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
+    other_shop.name = "Renamed while importing"
+    db.session.flush()  # the caller now holds an open write transaction
+
+    assert fresh_offline_token(settings_of(app), expiring_shop) == "shpat_new"
+    db.session.commit()
+
+    assert reloaded(other_shop.id).name == "Renamed while importing"
+    assert (reloaded(expiring_shop.id).access_token, reloaded(expiring_shop.id).refresh_token) == (
+        "shpat_new", "shprt_new")
+
+
 def test_invalid_grant_flags_the_shop_for_reauthorization(app, shopify, expiring_shop):
     shopify.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,8 +32,9 @@ from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-TOKEN_FIELDS = (
+STORED_FIELDS = (
     "access_token", "access_token_expires_at", "refresh_token", "refresh_token_expires_at",
+    "scopes", "needs_reauthorization", "reauthorization_reason",
 )
 REASON_REFRESH_REJECTED = (
     "Shopify no longer accepts the app's saved access to this store (the refresh token was "
@@ -53,7 +54,7 @@ REASON_REFRESH_EXPIRED = (
 
 __all__ = [
     "ReauthorizationRequired", "TokenGrant", "TokenRequestFailed", "exchange_session_token",
-    "fresh_offline_token", "mark_needs_reauthorization", "offline_token_is_usable",
+    "fresh_offline_token", "offline_token_is_usable",
     "refresh_offline_token", "refresh_refused_token",
 ]
 
@@ -104,20 +105,13 @@ def fresh_offline_token(settings, shop: Shop, *, allow_refresh: bool = True) -> 
         if expires_at > utcnow():
             return shop.access_token
         raise ReauthorizationRequired(shop.domain, REASON_REFRESH_EXPIRED)
-    try:
-        return refresh_offline_token(settings, shop.id)
-    finally:
-        _copy_tokens_from_database(shop)
+    return _refresh_into(settings, shop, stale_token=None)
 
 
 def refresh_refused_token(settings, shop: Shop, refused_token: str | None) -> str:
     """After Shopify answered 401 to `refused_token`: refresh once (single flight) and return
     the live token, also loaded into `shop`."""
-    try:
-        stale = refused_token or shop.access_token
-        return refresh_offline_token(settings, shop.id, stale_token=stale)
-    finally:
-        _copy_tokens_from_database(shop)
+    return _refresh_into(settings, shop, stale_token=refused_token or shop.access_token)
 
 
 def refresh_offline_token(settings, shop_id: int, *, stale_token: str | None = None) -> str:
@@ -129,28 +123,66 @@ def refresh_offline_token(settings, shop_id: int, *, stale_token: str | None = N
     Both rotated tokens and their expiry times are saved in one transaction. `invalid_grant`
     marks the shop `needs_reauthorization` and raises ReauthorizationRequired.
     """
-    with (
-        _single_flight(settings, shop_id),
-        OrmSession(db.engine, expire_on_commit=False) as session,
-    ):
-        with session.begin():
-            shop = _locked_shop(session, shop_id)
-            if not _needs_refresh(settings, shop, stale_token):
-                return shop.access_token
-            rejected = _refresh_locked(settings, shop)
+    return _refresh(settings, shop_id, stale_token)[0]
+
+
+def _refresh_into(settings, shop: Shop, *, stale_token: str | None) -> str:
+    """Refresh, then load the stored values into the caller's `shop` without marking it changed."""
+    try:
+        token, stored = _refresh(settings, shop.id, stale_token)
+    except ReauthorizationRequired as exc:
+        set_committed_value(shop, "needs_reauthorization", True)
+        set_committed_value(shop, "reauthorization_reason", exc.reason)
+        raise
+    for name, value in stored.items():
+        set_committed_value(shop, name, value)
+    return token
+
+
+def _refresh(settings, shop_id: int, stale_token: str | None) -> tuple[str, dict]:
+    with _single_flight(settings, shop_id):
+        if _caller_is_writing_to_sqlite():
+            # SQLite has one writer: a second connection would wait for this very caller.
+            # The rotated tokens then commit with the caller's transaction.
+            return _refresh_in_session(settings, db.session, shop_id, stale_token)
+        with OrmSession(db.engine, expire_on_commit=False) as session:
+            _limit_lock_wait(session, settings)
+            try:
+                outcome = _refresh_in_session(settings, session, shop_id, stale_token)
+            except ReauthorizationRequired:
+                session.commit()  # keep the needs_reauthorization flag
+                raise
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+            return outcome
+
+
+def _refresh_in_session(settings, session, shop_id: int, stale_token: str | None):
+    shop = _locked_shop(session, shop_id)
+    if _needs_refresh(settings, shop, stale_token):
+        rejected = _refresh_locked(settings, shop)
+        session.flush()
         if rejected is not None:
             raise rejected
-        return shop.access_token
+    return shop.access_token, {name: getattr(shop, name) for name in STORED_FIELDS}
 
 
-def mark_needs_reauthorization(shop_id: int, reason: str) -> None:
-    """Record (in its own transaction) that the shop must authorize the app again, and why."""
-    with OrmSession(db.engine) as session, session.begin():
-        shop = session.get(Shop, shop_id)
-        if shop is not None:
-            shop.needs_reauthorization = True
-            shop.reauthorization_reason = reason[:500]
-    log.warning("shop %s needs re-authorization: %s", shop_id, reason)
+def _caller_is_writing_to_sqlite() -> bool:
+    caller = db.session()
+    if db.engine.dialect.name != "sqlite" or not caller.in_transaction():
+        return False
+    dbapi_connection = caller.connection().connection.dbapi_connection
+    return bool(getattr(dbapi_connection, "in_transaction", False))
+
+
+def _limit_lock_wait(session: OrmSession, settings) -> None:
+    """Fail after a while instead of waiting forever behind a transaction that holds the row
+    (long enough for another worker's refresh call to finish)."""
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = int(max(15, 2 * settings.http_timeout_seconds + 5))
+        session.execute(text(f"SET LOCAL lock_timeout = '{seconds}s'"))
 
 
 def _refresh_locked(settings, shop: Shop) -> ReauthorizationRequired | None:
@@ -208,14 +240,6 @@ def _refresh_token_alive(shop: Shop) -> bool:
         return False
     expires_at = shop.refresh_token_expires_at
     return expires_at is None or expires_at > utcnow()
-
-
-def _copy_tokens_from_database(shop: Shop) -> None:
-    """Load the refreshed values into the caller's object without marking it changed."""
-    with OrmSession(db.engine) as session:
-        stored = session.get(Shop, shop.id)
-        for name in (*TOKEN_FIELDS, "scopes", "needs_reauthorization", "reauthorization_reason"):
-            set_committed_value(shop, name, getattr(stored, name))
 
 
 def _margin(settings) -> timedelta:
