@@ -116,3 +116,14 @@ def test_webhook_subscriptions_are_created_listed_and_checked(store):
                         "{ nodes { id uri } } }")
     assert listed["webhookSubscriptions"]["nodes"] == [
         {"id": subscription["id"], "uri": "https://connector.example.com/webhooks"}]
+
+
+def test_uninstall_sends_app_uninstalled_and_drops_the_subscriptions(store):
+    events = []
+    store.add_listener(lambda shop, topic, payload: events.append((shop, topic, payload)))
+    gql(store, WEBHOOK, {"topic": "APP_UNINSTALLED", "uri": "https://connector.example.com/w"})
+    store.uninstall_app(SHOP)
+    shop, topic, payload = events[-1]
+    assert (shop, topic) == (SHOP, "app/uninstalled")
+    assert payload["myshopify_domain"] == SHOP and payload["currency"] == "COP"
+    assert store.shop(SHOP).webhook_subscriptions == {}

@@ -211,10 +211,12 @@ class ShopifyStore:
         return list(self._shops)
 
     def uninstall_app(self, domain: str) -> None:
-        """The merchant removes the app: `app/uninstalled` with the shop payload."""
+        """The merchant removes the app: its webhook subscriptions go, `app/uninstalled` with the
+        shop payload is the last event it hears."""
         with self.transaction():
             shop = self.shop(domain)
             shop.installed = False
+            shop.webhook_subscriptions.clear()
             shop.emit("app/uninstalled", shop_payload(shop))
 
     def configure_throttle(self, domain: str | None = None, *, preset: str | None = None,
