@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 SHOP = "test-shop.myshopify.com"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def shopify():
     with running_shopify_stand_in() as handle:
         handle.create_shop(SHOP, seed=True)
@@ -83,6 +83,7 @@ def test_the_apps_webhook_endpoint_accepts_the_stand_ins_signature(shopify, app)
 
 
 def test_uninstalling_in_the_admin_reaches_the_apps_worker(shopify, tmp_path):
+    # Last in the module: the shared stand-in's shop is uninstalled afterwards.
     settings = stand_in_settings(tmp_path / "worker", shopify=shopify)
     with running_app(settings, shopify=shopify, worker=True) as app:
         assert app.get(iframe_url(shopify), timeout=30).status_code == 200
