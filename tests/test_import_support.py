@@ -179,3 +179,12 @@ def merchant_adds_variant(world: ImportWorld, product_id: str, values: dict[str,
         catalog.product_set(shop, {"id": product_id, "productOptions": options,
                                    "variants": variants})
     return next(v for v in world.variants_of(product_id) if v["sku"] == sku)
+
+
+def dropi_product_ids(world: ImportWorld, count: int, *, skip: int = 0) -> list[str]:
+    """Public Colombian catalog products (simple and variable) with stock where it is mapped."""
+    found = [str(p["id"]) for p in sorted(world.dropi_state.catalog("CO").values(),
+                                          key=lambda p: p["id"])
+             if not p["_private"] and warehouse_units(p, world.warehouse_id)]
+    assert len(found) >= skip + count
+    return found[skip:skip + count]

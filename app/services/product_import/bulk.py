@@ -93,7 +93,8 @@ def job_progress(shop_id: int, job_id) -> JobProgress:
     """Counts, the item being imported, an estimate of the time left and every item's result."""
     job = get_job(shop_id, job_id)
     items = list(db.session.scalars(select(ImportJobItem).where(
-        ImportJobItem.job_id == job.id).order_by(ImportJobItem.position)))
+        ImportJobItem.job_id == job.id).order_by(ImportJobItem.position)
+        .execution_options(populate_existing=True)))
     return JobProgress(job.id, job.status, job.total, job.succeeded, job.failed,
                        job.current_item, _eta(job, items), items, job.last_error,
                        job.started_at, job.finished_at)
@@ -104,8 +105,10 @@ def get_job(shop_id: int, job_id) -> ImportJob:
         number = int(job_id)
     except (TypeError, ValueError):
         number = -1
+    # Workers update jobs from other sessions: always read the row as stored now.
     job = db.session.scalar(select(ImportJob).where(ImportJob.id == number,
-                                                    ImportJob.shop_id == shop_id))
+                                                    ImportJob.shop_id == shop_id)
+                            .execution_options(populate_existing=True))
     if job is None:
         raise ImportJobNotFound(_("That bulk import does not exist."))
     return job
