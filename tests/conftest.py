@@ -21,6 +21,8 @@ def instance_dir(tmp_path_factory):
 def app(instance_dir):
     app = create_app(make_settings(instance_dir))
     app.config["TESTING"] = True
+    # Tests drain the queue by hand; a blocking Redis read would wait a second on every empty poll.
+    queue.storage.blocking = False
     with app.app_context():
         db.create_all()
         yield app
