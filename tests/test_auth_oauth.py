@@ -194,6 +194,9 @@ def test_hostile_shops_are_rejected_by_begin_and_callback(client, shopify, hosti
     state = parse_qs(urlsplit(consent.headers["Location"]).query)["state"][0]
     refused = client.get(f"/auth/callback?{callback_query(state, shop=hostile)}")
     assert refused.status_code in (400, 403)
+    exit_page = client.get("/auth/exit-iframe?" + urlencode(
+        {"exitIframe": f"{APP_URL}/auth?shop={SHOP}", "shop": hostile}))
+    assert exit_page.status_code == 400
     assert len(shopify.calls) == 0
 
 
