@@ -81,6 +81,7 @@ def test_a_bad_price_rule_is_shown_inline_with_its_position_and_nothing_typed_is
 
     preview = world.htmx("POST", f"/app/products/{raw['id']}/preview", data=typed)
     assert preview.status_code == 422 and "at character 7" in text_of(preview)
+    assert "<code>cost*2<mark>x</mark></code>" in text_of(preview)
 
     response = world.htmx("POST", f"/app/products/{raw['id']}/import", data=typed)
 

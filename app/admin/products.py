@@ -3,6 +3,7 @@ Bulk imports and the Imported page add their routes to the same blueprint from
 products_imported.py. Views parse, call one service and render a page or fragment."""
 from __future__ import annotations
 
+from babel.numbers import format_decimal
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -74,9 +75,16 @@ def _helpers() -> dict:
     from app.admin import products_imported
 
     return {"money": lambda amount: format_money(amount, currency(), get_locale()),
+            "percent": lambda value: f"{format_decimal(value, locale=get_locale())}\xa0%",
             "admin_product_url": lambda gid: shopify_admin_product_url(settings(),
                                                                        g.shop_domain, gid),
-            "rule_pointer": rule_pointer, **products_imported.template_helpers()}
+            "product_status_label": _product_status_label, "rule_pointer": rule_pointer,
+            **products_imported.template_helpers()}
+
+
+def _product_status_label(status: str) -> str:
+    return {"ACTIVE": _("Active"), "DRAFT": _("Draft"),
+            "ARCHIVED": _("Archived")}.get(status, status.capitalize())
 
 
 @bp.errorhandler(ImportProblem)
@@ -183,7 +191,8 @@ def preview(product_id: int):
         except ImportRefused as refused:
             problem = refused.merchant_message
     return make_response(render_template("products/_preview.html", preview=result,
-                                         errors=errors or {}, problem=problem),
+                                         errors=errors or {}, problem=problem,
+                                         values=request.form.to_dict()),
                          422 if errors else 200)
 
 
