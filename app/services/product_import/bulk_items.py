@@ -4,6 +4,7 @@ item can succeed (revoked access, Dropi token refused, nothing mapped)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -30,6 +31,7 @@ from app.services.product_import.importer import import_product
 log = logging.getLogger(__name__)
 
 ITEM_ATTEMPTS = 4
+THROTTLE_PATIENCE_SECONDS = 600.0
 RETRY_BASE_SECONDS = 2.0
 RETRY_CAP_SECONDS = 60.0
 TRANSIENT = (ShopifyThrottled, ShopifyServerError, ShopifyTransportError, DropiRateLimited,
@@ -48,8 +50,12 @@ class ItemOutcome:
 
 
 def import_item(run, shop: Shop, item: ImportJobItem) -> ItemOutcome:
-    """Import one Dropi product of the job, with up to four attempts for transient failures."""
-    for attempt in range(1, ITEM_ATTEMPTS + 1):
+    """Import one Dropi product of the job. Failures that pass (outages, Dropi's 429) get up
+    to four attempts; Shopify's throttling is waited out for up to ten minutes, since the
+    cost budget always refills and a throttled item must not end as an error."""
+    attempt, throttled_since = 0, None
+    while True:
+        attempt += 1
         try:
             return _attempt(run, shop, item)
         except FATAL as exc:
@@ -58,17 +64,25 @@ def import_item(run, shop: Shop, item: ImportJobItem) -> ItemOutcome:
             return ItemOutcome(False, error=_message(exc), fatal=True)
         except TRANSIENT as exc:
             db.session.rollback()
-            if attempt == ITEM_ATTEMPTS or run.stop.is_set():
+            throttled = isinstance(exc, ShopifyThrottled)
+            throttled_since = throttled_since or (time.monotonic() if throttled else None)
+            if run.stop.is_set() or _out_of_patience(throttled, attempt, throttled_since):
                 return ItemOutcome(False, error=_message(exc))
-            wait = backoff_delay(attempt, base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS,
-                                 retry_after=getattr(exc, "retry_after", None))
+            wait = backoff_delay(min(attempt, 5), base=RETRY_BASE_SECONDS, cap=RETRY_CAP_SECONDS,
+                                 retry_after=getattr(exc, "retry_after", None)
+                                 or getattr(exc, "bucket_wait", None))
             log.info("Bulk import %s item %s waits %.1fs after %s", run.job_id,
                      item.dropi_product_id, wait, type(exc).__name__)
             run.sleep(wait)
         except (ImportProblem, DropiError, ShopifyError) as exc:
             db.session.rollback()
             return ItemOutcome(False, error=_message(exc))
-    return ItemOutcome(False, error=_("The import did not finish."))
+
+
+def _out_of_patience(throttled: bool, attempt: int, throttled_since: float | None) -> bool:
+    if throttled:
+        return time.monotonic() - throttled_since > THROTTLE_PATIENCE_SECONDS
+    return attempt >= ITEM_ATTEMPTS
 
 
 def _attempt(run, shop: Shop, item: ImportJobItem) -> ItemOutcome:
