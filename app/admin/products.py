@@ -13,6 +13,7 @@ from app.auth.embedded import embedded_view
 from app.clients.dropi import DropiError
 from app.errors import error_response
 from app.services.catalog import (
+    BULK_CAP,
     CatalogFilters,
     CatalogNotConnected,
     browse_catalog,
@@ -79,6 +80,7 @@ def _helpers() -> dict:
             "admin_product_url": lambda gid: shopify_admin_product_url(settings(),
                                                                        g.shop_domain, gid),
             "product_status_label": _product_status_label, "rule_pointer": rule_pointer,
+            "bulk_cap": BULK_CAP,
             **products_imported.template_helpers()}
 
 

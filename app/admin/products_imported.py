@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from app.admin.products import bp as products_bp
 from app.admin.products import form_values, settings, submitted_preferences
@@ -50,12 +49,14 @@ def _job_status_tone(status: ImportJobStatus) -> str | None:
 
 
 def _duration(seconds: int) -> str:
+    # One gettext per form (singular when 1): Spanish and English both have two.
     if seconds < 90:
-        return ngettext("%(num)s second", "%(num)s seconds", seconds)
+        return _("%(num)s second", num=1) if seconds == 1 else _("%(num)s seconds", num=seconds)
     minutes = round(seconds / 60)
     if minutes < 90:
-        return ngettext("%(num)s minute", "%(num)s minutes", minutes)
-    return ngettext("%(num)s hour", "%(num)s hours", round(minutes / 60))
+        return _("%(num)s minute", num=1) if minutes == 1 else _("%(num)s minutes", num=minutes)
+    hours = round(minutes / 60)
+    return _("%(num)s hour", num=1) if hours == 1 else _("%(num)s hours", num=hours)
 
 
 def _visible_items(progress) -> list:
