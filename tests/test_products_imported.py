@@ -15,10 +15,8 @@ from app.extensions import db
 from app.models import ProductAssociation
 from app.models.types import utcnow
 from tests.test_products_support import (  # noqa: F401  (fixtures)
-    connect_dropi,
     find_product,
     install_shop,
-    public_products,
     stand_ins,
     text_of,
     world,

@@ -73,8 +73,6 @@ def rule_pointer(text: str | None, field: str) -> tuple[str, str, str] | None:
 
 @bp.context_processor
 def _helpers() -> dict:
-    from app.admin import products_imported
-
     return {"money": lambda amount: format_money(amount, currency(), get_locale()),
             "percent": lambda value: f"{format_decimal(value, locale=get_locale())}\xa0%",
             "admin_product_url": lambda gid: shopify_admin_product_url(settings(),

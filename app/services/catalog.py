@@ -15,14 +15,8 @@ from babel.numbers import format_currency, get_currency_symbol
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.clients.dropi import (
-    Category,
-    DropiClient,
-    DropiError,
-    DropiProduct,
-    ProductPage,
-    Warehouse,
-)
+from app.clients.dropi import (Category, DropiClient, DropiError, DropiProduct, ProductPage,
+                               Warehouse)
 from app.extensions import cache as shared_cache
 from app.extensions import db
 from app.models import ProductAssociation, Shop, ShopConfiguration
