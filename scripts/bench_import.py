@@ -26,19 +26,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.serving import make_server
 
-from app import create_app  # noqa: E402
-from app.config import Settings, toml_scopes  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.models import LocationMapping, Shop, ShopConfiguration  # noqa: E402
-from app.models.types import utcnow  # noqa: E402
-from app.runner import stand_in_environment  # noqa: E402
-from app.sandbox.config import ShopifyStandInConfig  # noqa: E402
-from app.sandbox.dropi import geography  # noqa: E402
-from app.sandbox.dropi.server import DropiStandInConfig, create_dropi_stand_in  # noqa: E402
-from app.sandbox.shopify.server import create_shopify_stand_in  # noqa: E402
-from app.services.product_import import (  # noqa: E402
+from app import create_app
+from app.config import Settings, toml_scopes
+from app.extensions import db
+from app.models import LocationMapping, Shop, ShopConfiguration
+from app.models.types import utcnow
+from app.runner import stand_in_environment
+from app.sandbox.config import ShopifyStandInConfig
+from app.sandbox.dropi import geography
+from app.sandbox.dropi.server import DropiStandInConfig, create_dropi_stand_in
+from app.sandbox.shopify.server import create_shopify_stand_in
+from app.services.product_import import (
     ImportPreferences,
     job_progress,
     process_import_job,
@@ -117,7 +117,7 @@ def run_once(args, bucket: tuple[float, float], workdir: Path) -> dict:
         app = create_app(settings)
         with app.app_context():
             db.create_all()
-            job_id, ids = _prepare(settings, stand_in, dropi_app, args.products)
+            job_id = _prepare(settings, stand_in, dropi_app, args.products)
             start_points = stand_in.store.bucket(SHOP).status()["currentlyAvailable"]
             meter.recording = True
             started = time.perf_counter()
@@ -147,7 +147,7 @@ def _settings(workdir: Path, shopify_url: str, dropi_url: str) -> Settings:
     return Settings.from_env(env)
 
 
-def _prepare(settings, stand_in, dropi_app, count: int) -> tuple[int, list[str]]:
+def _prepare(settings, stand_in, dropi_app, count: int) -> int:
     stand_in.create_shop(SHOP)
     scopes = frozenset(toml_scopes().split(","))
     token = stand_in.tokens.issue_offline(SHOP, scopes, expiring=False)["access_token"]
@@ -171,7 +171,7 @@ def _prepare(settings, stand_in, dropi_app, count: int) -> tuple[int, list[str]]
     prefs = ImportPreferences(price_rule="cost*1.8", compare_at_rule="price*1.3",
                               price_ending="900", import_images=True, status="ACTIVE")
     job = start_bulk_import(settings, shop, ids, prefs, enqueue=lambda *a: None)
-    return job.id, ids
+    return job.id
 
 
 def _shop_id() -> int:

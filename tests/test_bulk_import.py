@@ -121,7 +121,7 @@ def _wait(predicate, timeout: float = 30.0) -> None:
 
 def test_dropi_rate_limiting_is_absorbed(world):
     requests.post(f"{world.dropi.url}/sandbox/config",
-                  json={"requests_per_minute": 2, "rate_window_seconds": 1}, timeout=10)
+                  json={"requests_per_minute": 1, "rate_window_seconds": 1}, timeout=10)
     job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 5), prefs())
     run_pending_jobs()
     progress = job_progress(world.shop.id, job.id)
@@ -129,7 +129,7 @@ def test_dropi_rate_limiting_is_absorbed(world):
         ImportJobStatus.COMPLETED, 5, 0)
     assert all(item.error is None for item in progress.items)
     statuses = [c["status"] for c in world.dropi_calls() if "/products/v2/" in c["path"]]
-    assert 429 in statuses and statuses.count(200) == 5
+    assert 429 in statuses and statuses.count(200) >= 5
 
 
 def test_shopify_throttling_is_absorbed(world):

@@ -14,8 +14,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import resume_stale_import_jobs
-from app.models import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus
-from app.models import ProductAssociation, VariantLink
+from app.models import (
+    ImportItemStatus,
+    ImportJob,
+    ImportJobItem,
+    ImportJobStatus,
+    ProductAssociation,
+    VariantLink,
+)
 from app.models.types import utcnow
 from app.services.product_import import job_progress, start_bulk_import
 from tests.conftest import run_pending_jobs

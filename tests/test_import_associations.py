@@ -61,7 +61,7 @@ def test_ten_thousand_imports_page_and_search_quickly(app, shop):
     _many(shop.id, 10_000)
     list_associations(shop.id, search="Producto", page=2)  # statements compile once
     statements = []
-    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    listen = lambda *args: statements.append(args[2])
     event.listen(db.engine, "before_cursor_execute", listen)
     timings = []
     try:

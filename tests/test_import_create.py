@@ -76,7 +76,7 @@ def test_a_variable_product_gets_one_variant_per_variation_with_its_own_stock(wo
 def test_the_preview_is_exactly_what_gets_written(world):
     raw = find_dropi_product(world, variable=True, min_variations=3)
     choice = prefs(price_rule="cost*1.4", compare_at_rule="price*1.5", price_ending="900",
-                   min_margin_percent=Decimal("35"), use_dropi_barcode=True)
+                   min_margin_percent=Decimal(35), use_dropi_barcode=True)
     preview = preview_import(world.ctx(), raw["id"], choice)
     assert not world.products_with_handle(f"dropi-co-{raw['id']}"), "a preview writes nothing"
     import_product(world.ctx(), raw["id"], choice)
@@ -92,7 +92,7 @@ def test_the_preview_is_exactly_what_gets_written(world):
         assert (variant["sku"], variant["barcode"]) == (row.sku, row.barcode)
         assert item["unitCost"]["amount"] == row.cost
         assert row.stock_by_location == {"Bodega Bogotá": world.available(variant)}
-        assert str(row.price).endswith("900") and row.margin_percent >= Decimal("35")
+        assert str(row.price).endswith("900") and row.margin_percent >= Decimal(35)
 
 
 def test_importing_again_updates_the_same_product_and_variants(world):
@@ -130,7 +130,7 @@ def test_the_merchants_own_variant_survives_a_reimport(world):
                                 "MINE-1", "99000")
     import_product(world.ctx(), raw["id"], prefs(price_rule="cost*3"))
     kept = world.store_shop.variants[own["id"]]
-    assert (kept["sku"], kept["price"]) == ("MINE-1", Decimal("99000"))
+    assert (kept["sku"], kept["price"]) == ("MINE-1", Decimal(99000))
     assert len(world.variants_of(first.shopify_product_id)) == len(raw["variations"]) + 1
 
 

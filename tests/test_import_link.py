@@ -89,7 +89,7 @@ def test_linking_writes_only_the_confirmed_variants(world):
     assert linked["barcode"] == variation["sku"]
     assert world.available(linked) == warehouse_units(raw, world.warehouse_id, variation)
     assert world.metafield(linked, "variation_id") == str(variation["id"])
-    assert (untouched["price"], untouched["sku"]) == (Decimal("77000"), "MINE-DOS")
+    assert (untouched["price"], untouched["sku"]) == (Decimal(77000), "MINE-DOS")
     assert world.available(untouched) == 0 and untouched["barcode"] is None
     assert world.metafield(world.store_shop.products[product["id"]], "product_id") == \
         str(raw["id"])
@@ -151,4 +151,4 @@ def test_importing_a_linked_product_again_updates_the_linked_product(world):
     assert len(world.store_shop.products) == 1
     assert world.store_shop.variants[one]["price"] == (
         Decimal(variation["sale_price"]) * 3).quantize(Decimal(1))
-    assert world.store_shop.variants[two]["price"] == Decimal("50000")
+    assert world.store_shop.variants[two]["price"] == Decimal(50000)

@@ -32,7 +32,7 @@ def test_resync_brings_stock_price_and_name_from_dropi(world):
     assert synced.ok and not synced.created
     [variant] = world.variants_of(result.shopify_product_id)
     assert world.available(variant) == 3
-    assert variant["price"] == Decimal("26000")
+    assert variant["price"] == Decimal(26000)
     assert world.store_shop.products[result.shopify_product_id]["title"] == raw["name"]
     association = ProductAssociation.query.one()
     assert association.last_sync_error is None and association.last_synced_at is not None
@@ -48,7 +48,7 @@ def test_resync_leaves_the_merchants_description_and_other_variants_alone(world)
                                 "MINE-1", "12345")
     resync_association(world.ctx(), first.association.id)
     assert product["descriptionHtml"] == "<p>Texto del comerciante</p>"
-    assert world.store_shop.variants[own["id"]]["price"] == Decimal("12345")
+    assert world.store_shop.variants[own["id"]]["price"] == Decimal(12345)
 
 
 def test_a_custom_title_stays_on_resync(world):

@@ -68,8 +68,11 @@ class ImportWorld:
         return None if level is None else level["_q"]["available"]
 
     def metafield(self, owner: dict, key: str) -> str | None:
-        record = self.store_shop.metafields.get(owner["_metafields"].get(("$app:dropi", key)))
-        return record["value"] if record else None
+        """The app's `$app:dropi` metafield, stored as Shopify stores it: app--<id>--dropi."""
+        for (namespace, name), metafield_id in owner["_metafields"].items():
+            if name == key and namespace.startswith("app--") and namespace.endswith("--dropi"):
+                return self.store_shop.metafields[metafield_id]["value"]
+        return None
 
     def set_dropi_stock(self, product_id: int, stock: int, **where) -> None:
         response = requests.post(f"{self.dropi.url}/sandbox/products/co/{product_id}/stock",

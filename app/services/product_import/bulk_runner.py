@@ -50,10 +50,10 @@ def process_import_job(settings, job_id: int, *, app_context: AppContext, worker
             ImportJobItem.job_id == job.id, ImportJobItem.status == ImportItemStatus.PENDING)
             .order_by(ImportJobItem.position)))
         db.session.commit()
-        with _heartbeat(run):
-            with ThreadPoolExecutor(max_workers=max(1, workers),
-                                    thread_name_prefix=f"import-{job.id}") as pool:
-                list(pool.map(run.item_in_thread, pending))
+        pool = ThreadPoolExecutor(max_workers=max(1, workers),
+                                  thread_name_prefix=f"import-{job.id}")
+        with _heartbeat(run), pool:
+            list(pool.map(run.item_in_thread, pending))
     except Exception as exc:  # the job must never stay RUNNING because of an unexpected error
         log.exception("Bulk import %s stopped", job_id)
         run.fail(getattr(exc, "merchant_message", None) or "The import stopped unexpectedly.")

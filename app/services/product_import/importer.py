@@ -41,8 +41,12 @@ from app.services.product_import.shopify_reads import (
     read_media_sources,
     read_snapshot,
 )
-from app.services.product_import.writer import WriteOutcome, set_metafields, sync_stock, \
-    write_product
+from app.services.product_import.writer import (
+    WriteOutcome,
+    set_metafields,
+    sync_stock,
+    write_product,
+)
 
 log = logging.getLogger(__name__)
 

@@ -57,7 +57,7 @@ class ImportPreferences:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ImportPreferences":
+    def from_dict(cls, data: Mapping[str, Any]) -> ImportPreferences:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         if known.get("min_margin_percent") not in (None, ""):
             known["min_margin_percent"] = Decimal(str(known["min_margin_percent"]))
@@ -66,7 +66,7 @@ class ImportPreferences:
         return cls(**known)
 
     @classmethod
-    def from_association(cls, association) -> "ImportPreferences":
+    def from_association(cls, association) -> ImportPreferences:
         """The preferences an association was imported (or last re-priced) with."""
         return cls(
             title_source="dropi" if association.save_dropi_name else "custom",
@@ -99,7 +99,7 @@ class ImportPreferences:
         association.price_ending = self.price_ending
         association.min_margin_percent = self.min_margin_percent
 
-    def with_pricing(self, pricing: Mapping[str, Any], currency: str) -> "ImportPreferences":
+    def with_pricing(self, pricing: Mapping[str, Any], currency: str) -> ImportPreferences:
         """These preferences with a new pricing policy (validated like the import form)."""
         errors: dict[str, str] = {}
         values = _pricing_values(pricing, currency, errors)
