@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
                 _check_port_free("127.0.0.1", stand_in_port, f"the {name} stand-in")
         admin_url = start_stand_ins(group, settings) if demo else None
         start_app(group, args.host, args.port)
-        _announce(settings, admin_url)
+        problem = connect_demo(env, admin_url) if admin_url else None
+        _announce(settings, admin_url, problem)
         while (exited := group.first_exited()) is None:
             time.sleep(0.5)
         print(f"\n  {exited} stopped; stopping the rest.\n", file=sys.stderr, flush=True)
@@ -181,13 +182,33 @@ def main(argv: list[str] | None = None) -> int:
     return group.stop()
 
 
-def _announce(settings: Settings, admin_url: str | None) -> None:
+def connect_demo(env: dict[str, str], admin_url: str) -> str | None:
+    """Open the app once from the simulated admin (it installs by token exchange), then
+    connect the demo shop with `flask demo-connect`; None, or why it could not."""
+    from app.demo import flask_command, install_and_connect
+
+    found = demo_credentials()
+    if "Dropi token (Colombia)" not in found:
+        return "the Dropi stand-in listed no Colombian token"
+    credentials = {"dropi_country": "CO", "dropi_token": found["Dropi token (Colombia)"],
+                   "ecomdrop_key": found["Ecomdrop API key"]}
+    return install_and_connect(admin_url, DEMO_SHOP, credentials, env,
+                               flask_command(sys.executable))
+
+
+def _announce(settings: Settings, admin_url: str | None, problem: str | None = None) -> None:
     if admin_url:
         lines = [f"Demo ready. Open {admin_url}",
                  f"(local Shopify, Dropi and Ecomdrop stand-ins, shop {DEMO_SHOP}; Ctrl-C stops)"]
         credentials = demo_credentials()
+        if problem is None:
+            lines += ["The demo shop is connected to Dropi (Colombia) and Ecomdrop: every page "
+                      "has data."]
+        else:
+            lines += [f"The demo shop could not be connected: {problem}."]
         if credentials:
-            lines += ["", "To connect the suppliers in the app's settings:"]
+            lines += ["", "To connect the suppliers in the app's settings:" if problem else
+                      "To connect them again by hand in the app's settings:"]
             lines += [f"  {name}: {value}" for name, value in credentials.items()]
         print("\n" + "\n".join("  " + line for line in lines) + "\n", flush=True)
     else:

@@ -1,0 +1,145 @@
+"""What the end-to-end and browser tests share: the three stand-ins plus the real app (and its
+job worker) over HTTP, installing a shop the way the admin does, connecting it to Dropi and
+Ecomdrop with `flask demo-connect`'s service, Debian's Chromium through Playwright, and
+screenshots under test-output/.
+
+    from tests.browser_support import chromium_browser, running_stack, screenshot
+
+    with running_stack(tmp_path) as stack:
+        stack.install(SHOP)                # opens the app from the simulated admin
+        stack.connect(SHOP)                # Dropi CO + Ecomdrop demo account + locations
+        with chromium_browser() as browser:
+            page = new_admin_page(browser)
+            page.goto(stack.shopify.admin_url(SHOP, "/settings"))
+            screenshot(page, "settings")
+"""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from app.config import PROJECT_ROOT
+from tests.standins import (
+    RunningApp,
+    ShopifyStandInHandle,
+    ServerThread,
+    running_app,
+    running_dropi_stand_in,
+    running_ecomdrop_stand_in,
+    running_shopify_stand_in,
+    stand_in_settings,
+)
+from tests.support import BROWSER_USER_AGENT
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT_DIR = PROJECT_ROOT / "test-output"
+IFRAME_SRC = re.compile(r'id="app-iframe"[^>]*\ssrc="([^"]+)"')
+
+
+@dataclass
+class Stack:
+    """The running stand-ins and app; `install` and `connect` set a shop up like a merchant."""
+
+    shopify: ShopifyStandInHandle
+    dropi: ServerThread
+    ecomdrop: ServerThread
+    app: RunningApp
+
+    def iframe_url(self, shop: str, path: str = "", user: int | None = None) -> str:
+        """The URL the simulated admin loads in its iframe (signed, with a fresh id_token)."""
+        query = f"?user={user}" if user else ""
+        page = requests.get(self.shopify.admin_url(shop, path) + query, timeout=10)
+        page.raise_for_status()
+        return html.unescape(IFRAME_SRC.search(page.text).group(1))
+
+    def install(self, shop: str, path: str = "") -> requests.Response:
+        """Open the app from the admin (the first load installs it by token exchange)."""
+        response = self.app.get(self.iframe_url(shop, path), timeout=30)
+        assert response.status_code == 200, response.text[:500]
+        return response
+
+    def dropi_token(self, country: str = "CO") -> str:
+        return self.dropi.app.extensions["dropi_stand_in"].token_for(country)
+
+    def connect(self, shop: str, country: str = "CO"):
+        """What `flask demo-connect` does: Ecomdrop, Dropi, flows, locations, active."""
+        from app.demo import connect_demo_shop
+        from app.extensions import cache
+        from app.sandbox.ecomdrop import DEMO_API_KEY
+        from app.services.settings import IntegrationClients
+
+        with self.app.app.app_context():
+            return connect_demo_shop(
+                IntegrationClients(self.app.settings), shop, dropi_country=country,
+                dropi_token=self.dropi_token(country), ecomdrop_key=DEMO_API_KEY, cache=cache)
+
+    def token_stats(self, shop: str) -> dict:
+        stats = requests.get(f"{self.shopify.url}/sandbox/tokens", timeout=5).json()
+        return stats["shops"].get(shop, {})
+
+
+@contextmanager
+def running_stack(instance_path: Path, *, worker: bool = True, shopify=None,
+                  **shopify_overrides) -> Iterator[Stack]:
+    """Shopify, Dropi and Ecomdrop stand-ins and the real app (with its worker) over HTTP.
+    Pass `shopify` to reuse a running Shopify stand-in (its shops and buckets)."""
+    with ExitStack() as stack:
+        if shopify is None:
+            shopify = stack.enter_context(running_shopify_stand_in(**shopify_overrides))
+        dropi = stack.enter_context(running_dropi_stand_in())
+        ecomdrop = stack.enter_context(running_ecomdrop_stand_in())
+        settings = stand_in_settings(instance_path, shopify=shopify, dropi=dropi,
+                                     ecomdrop=ecomdrop)
+        app = stack.enter_context(running_app(settings, shopify=shopify, worker=worker))
+        yield Stack(shopify, dropi, ecomdrop, app)
+
+
+# -- Chromium --------------------------------------------------------------------------------
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@contextmanager
+def chromium_browser():
+    """Debian's Chromium driven by Playwright; skips the test, saying why, when it cannot run."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Chromium is not installed: `make test` installs Debian's chromium")
+    with playwright_api.sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except playwright_api.Error as exc:
+            pytest.skip(f"Chromium could not be launched: {exc.message.splitlines()[0]}")
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_admin_page(browser, *, width: int = 1280, height: int = 900, timeout_ms: int = 15_000):
+    """A page in a fresh context with an ordinary desktop user agent (the app answers 410 to
+    "HeadlessChrome", as Shopify's libraries do to crawlers)."""
+    context = browser.new_context(user_agent=BROWSER_USER_AGENT,
+                                  viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    return page
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page PNG as test-output/<name>.png and return its path."""
+    SCREENSHOT_DIR.mkdir(exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
