@@ -71,10 +71,10 @@ def test_bucket_refills_by_the_restore_rate_up_to_the_maximum():
     state.record("a.myshopify.com", "products", {"requestedQueryCost": 400, "throttleStatus": {
         "maximumAvailable": 1000.0, "currentlyAvailable": 100.0, "restoreRate": 100.0}})
     assert state.expected_cost("products") == 400
-    assert state.reserve("a.myshopify.com", "products") == pytest.approx(3.0)
+    assert state.reserve("a.myshopify.com", "products").wait == pytest.approx(3.0)
     now[0] = 3.0
-    assert state.reserve("a.myshopify.com", "products") == pytest.approx(4.0)  # queued behind
-    assert state.reserve("b.myshopify.com", "products") == 0.0  # no reading, no guess
+    assert state.reserve("a.myshopify.com", "products").wait == pytest.approx(4.0)  # queued
+    assert state.reserve("b.myshopify.com", "products").wait == 0.0  # no reading, no guess
 
 
 def test_concurrent_threads_queue_behind_each_other():
@@ -85,7 +85,7 @@ def test_concurrent_threads_queue_behind_each_other():
     lock = threading.Lock()
 
     def reserve() -> None:
-        wait = state.reserve("a.myshopify.com", "orders")
+        wait = state.reserve("a.myshopify.com", "orders").wait
         with lock:
             waits.append(wait)
 
@@ -95,3 +95,19 @@ def test_concurrent_threads_queue_behind_each_other():
     for thread in threads:
         thread.join()
     assert sorted(waits) == pytest.approx([0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+
+
+def test_a_reading_counts_the_points_requests_in_flight_have_reserved():
+    state = ThrottleState(clock=lambda: 0.0)
+    cost = {"requestedQueryCost": 100, "throttleStatus": {
+        "maximumAvailable": 1000.0, "currentlyAvailable": 1000.0, "restoreRate": 50.0}}
+    state.record("a.myshopify.com", "products", cost)
+    first = state.reserve("a.myshopify.com", "products")
+    second = state.reserve("a.myshopify.com", "products")
+    answered = dict(cost, throttleStatus=dict(cost["throttleStatus"], currentlyAvailable=900.0))
+    state.record("a.myshopify.com", "products", answered, first)
+    # Shopify saw only the first request; the second one's 100 points are still on their way.
+    assert state.reading("a.myshopify.com").available == pytest.approx(800.0)
+    state.release(second)
+    state.record("a.myshopify.com", "products", answered)
+    assert state.reading("a.myshopify.com").available == pytest.approx(900.0)

@@ -38,7 +38,7 @@ from app.clients.shopify_errors import (
     error_for_graphql,
     error_for_status,
 )
-from app.clients.shopify_throttle import SHARED_THROTTLE, ThrottleState, throttle_wait
+from app.clients.shopify_throttle import SHARED_THROTTLE, Reservation, ThrottleState, throttle_wait
 from app.graphql import OPERATIONS_DIR, load_operation, operation_kind
 
 __all__ = [
@@ -158,9 +158,10 @@ class ShopifyClient:
         attempt, token, refreshed = 0, None, False
         while True:
             attempt += 1
-            self._pause(self._throttle.reserve(self.shop_domain, name), name, "cost bucket low")
+            reservation = self._throttle.reserve(self.shop_domain, name)
+            self._pause(reservation.wait, name, "cost bucket low")
             try:
-                return self._send_once(name, body, token)
+                return self._send_once(name, body, token, reservation)
             except ShopifyUnauthorized:
                 if refreshed or self._on_unauthorized is None:
                     log.warning("Shopify refused the token of %s: re-authorization needed",
@@ -175,6 +176,8 @@ class ShopifyClient:
                     log.warning("Shopify %s for %s failed: %s", name, self.shop_domain, exc)
                     raise
                 self._pause(delay, name, f"attempt {attempt} failed: {exc.detail[:120]}")
+            finally:
+                self._throttle.release(reservation)
 
     def _retry_delay(self, exc: ShopifyError, attempt: int, retryable: bool) -> float | None:
         if attempt >= self.max_attempts:
@@ -193,7 +196,8 @@ class ShopifyClient:
             log.info("Shopify %s for %s waits %.2fs (%s)", name, self.shop_domain, seconds, why)
             self._sleep(seconds)
 
-    def _send_once(self, name: str, body: str, token: str | None) -> dict[str, Any]:
+    def _send_once(self, name: str, body: str, token: str | None,
+                   reservation: Reservation | None = None) -> dict[str, Any]:
         context = {"shop": self.shop_domain, "operation": name}
         headers = {
             "X-Shopify-Access-Token": token or self._access_token(),
@@ -211,9 +215,10 @@ class ShopifyClient:
             error = error_for_status(response.status_code, response.text, **context)
             error.retry_after = retry_after_seconds(response)
             raise error
-        return self._checked_payload(name, response, context)
+        return self._checked_payload(name, response, context, reservation)
 
-    def _checked_payload(self, name: str, response: requests.Response, context: dict) -> dict:
+    def _checked_payload(self, name: str, response: requests.Response, context: dict,
+                         reservation: Reservation | None = None) -> dict:
         try:
             payload = response.json()
         except ValueError:
@@ -221,7 +226,7 @@ class ShopifyClient:
         if not isinstance(payload, dict):
             raise ShopifyServerError("the answer is not a JSON object", **context)
         cost = (payload.get("extensions") or {}).get("cost")
-        self._throttle.record(self.shop_domain, name, cost)
+        self._throttle.record(self.shop_domain, name, cost, reservation)
         self.last_cost = cost
         errors = payload.get("errors")
         if errors:

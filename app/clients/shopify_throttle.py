@@ -38,13 +38,24 @@ def throttle_wait(cost: dict[str, Any] | None) -> float | None:
     return min(MAX_BUCKET_WAIT, (requested - available) / rate)
 
 
+@dataclass
+class Reservation:
+    """Points set aside for one request until its answer (or its failure) settles them."""
+
+    shop: str
+    wait: float
+    points: float
+    settled: bool = False
+
+
 class ThrottleState:
     """Thread-safe bucket readings per shop domain and the last requested cost per operation.
 
     ``reserve`` is called before each request: it refills the last reading by the restore
-    rate, returns how long to wait until the operation's expected cost is affordable and
+    rate, says how long to wait until the operation's expected cost is affordable and
     debits that cost, so concurrent threads of one process queue behind each other instead
-    of all spending the same points. ``record`` replaces the estimate with Shopify's figures.
+    of all spending the same points. ``record`` replaces the estimate with Shopify's figures,
+    less what requests still in flight have reserved: Shopify's reading does not know them yet.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -52,6 +63,7 @@ class ThrottleState:
         self._lock = threading.Lock()
         self._buckets: dict[str, BucketReading] = {}
         self._costs: dict[str, float] = {}
+        self._in_flight: dict[str, float] = {}
 
     def expected_cost(self, operation: str) -> float:
         """The last requestedQueryCost seen for ``operation``, else a default of 50 points."""
@@ -62,48 +74,65 @@ class ThrottleState:
         with self._lock:
             return self._buckets.get(shop)
 
-    def reserve(self, shop: str, operation: str) -> float:
-        """Seconds to wait before sending ``operation`` for ``shop`` (0.0 when affordable)."""
+    def reserve(self, shop: str, operation: str) -> Reservation:
+        """Set aside ``operation``'s expected cost; ``.wait`` is how long to wait before sending."""
         with self._lock:
             bucket = self._buckets.get(shop)
             if bucket is None or bucket.restore_rate <= 0:
-                return 0.0
+                return Reservation(shop, 0.0, 0.0, settled=True)
             cost = min(self._costs.get(operation, DEFAULT_OPERATION_COST), bucket.maximum)
+            self._in_flight[shop] = self._in_flight.get(shop, 0.0) + cost
             now = self._clock()
             estimate = min(
                 bucket.maximum, bucket.available + (now - bucket.at) * bucket.restore_rate
             )
             if estimate + _EPSILON >= cost:
                 bucket.available, bucket.at = estimate - cost, now
-                return 0.0
+                return Reservation(shop, 0.0, cost)
             wait = min(MAX_BUCKET_WAIT, (cost - estimate) / bucket.restore_rate)
             # Once the wait is over the bucket holds exactly the cost, which the request spends.
             bucket.available, bucket.at = 0.0, now + wait
-            return wait
+            return Reservation(shop, wait, cost)
 
-    def record(self, shop: str, operation: str, cost: dict[str, Any] | None) -> None:
+    def record(self, shop: str, operation: str, cost: dict[str, Any] | None,
+               reservation: Reservation | None = None) -> None:
         """Store ``extensions.cost`` from a response: the bucket reading and the operation cost."""
-        if not isinstance(cost, dict):
-            return
-        status = cost.get("throttleStatus") or {}
         with self._lock:
+            self._settle(reservation)
+            if not isinstance(cost, dict):
+                return
+            status = cost.get("throttleStatus") or {}
             requested = cost.get("requestedQueryCost")
             if isinstance(requested, (int, float)):
                 self._costs[operation] = float(requested)
             try:
+                reported = float(status["currentlyAvailable"])
                 self._buckets[shop] = BucketReading(
                     maximum=float(status["maximumAvailable"]),
-                    available=float(status["currentlyAvailable"]),
+                    available=reported - self._in_flight.get(shop, 0.0),
                     restore_rate=float(status["restoreRate"]),
                     at=self._clock(),
                 )
             except (KeyError, TypeError, ValueError):
                 return
 
+    def release(self, reservation: Reservation) -> None:
+        """Settle a reservation whose request got no cost reading (a transport or HTTP error)."""
+        with self._lock:
+            self._settle(reservation)
+
+    def _settle(self, reservation: Reservation | None) -> None:
+        if reservation is None or reservation.settled:
+            return
+        reservation.settled = True
+        left = self._in_flight.get(reservation.shop, 0.0) - reservation.points
+        self._in_flight[reservation.shop] = max(0.0, left)
+
     def forget(self, shop: str) -> None:
         """Drop the reading of ``shop`` (e.g. after uninstall)."""
         with self._lock:
             self._buckets.pop(shop, None)
+            self._in_flight.pop(shop, None)
 
 
 SHARED_THROTTLE = ThrottleState()
