@@ -4,6 +4,7 @@ recorded; Dropi is the real stand-in over HTTP."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from decimal import Decimal
 
@@ -202,3 +203,29 @@ def test_a_reimport_carries_the_merchants_own_variant_by_id_unchanged(world, sho
     assert len(sent["input"]["variants"]) == len(raw["variations"]) + 1
     assert all(v.get("id") for v in sent["input"]["variants"]), "every variant goes by id"
     assert own["id"] in world.store_shop.products[first.shopify_product_id]["_variants"]
+
+
+def test_two_simultaneous_imports_of_one_product_leave_one_product_and_one_record(world,
+                                                                                   shopify):
+    from flask import current_app
+
+    raw = find_dropi_product(world, variable=False)
+    app = current_app._get_current_object()
+    other: dict = {}
+
+    def the_other_click_wins_the_race(body):
+        shopify.before.pop("ProductSet")  # only the first request is held back
+        def import_in_other_request():
+            with app.app_context():
+                other["result"] = import_product(world.ctx(), raw["id"], prefs())
+                other["association_id"] = other["result"].association.id
+        thread = threading.Thread(target=import_in_other_request)
+        thread.start()
+        thread.join(timeout=30)
+
+    shopify.before["ProductSet"] = the_other_click_wins_the_race
+    result = import_product(world.ctx(), raw["id"], prefs())
+    assert other["result"].ok and result.ok
+    assert len(world.store_shop.products) == 1
+    assert ProductAssociation.query.count() == 1
+    assert result.association.id == other["association_id"]

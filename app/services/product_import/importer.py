@@ -3,8 +3,10 @@ and preview exactly what that writes."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.clients.dropi_models import DropiProduct
 from app.clients.shopify import ShopifyUserErrors
@@ -50,6 +52,9 @@ from app.services.product_import.writer import (
 
 log = logging.getLogger(__name__)
 
+DROPI_CURRENCIES = {"CO": "COP", "MX": "MXN", "CL": "CLP", "PE": "PEN", "EC": "USD", "PA": "USD",
+                    "PY": "PYG", "GT": "GTQ", "AR": "ARS", "ES": "EUR"}
+
 
 def fetch_product(ctx: ImportContext, dropi_product_id) -> DropiProduct:
     """The Dropi product, fetched live (never trusted from the browser)."""
@@ -66,7 +71,14 @@ def plan_for(ctx: ImportContext, product: DropiProduct, prefs: ImportPreferences
         policy = prefs.policy(ctx.currency)
     except PriceRuleError as exc:
         raise ImportValidationError({"price_rule": str(exc)}) from None
-    return build_plan(product, prefs, policy, ctx.targets, ctx.handle_for(product.id))
+    plan = build_plan(product, prefs, policy, ctx.targets, ctx.handle_for(product.id))
+    dropi_currency = DROPI_CURRENCIES.get(ctx.country)
+    if dropi_currency and dropi_currency != ctx.currency:
+        plan = replace(plan, warnings=plan.warnings + (_(
+            "Dropi %(country)s prices are in %(dropi)s and your store sells in %(shop)s; "
+            "prices are not converted, so write the price rule in %(shop)s.",
+            country=ctx.country, dropi=dropi_currency, shop=ctx.currency),))
+    return plan
 
 
 def preview_import(ctx: ImportContext, dropi_product_id, prefs: ImportPreferences
@@ -138,9 +150,14 @@ def finish_write(ctx: ImportContext, write: ProductWrite, association, *, plan: 
     errors += set_metafields(ctx.shopify, missing_metafields(outcome, write, snapshot, plan,
                                                              ctx.country))
     text = "; ".join(describe_user_error(e) for e in errors) or None
-    saved = save_association(ctx.shop, association, plan=plan, dropi_name=product.name,
-                             country=ctx.country, prefs=prefs, outcome=outcome,
-                             import_type=import_type, mode=mode, errors=text)
+    record = {"plan": plan, "dropi_name": product.name, "country": ctx.country, "prefs": prefs,
+              "outcome": outcome, "import_type": import_type, "mode": mode, "errors": text}
+    try:
+        saved = save_association(ctx.shop, association, **record)
+    except IntegrityError:
+        # A simultaneous import of the same product recorded it first: update that record.
+        existing = find_association(ctx.shop.id, plan.dropi_product_id, ctx.country)
+        saved = save_association(ctx.shop, existing, **record)
     log.info("Dropi %s product %s %s as %s for %s", ctx.country, plan.dropi_product_id,
              "created" if snapshot is None else "updated", outcome.product_id, ctx.shop.domain)
     return ImportResult(saved, snapshot is None, outcome.product_id, errors,
