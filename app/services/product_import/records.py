@@ -79,20 +79,6 @@ def save_association(shop: Shop, association: ProductAssociation | None, *, plan
     return association
 
 
-def record_sync(association: ProductAssociation, plan: ProductPlan | None,
-                outcome: WriteOutcome | None, errors: str | None) -> None:
-    """After a re-sync or re-price: prices last seen, links, the time and any error."""
-    if plan is not None and outcome is not None:
-        association.variant_mappings = _mappings(association, plan, outcome,
-                                                 association_mode(association))
-        association.shopify_title = outcome.title[:500]
-        _save_links(db.session.get(Shop, association.shop_id), association, outcome)
-    if errors is None:
-        association.last_synced_at = utcnow()
-    association.last_sync_error = errors[:ERROR_LIMIT] if errors else None
-    db.session.commit()
-
-
 def record_failure(association: ProductAssociation | None, message: str) -> None:
     if association is None:
         return

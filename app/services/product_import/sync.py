@@ -66,12 +66,8 @@ def resync_association(ctx: ImportContext, association_id: int) -> ImportResult:
     snapshot = read_snapshot(ctx.shopify, association.shopify_product_id,
                              expected_variants=len(plan.variants))
     if snapshot is None:
-        message = _("The Shopify product was deleted. Delete this import, or import the Dropi "
-                    "product again to create it anew.")
-        record_failure(association, message)
-        return ImportResult(association, False, association.shopify_product_id,
-                            [{"field": None, "message": message, "code": "PRODUCT_DELETED"}],
-                            written=False)
+        return _deleted(association, _("The Shopify product was deleted. Delete this import, "
+                                       "or import the Dropi product again to create it anew."))
     owned, orphans = _owned(association, plan, snapshot)
     updates = {vid: _price_write(plan.variant(key), key, vid) for key, vid in owned.items()}
     for orphan in orphans:
@@ -84,6 +80,13 @@ def resync_association(ctx: ImportContext, association_id: int) -> ImportResult:
     return finish_write(ctx, write, association, plan=plan, product=product, prefs=prefs,
                         import_type=association.import_type, mode=association_mode(association),
                         snapshot=snapshot)
+
+
+def _deleted(association: ProductAssociation, message: str) -> ImportResult:
+    record_failure(association, message)
+    return ImportResult(association, False, association.shopify_product_id,
+                        [{"field": None, "message": message, "code": "PRODUCT_DELETED"}],
+                        written=False)
 
 
 def _owned(association, plan, snapshot):
@@ -149,11 +152,7 @@ def _apply_one(ctx, association: ProductAssociation, changes: list[RepriceChange
     snapshot = read_snapshot(ctx.shopify, association.shopify_product_id,
                              expected_variants=len(changes))
     if snapshot is None:
-        message = _("The Shopify product was deleted.")
-        record_failure(association, message)
-        return ImportResult(association, False, association.shopify_product_id,
-                            [{"field": None, "message": message, "code": "PRODUCT_DELETED"}],
-                            written=False)
+        return _deleted(association, _("The Shopify product was deleted."))
     updates = {c.variant_id: VariantWrite(c.variant_id, (), {
         "price": c.new_price, "compareAtPrice": c.new_compare_at}) for c in changes
         if snapshot.variant(c.variant_id) is not None}

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.clients.shopify import ShopifyClient, ShopifyUserErrors
 from app.services.product_import.plan import fold
-from app.services.product_import.product_input import ProductWrite, VariantWrite, metafield
+from app.services.product_import.product_input import ProductWrite, metafield
 from app.services.product_import.shopify_reads import read_available
 
 log = logging.getLogger(__name__)
@@ -156,7 +156,3 @@ def set_metafields(client: ShopifyClient, entries: list[tuple[str, str, str]]) -
 
 def _combo(options) -> tuple:
     return tuple(sorted((fold(o["name"]), fold(o["value"])) for o in options))
-
-
-def owned_variant_writes(write: ProductWrite) -> list[VariantWrite]:
-    return [v for v in write.variants if v.key is not None]
