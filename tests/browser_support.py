@@ -137,9 +137,31 @@ def new_admin_page(browser, *, width: int = 1280, height: int = 900, timeout_ms:
     return page
 
 
-def screenshot(page, name: str) -> Path:
-    """Save a full-page PNG as test-output/<name>.png and return its path."""
+def screenshot(page, name: str, *, iframe: str | None = "#app-iframe") -> Path:
+    """Save a full-page PNG as test-output/<name>.png and return its path. The admin's app
+    iframe (when there is one) is first stretched to its page's height, so the whole app page
+    is in the picture and not only what fits in the window."""
     SCREENSHOT_DIR.mkdir(exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    frame = page.frame(name="app-iframe") if iframe else None
+    if frame is not None:
+        height = frame.evaluate("document.documentElement.scrollHeight")
+        page.evaluate(_STRETCH, {"selector": iframe, "height": height})
+    try:
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        if frame is not None:
+            page.evaluate(_STRETCH, {"selector": iframe, "height": None})
     return path
+
+
+# The simulated admin sizes its layout to the window; a taller iframe needs both released.
+_STRETCH = """({selector, height}) => {
+  const frame = document.querySelector(selector);
+  if (!frame) { return; }
+  frame.style.height = height ? height + "px" : "";
+  frame.style.flex = height ? "none" : "";
+  for (const box of [document.querySelector(".layout"), document.body, document.documentElement]) {
+    if (box) { box.style.height = height ? "auto" : ""; }
+  }
+}"""

@@ -1,0 +1,98 @@
+"""A merchant in Chromium opens the simulated Shopify admin, sees the embedded app and goes
+through each of its pages from the admin's menu, with the demo's data behind them (the shop
+installed from the admin, connected by `flask demo-connect`'s service, one product imported).
+Each page is saved as test-output/admin-<page>.png."""
+from __future__ import annotations
+
+import pytest
+
+from app.models import Shop
+from app.services.product_import import ImportPreferences, import_context_for, import_product
+from tests.browser_support import chromium_browser, new_admin_page, running_stack, screenshot
+
+pytestmark = pytest.mark.browser
+SHOP = "demo-shop.myshopify.com"
+# Sidebar label (Spanish: the stand-in admin's locale), what shows the page has its data.
+PAGES = {
+    "products": ("Productos", "tr[data-product-id]"),
+    "settings": ("Ajustes", "#settings-locations-form select"),
+    "ai-agent": ("Agente IA", "#field-agent_name"),
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The stand-ins and app, the demo shop installed, connected and with one import."""
+    with running_stack(tmp_path_factory.mktemp("browser"), worker=False) as stack:
+        stack.shopify.create_shop(SHOP, seed=True)
+        stack.install(SHOP)
+        stack.connect(SHOP)
+        with stack.app.app.app_context():
+            shop = Shop.query.filter_by(domain=SHOP).one()
+            context = import_context_for(stack.app.settings, shop)
+            catalog = stack.dropi.app.extensions["dropi_stand_in"].state.catalog("CO")
+            product = min((p for p in catalog.values() if not p["_private"]),
+                          key=lambda p: p["id"])
+            import_product(context, str(product["id"]), ImportPreferences())
+        yield stack, product
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_browser() as launched:
+        yield launched
+
+
+@pytest.fixture
+def admin(browser, demo):
+    """The app's home inside the simulated admin; returns (page, app frame)."""
+    stack, _ = demo
+    page = new_admin_page(browser, height=1100)
+    page.goto(stack.shopify.admin_url(SHOP))
+    frame = page.frame_locator("#app-iframe")
+    frame.locator("#connection-status").wait_for()
+    yield page, frame
+    page.context.close()
+
+
+def sidebar_link(page, label: str):
+    return page.locator("#app-nav a", has_text=label)
+
+
+def test_the_admin_shows_the_app_home_and_its_menu(admin):
+    page, frame = admin
+    sidebar_link(page, "Ajustes").wait_for()  # the menu arrives from App Bridge
+
+    menu = page.locator("#app-nav a").all_inner_texts()
+    screenshot(page, "admin-home")
+
+    assert {"Productos", "Ajustes", "Agente IA"} <= set(menu)
+    assert frame.locator("h1").inner_text() == "Tienda Andina"
+    assert frame.locator("#connection-status s-badge").all_inner_texts().count("Conectado") == 3
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_each_page_opens_from_the_admin_menu_with_its_data(admin, name):
+    page, frame = admin
+    label, data = PAGES[name]
+
+    sidebar_link(page, label).click()
+    frame.locator(data).first.wait_for()
+    screenshot(page, f"admin-{name}")
+
+    assert frame.locator("h1").inner_text() == label
+    assert sidebar_link(page, label).get_attribute("aria-current") == "page"
+    assert frame.locator("#app-errors [role=alert]").count() == 0
+
+
+def test_imported_products_open_from_the_products_tabs(admin, demo):
+    page, frame = admin
+    _, product = demo
+    sidebar_link(page, "Productos").click()
+    frame.get_by_role("link", name="Productos importados").click()
+
+    listed = frame.locator("#imported-list")
+    listed.get_by_text(product["name"]).first.wait_for()
+    screenshot(page, "admin-imported-products")
+
+    assert frame.locator("h1").inner_text() == "Productos importados"
