@@ -37,6 +37,16 @@ def _wipe_rows() -> None:
             connection.execute(table.delete())
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, one for every browser test (tests/browser_support.py;
+    they skip, saying why, when it cannot be launched)."""
+    from tests.browser_support import chromium_browser
+
+    with chromium_browser() as launched:
+        yield launched
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -8,7 +8,7 @@ import pytest
 
 from app.models import Shop
 from app.services.product_import import ImportPreferences, import_context_for, import_product
-from tests.browser_support import chromium_browser, new_admin_page, running_stack, screenshot
+from tests.browser_support import new_admin_page, running_stack, screenshot
 
 pytestmark = pytest.mark.browser
 SHOP = "demo-shop.myshopify.com"
@@ -35,12 +35,6 @@ def demo(tmp_path_factory):
                           key=lambda p: p["id"])
             import_product(context, str(product["id"]), ImportPreferences())
         yield stack, product
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium_browser() as launched:
-        yield launched
 
 
 @pytest.fixture

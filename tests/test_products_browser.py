@@ -4,7 +4,6 @@ form, sees the preview, imports, and finds the product in the Shopify store."""
 from __future__ import annotations
 
 import re
-import shutil
 from decimal import Decimal
 
 import pytest
@@ -25,17 +24,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 SHOP = "test-shop.myshopify.com"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Chromium is not installed: `make test` installs Debian's chromium")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

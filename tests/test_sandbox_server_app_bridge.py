@@ -3,7 +3,6 @@ tokens, sends them with fetch (retrying once on an invalid session), shows toast
 the admin, and the bounce page reloads with a fresh id_token."""
 from __future__ import annotations
 
-import shutil
 from urllib.parse import urlencode
 
 import jwt
@@ -15,9 +14,6 @@ from tests.support import API_KEY, API_SECRET
 
 pytestmark = pytest.mark.browser
 SHOP = "test-shop.myshopify.com"
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 APP_PAGE = """<!doctype html><html><head>
 <meta name="shopify-api-key" content="{api_key}">
@@ -89,18 +85,6 @@ def shopify(fake_app):
         fake_app.bridge_url = f"{handle.url}/cdn/app-bridge.js"
         handle.create_shop(SHOP)
         yield handle
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Chromium is not installed (make test installs it when run as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 Shopify, Dropi and Ecomdrop stand-ins over HTTP: a merchant fills and saves every section."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 import requests
@@ -22,17 +21,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 SHOP = "test-shop.myshopify.com"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Chromium is not installed: `make test` installs Debian's chromium")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ records toasts; Polaris' CDN is unreachable, as it is offline.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from sqlalchemy import select
@@ -38,17 +37,6 @@ APP_BRIDGE_WITHOUT_TOAST = APP_BRIDGE_WITH_TOAST.replace("toast: {", "unused: {"
 # Headless Chromium names itself "HeadlessChrome", which the app rightly treats as a crawler.
 DESKTOP_CHROME = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/130.0.0.0 Safari/537.36")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.skip("Chromium is not installed: `make test` installs Debian's chromium")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
