@@ -180,6 +180,34 @@ def _map_locations(result: DemoConnection, clients, shop: Shop) -> None:
                        for row in saved.rows if row.location_id]
 
 
+def import_sample_products(settings, shop_domain: str, count: int) -> list[str]:
+    """Import the first `count` in-stock products of the shop's Dropi catalog with the default
+    preferences, through the same service as the Import button (running it again updates those
+    products, never duplicates them); returns their titles. Raises DemoConnectError."""
+    from app.clients.dropi import DropiError
+    from app.clients.shopify import ShopifyError
+    from app.services.product_import import (
+        ImportPreferences,
+        ImportProblem,
+        import_context_for,
+        import_product,
+    )
+
+    shop = _installed_shop(shop_domain)
+    titles = []
+    try:
+        context = import_context_for(settings, shop)
+        for product in context.dropi.list_products(start=0, page_size=count, in_stock=True).items:
+            result = import_product(context, str(product.id), ImportPreferences())
+            if not result.ok:
+                messages = [str(e.get("message")) for e in result.user_errors]
+                raise DemoConnectError(f"{product.name}: {' '.join(messages)}")
+            titles.append(product.name)
+    except (ImportProblem, DropiError, ShopifyError) as exc:
+        raise DemoConnectError(exc.merchant_message) from None
+    return titles
+
+
 def register(app: Flask) -> None:
     """The `flask demo-connect` command."""
 
@@ -192,7 +220,10 @@ def register(app: Flask) -> None:
     @click.option("--ecomdrop-key", required=True, envvar="DEMO_ECOMDROP_KEY",
                   help="Ecomdrop API key (or DEMO_ECOMDROP_KEY).")
     @click.option("--dropi-store-name", default=None, help="Defaults to the shop's name.")
-    def demo_connect(shop_domain, dropi_country, dropi_token, ecomdrop_key, dropi_store_name):
+    @click.option("--import-products", "import_count", default=0, show_default=True,
+                  type=click.IntRange(0, 50), help="Also import this many Dropi products.")
+    def demo_connect(shop_domain, dropi_country, dropi_token, ecomdrop_key, dropi_store_name,
+                     import_count):
         """Connect an installed shop to Dropi and Ecomdrop as the Settings page would."""
         from flask_babel import force_locale
 
@@ -204,10 +235,13 @@ def register(app: Flask) -> None:
                 result = connect_demo_shop(
                     clients, shop_domain, dropi_country=dropi_country, dropi_token=dropi_token,
                     ecomdrop_key=ecomdrop_key, cache=cache, dropi_store_name=dropi_store_name)
+                _print_summary(result)
+                if import_count:
+                    titles = import_sample_products(clients.settings, shop_domain, import_count)
+                    click.echo(f"  Imported from Dropi: {', '.join(titles) or '(none in stock)'}")
         except DemoConnectError as exc:
             click.echo(f"Not connected: {exc.message}", err=True)
             raise SystemExit(NEEDS_ADMIN_VISIT if exc.needs_admin_visit else 1) from None
-        _print_summary(result)
 
 
 def _print_summary(result: DemoConnection) -> None:
@@ -239,7 +273,8 @@ def install_and_connect(admin_url: str, shop_domain: str, credentials: dict[str,
     """Open the app from the admin, then run `flask demo-connect` (once more after another
     visit when the app's access had to be renewed). Returns None, or why it failed."""
     command = [*flask_command, "demo-connect", "--shop", shop_domain,
-               "--dropi-country", credentials["dropi_country"]]
+               "--dropi-country", credentials["dropi_country"],
+               "--import-products", str(credentials.get("import_products", 0))]
     secrets = {"DEMO_DROPI_TOKEN": credentials["dropi_token"],
                "DEMO_ECOMDROP_KEY": credentials["ecomdrop_key"]}
     for _attempt in (1, 2):

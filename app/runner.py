@@ -191,7 +191,7 @@ def connect_demo(env: dict[str, str], admin_url: str) -> str | None:
     if "Dropi token (Colombia)" not in found:
         return "the Dropi stand-in listed no Colombian token"
     credentials = {"dropi_country": "CO", "dropi_token": found["Dropi token (Colombia)"],
-                   "ecomdrop_key": found["Ecomdrop API key"]}
+                   "ecomdrop_key": found["Ecomdrop API key"], "import_products": 3}
     return install_and_connect(admin_url, DEMO_SHOP, credentials, env,
                                flask_command(sys.executable))
 

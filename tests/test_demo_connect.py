@@ -76,16 +76,24 @@ def test_demo_connect_connects_the_installed_shop_through_the_settings_services(
     assert token not in result.output and DEMO_API_KEY not in result.output
 
 
-def test_every_page_has_data_after_demo_connect(stack):
+def test_every_page_has_data_after_demo_connect_with_sample_imports(stack):
     stack.install(SHOP)
-    assert run_cli(stack, "--dropi-token", stack.dropi_token("CO"),
-                   "--ecomdrop-key", DEMO_API_KEY).exit_code == 0
+    result = run_cli(stack, "--dropi-token", stack.dropi_token("CO"),
+                     "--ecomdrop-key", DEMO_API_KEY, "--import-products", "2")
+    assert result.exit_code == 0, result.output
 
+    home = stack.app.get(stack.iframe_url(SHOP))
     catalog = stack.app.get(stack.iframe_url(SHOP, "/products"))
+    imported = stack.app.get(stack.iframe_url(SHOP, "/products/imported"))
     settings = stack.app.get(stack.iframe_url(SHOP, "/settings"))
 
+    assert home.text.count("Conectado") == 3
     assert catalog.status_code == 200 and "data-product-id" in catalog.text
     assert settings.status_code == 200 and "Nuevo pedido" in settings.text
+    titles = result.output.split("Imported from Dropi: ")[1].strip().split(", ")
+    assert len(titles) == 2 and all(title in imported.text for title in titles)
+    store = stack.shopify.store.shop(SHOP)
+    assert sum(p["handle"].startswith("dropi-co-") for p in store.products.values()) == 2
 
 
 def test_running_it_again_keeps_one_configuration_and_the_same_mapping(stack):
@@ -150,7 +158,7 @@ def subprocess_env(stack) -> dict[str, str]:
 
 def test_make_runs_step_installs_then_connects_and_renews_access_after_a_restart(stack):
     credentials = {"dropi_country": "CO", "dropi_token": stack.dropi_token("CO"),
-                   "ecomdrop_key": DEMO_API_KEY}
+                   "ecomdrop_key": DEMO_API_KEY, "import_products": 1}
     admin_url = stack.shopify.admin_url(SHOP)
     command = flask_command(sys.executable)
 
@@ -166,6 +174,8 @@ def test_make_runs_step_installs_then_connects_and_renews_access_after_a_restart
     assert install_and_connect(admin_url, SHOP, credentials, subprocess_env(stack),
                                command) is None
     assert stack.token_stats(SHOP)["token_exchange_calls"] == 2
+    store = stack.shopify.store.shop(SHOP)
+    assert sum(p["handle"].startswith("dropi-co-") for p in store.products.values()) == 1
     with stack.app.app.app_context():
         shop = db.session.scalar(select(Shop).filter_by(domain=SHOP))
         assert shop.is_installed and not shop.needs_reauthorization
