@@ -7,7 +7,8 @@ import html
 import itertools
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timezone
+from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from app.extensions import db
 from app.graphql import load_operation
 from app.models import Shop
 from app.models.types import utcnow
+from app.services.orders_overview import recent_orders
 from app.sandbox.shopify.graphql_api import execute_admin_graphql
 from app.sandbox.shopify.store import ShopifyStore
 from tests.standins import running_shopify_stand_in, stand_in_settings
@@ -47,7 +49,7 @@ def web(shopify, instance_dir):
                 connection.execute(table.delete())
 
 
-def install(shopify, *, seed: bool = True, scopes=ORDER_SCOPES) -> str:
+def install(shopify, *, seed: bool = True, scopes=ORDER_SCOPES, zone="America/Bogota") -> str:
     """A shop in the stand-in (seeded with the demo orders) and installed in the app."""
     domain = f"orders-{next(_domains)}.myshopify.com"
     shopify.create_shop(domain, seed=seed)
@@ -55,7 +57,7 @@ def install(shopify, *, seed: bool = True, scopes=ORDER_SCOPES) -> str:
                                                   expiring=False)["access_token"]
     db.session.add(Shop(domain=domain, access_token=token, scopes=",".join(sorted(scopes)),
                         api_version="2026-10", name="Tienda", currency="COP",
-                        timezone="America/Bogota", installed_at=utcnow()))
+                        timezone=zone, installed_at=utcnow()))
     db.session.commit()
     return domain
 
@@ -155,6 +157,38 @@ def test_an_empty_shop_says_it_has_no_orders_yet(shopify, web):
     assert "Your store has no orders yet." in page and "<table" not in page
 
 
+def test_the_service_gives_decimal_totals_and_times_in_the_shop_zone_without_flask(
+        shopify, web):
+    bogota, unknown = install(shopify, seed=False), install(shopify, seed=False, zone="Mars/Base")
+    for domain in (bogota, unknown):
+        shopify.store.create_product(domain, {
+            "title": "Mug",
+            "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
+            "variants": [{"optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                          "sku": "MUG", "price": "19.90"}]})
+        shopify.store.create_order(domain, line_items=[{"sku": "MUG", "quantity": 2}])
+    settings = web.application.config["SETTINGS"]
+    shops = {s.domain: s for s in db.session.query(Shop)}
+
+    in_bogota = recent_orders(settings, shops[bogota]).orders[0]
+    in_utc = recent_orders(settings, shops[unknown]).orders[0]
+
+    assert in_bogota.total == Decimal("39.80") and isinstance(in_bogota.total, Decimal)
+    assert in_bogota.created_at.utcoffset().total_seconds() == -5 * 3600
+    assert in_utc.created_at.tzinfo == timezone.utc
+    assert in_bogota.customer_name is None and in_bogota.lines[0].sku == "MUG"
+
+
+def test_a_guest_order_without_customer_or_address_is_listed_plainly(shopify, web):
+    domain = install(shopify, seed=False)
+    add_product_and_order(shopify, domain, sku="VEL-ARO", email="x@example.com", first="X",
+                          last="Y")
+    shopify.store.create_order(domain, line_items=[{"sku": "VEL-ARO", "quantity": 1}])
+    page = text(open_page(web, domain, locale="en"))
+
+    assert "No customer" in page and "1 × Vela Aromática de Soya" in page
+
+
 # --- search and paging ---------------------------------------------------------------------
 
 def test_search_narrows_the_list_by_email_and_by_order_number(shopify, web):
@@ -225,6 +259,14 @@ def test_a_second_shop_never_sees_the_first_shops_orders(shopify, web):
     for page in (second_page, text(spoofed)):
         assert "Laura Gómez" not in page and "Audífonos" not in page
     assert order_names(spoofed) == ["#1001"] and "Sofía Herrera" in text(spoofed)
+
+
+def test_a_cursor_shopify_does_not_accept_shows_a_banner_not_a_server_error(shopify, web):
+    domain = install(shopify)
+    response = htmx_get(web, domain, after="not-a-cursor")
+
+    assert response.status_code == 200
+    assert "Shopify no envió tus pedidos" in text(response) and order_names(response) == []
 
 
 def test_a_missing_read_orders_scope_shows_a_clear_banner_instead_of_an_error(shopify, web):

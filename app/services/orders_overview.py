@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.clients.shopify import ShopifyClient
 from app.models import Shop
 from app.services.shopify_session import shopify_client_for
 
@@ -81,17 +80,17 @@ def search_query(text: str | None) -> str | None:
     return " ".join(f'"{word}"' for word in words) or None
 
 
-def recent_orders(settings, shop: Shop, *, search: str | None = None, after: str | None = None,
-                  client: ShopifyClient | None = None, page_size: int = PAGE_SIZE) -> OrdersPage:
+def recent_orders(settings, shop: Shop, *, search: str | None = None,
+                  after: str | None = None) -> OrdersPage:
     """One page of `shop`'s orders, newest first, optionally narrowed by `search`.
 
     `after` is the `end_cursor` of the previous page. Raises ShopifyError (with its
     `merchant_message`) when Shopify refuses, e.g. when the app lacks the read_orders scope.
     """
-    client = client or shopify_client_for(settings, shop)
+    client = shopify_client_for(settings, shop)
     search = clean_search(search)
     after = (after or "").strip()[:MAX_CURSOR_LENGTH] or None
-    variables = {"first": page_size, "after": after, "query": search_query(search)}
+    variables = {"first": PAGE_SIZE, "after": after, "query": search_query(search)}
     connection = client.query(OPERATION, variables)["orders"]
     zone = shop_zone(shop.timezone)
     orders = tuple(order_summary(node, zone) for node in connection["nodes"])
