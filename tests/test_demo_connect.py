@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import requests
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.demo import NEEDS_ADMIN_VISIT, flask_command, install_and_connect, pick_flows
 from app.clients.ecomdrop import Flow
@@ -49,7 +49,8 @@ def ecomdrop_account(stack) -> dict:
     return next(a for a in accounts["accounts"] if a["name"] == "Tienda Demo")
 
 
-def test_demo_connect_connects_the_installed_shop_through_the_settings_services(stack):
+def test_demo_connect_connects_the_installed_shop_and_running_it_again_changes_nothing(
+        stack):
     stack.install(SHOP)
     token = stack.dropi_token("CO")
 
@@ -75,6 +76,13 @@ def test_demo_connect_connects_the_installed_shop_through_the_settings_services(
     assert "Nuevo pedido" in result.output and "Carrito abandonado" in result.output
     assert token not in result.output and DEMO_API_KEY not in result.output
 
+    again = run_cli(stack, "--dropi-token", token, "--ecomdrop-key", DEMO_API_KEY)
+
+    assert again.exit_code == 0, again.output
+    assert stored(stack)[1] == mappings
+    with stack.app.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ShopConfiguration)) == 1
+
 
 def test_every_page_has_data_after_demo_connect_with_sample_imports(stack):
     stack.install(SHOP)
@@ -94,21 +102,6 @@ def test_every_page_has_data_after_demo_connect_with_sample_imports(stack):
     assert len(titles) == 2 and all(title in imported.text for title in titles)
     store = stack.shopify.store.shop(SHOP)
     assert sum(p["handle"].startswith("dropi-co-") for p in store.products.values()) == 2
-
-
-def test_running_it_again_keeps_one_configuration_and_the_same_mapping(stack):
-    stack.install(SHOP)
-    args = ("--dropi-token", stack.dropi_token("CO"), "--ecomdrop-key", DEMO_API_KEY)
-    assert run_cli(stack, *args).exit_code == 0
-    _, first, _ = stored(stack)
-
-    again = run_cli(stack, *args)
-
-    assert again.exit_code == 0, again.output
-    _, second, _ = stored(stack)
-    assert second == first
-    with stack.app.app.app_context():
-        assert db.session.scalar(select(db.func.count()).select_from(ShopConfiguration)) == 1
 
 
 def test_a_shop_that_never_opened_the_app_is_told_to_open_it_first(stack):
@@ -156,26 +149,25 @@ def subprocess_env(stack) -> dict[str, str]:
     return env
 
 
-def test_make_runs_step_installs_then_connects_and_renews_access_after_a_restart(stack):
-    credentials = {"dropi_country": "CO", "dropi_token": stack.dropi_token("CO"),
-                   "ecomdrop_key": DEMO_API_KEY, "import_products": 1}
-    admin_url = stack.shopify.admin_url(SHOP)
-    command = flask_command(sys.executable)
-
-    assert install_and_connect(admin_url, SHOP, credentials, subprocess_env(stack),
-                               command) is None
-    assert stack.token_stats(SHOP)["token_exchange_calls"] == 1
-    assert len(stored(stack)[1]) >= 2
-
-    # A restarted Shopify stand-in no longer knows the app's tokens: the command finds the
-    # access refused, the admin is opened once more (a token exchange) and it succeeds.
+def test_make_runs_step_renews_the_apps_access_when_shopify_forgot_it_then_connects(stack):
+    stack.install(SHOP)
+    stack.connect(SHOP)
+    # A restarted Shopify stand-in no longer knows the app's saved tokens.
     requests.post(f"{stack.shopify.url}/sandbox/tokens/expire", json={"shop": SHOP,
                   "which": "all"}, timeout=5).raise_for_status()
-    assert install_and_connect(admin_url, SHOP, credentials, subprocess_env(stack),
-                               command) is None
+    credentials = {"dropi_country": "CO", "dropi_token": stack.dropi_token("CO"),
+                   "ecomdrop_key": DEMO_API_KEY, "import_products": 1}
+
+    # `flask demo-connect` finds the access refused (exit 3), the admin is opened once more
+    # (a token exchange renews it) and the command runs again, successfully.
+    problem = install_and_connect(stack.shopify.admin_url(SHOP), SHOP, credentials,
+                                  subprocess_env(stack), flask_command(sys.executable))
+
+    assert problem is None
     assert stack.token_stats(SHOP)["token_exchange_calls"] == 2
-    store = stack.shopify.store.shop(SHOP)
-    assert sum(p["handle"].startswith("dropi-co-") for p in store.products.values()) == 1
     with stack.app.app.app_context():
         shop = db.session.scalar(select(Shop).filter_by(domain=SHOP))
         assert shop.is_installed and not shop.needs_reauthorization
+    assert len(stored(stack)[1]) >= 2
+    store = stack.shopify.store.shop(SHOP)
+    assert sum(p["handle"].startswith("dropi-co-") for p in store.products.values()) == 1

@@ -37,9 +37,9 @@ def demo(tmp_path_factory):
         yield stack, product
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def admin(browser, demo):
-    """The app's home inside the simulated admin; returns (page, app frame)."""
+    """The app inside the simulated admin, opened once; each test moves on from the menu."""
     stack, _ = demo
     page = new_admin_page(browser, height=1100)
     page.goto(stack.shopify.admin_url(SHOP))
@@ -55,6 +55,8 @@ def sidebar_link(page, label: str):
 
 def test_the_admin_shows_the_app_home_and_its_menu(admin):
     page, frame = admin
+    page.locator("[data-testid=app-link]").click()  # the app's home, from wherever it was
+    frame.locator("#connection-status").wait_for()
     sidebar_link(page, "Ajustes").wait_for()  # the menu arrives from App Bridge
 
     menu = page.locator("#app-nav a").all_inner_texts()
