@@ -1,7 +1,8 @@
 """A merchant in Chromium opens the simulated Shopify admin, sees the embedded app and goes
-through each of its pages from the admin's menu, with the demo's data behind them (the shop
-installed from the admin, connected by `flask demo-connect`'s service, one product imported).
-Each page is saved as test-output/admin-<page>.png."""
+through each of its pages (home, products, orders, settings, AI agent, imported products) from
+the admin's menu, with the demo's data behind them (the shop installed from the admin, connected
+by `flask demo-connect`'s service, one product imported). Each page is saved as
+test-output/admin-<page>.png."""
 from __future__ import annotations
 
 import pytest
@@ -15,6 +16,7 @@ SHOP = "demo-shop.myshopify.com"
 # Sidebar label (Spanish: the stand-in admin's locale), what shows the page has its data.
 PAGES = {
     "products": ("Productos", "tr[data-product-id]"),
+    "orders": ("Pedidos", "tr[data-order-id]"),
     "settings": ("Ajustes", "#settings-locations-form select"),
     "ai-agent": ("Agente IA", "#field-agent_name"),
 }
@@ -62,7 +64,7 @@ def test_the_admin_shows_the_app_home_and_its_menu(admin):
     menu = page.locator("#app-nav a").all_inner_texts()
     screenshot(page, "admin-home")
 
-    assert {"Productos", "Ajustes", "Agente IA"} <= set(menu)
+    assert {"Productos", "Pedidos", "Ajustes", "Agente IA"} <= set(menu)
     assert frame.locator("h1").inner_text() == "Tienda Andina"
     assert frame.locator("#connection-status s-badge").all_inner_texts().count("Conectado") == 3
 
