@@ -5,7 +5,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import g
@@ -105,3 +106,33 @@ def test_every_text_of_the_shell_has_a_spanish_translation():
                 missing.append((path.name, message))
 
     assert missing == []
+
+
+def _spanish_catalog():
+    with (TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+def _is_translated(message) -> bool:
+    forms = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+    return not message.fuzzy and all(form.strip() for form in forms)
+
+
+def test_every_message_of_the_spanish_catalog_is_translated():
+    untranslated = [m.id for m in _spanish_catalog() if m.id and not _is_translated(m)]
+
+    assert untranslated == [], "translate these in app/translations/es/LC_MESSAGES/messages.po"
+
+
+def test_every_text_in_the_code_is_in_the_spanish_catalog():
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config, "babel.cfg")
+    catalog = _spanish_catalog()
+    missing = sorted({
+        (filename, message if isinstance(message, str) else message[0])
+        for filename, _, message, _, _ in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS)
+        if catalog.get(message) is None or not _is_translated(catalog.get(message))
+    })
+
+    assert missing == [], "run `make translations`, then translate the new Spanish texts"

@@ -186,12 +186,12 @@ def test_nothing_is_imported_before_dropi_and_a_location_are_set_up(world):
     db.session.commit()
     with pytest.raises(ImportNotReady) as raised:
         import_context_for(world.settings, world.shop)
-    assert "Map at least one Dropi warehouse" in raised.value.message
+    assert "Asigna al menos una bodega de Dropi" in raised.value.message
     ShopConfiguration.query.delete()
     db.session.commit()
     with pytest.raises(ImportNotReady) as raised:
         import_context_for(world.settings, world.shop)
-    assert "Connect your Dropi account" in raised.value.message
+    assert "Conecta tu cuenta de Dropi" in raised.value.message
 
 
 def test_a_store_selling_in_another_currency_is_warned_prices_are_not_converted(world):
@@ -199,5 +199,5 @@ def test_a_store_selling_in_another_currency_is_warned_prices_are_not_converted(
     world.shop.currency = "USD"
     db.session.commit()
     preview = preview_import(world.ctx(), raw["id"], prefs(price_rule="suggested"))
-    assert any("prices are not converted" in w for w in preview.warnings)
+    assert any("los precios no se convierten" in w for w in preview.warnings)
     assert preview.variants[0].price == Decimal(raw["suggested_price"])

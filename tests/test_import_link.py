@@ -123,7 +123,7 @@ def test_a_bad_variant_map_is_refused_field_by_field(world):
     with pytest.raises(ImportValidationError) as raised:
         link_product(world.ctx(), raw["id"], product["id"], {first: "gid://shopify/X/1"},
                      prefs())
-    assert "Choose one of this Shopify product's variants" in raised.value.errors[
+    assert "Elige una de las variantes de este producto de Shopify" in raised.value.errors[
         f"variant-{first}"]
     with pytest.raises(ImportValidationError):
         link_product(world.ctx(), raw["id"], product["id"], {}, prefs())
@@ -137,7 +137,7 @@ def test_a_dropi_product_already_in_the_store_is_not_linked_twice(world):
     with pytest.raises(ImportRefused) as raised:
         link_product(world.ctx(), raw["id"], product["id"],
                      {"": product["_variants"][0]}, prefs())
-    assert "already in your store" in raised.value.merchant_message
+    assert "ya está en tu tienda" in raised.value.merchant_message
 
 
 def test_importing_a_linked_product_again_updates_the_linked_product(world):

@@ -80,8 +80,8 @@ def test_resyncing_a_product_deleted_in_shopify_says_so(world):
     with world.shopify.store.transaction():
         catalog.product_delete(world.store_shop, result.shopify_product_id)
     synced = resync_association(world.ctx(), result.association.id)
-    assert not synced.written and "was deleted" in synced.error_text
-    assert "was deleted" in ProductAssociation.query.one().last_sync_error
+    assert not synced.written and "se eliminó" in synced.error_text
+    assert "se eliminó" in ProductAssociation.query.one().last_sync_error
 
 
 def test_reprice_previews_every_variant_and_applies_exactly_that(world):
