@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 MAX_RULE_LENGTH = 50
 BASE_ALIASES = {
     "cost": "cost", "costo": "cost",
@@ -35,7 +37,7 @@ class PriceRuleError(ValueError):
 
     def __init__(self, message: str, position: int | None = None) -> None:
         self.position = position
-        where = f" (at character {position})" if position else ""
+        where = _(" (at character %(position)s)", position=position) if position else ""
         super().__init__(f"{message}{where}")
 
 
@@ -78,8 +80,12 @@ def _tokenize(text: str) -> list[Token]:
         if not match:
             offender = text[index:].lstrip()[0]
             position = len(text) - len(text[index:].lstrip()) + 1
-            hint = ": use a dot for decimals" if offender == "," else ""
-            raise PriceRuleError(f"'{offender}' is not allowed in a price rule{hint}", position)
+            if offender == ",":
+                raise PriceRuleError(
+                    _("'%(char)s' is not allowed in a price rule: use a dot for decimals",
+                      char=offender), position)
+            raise PriceRuleError(
+                _("'%(char)s' is not allowed in a price rule", char=offender), position)
         kind = match.lastgroup
         start = match.start(kind)
         tokens.append(Token(kind, match.group(kind), start + 1))
@@ -91,7 +97,8 @@ def _number(token: Token) -> Decimal:
     try:
         value = Decimal(token.text)
     except InvalidOperation as exc:  # pragma: no cover - the regex only lets digits through
-        raise PriceRuleError(f"'{token.text}' is not a number", token.position) from exc
+        raise PriceRuleError(
+            _("'%(text)s' is not a number", text=token.text), token.position) from exc
     return value
 
 
@@ -99,15 +106,17 @@ def parse_price_rule(text: str, *, allow_price_base: bool = False) -> PriceRule:
     """Parse a rule; raise PriceRuleError pointing at the problem."""
     text = (text or "").strip()
     if not text:
-        raise PriceRuleError("Write a rule, for example cost*1.5, cost+30% or 29.99")
+        raise PriceRuleError(_("Write a rule, for example cost*1.5, cost+30% or 29.99"))
     if len(text) > MAX_RULE_LENGTH:
-        raise PriceRuleError(f"A rule has at most {MAX_RULE_LENGTH} characters")
+        raise PriceRuleError(
+            _("A rule has at most %(count)s characters", count=MAX_RULE_LENGTH))
     tokens = _tokenize(text)
     base, start, rest = _parse_start(tokens, allow_price_base)
     steps = _parse_steps(rest)
     if base is None and steps:
         raise PriceRuleError(
-            "A fixed price takes no operations; start with cost or suggested", rest[0].position
+            _("A fixed price takes no operations; start with cost or suggested"),
+            rest[0].position,
         )
     return PriceRule(text=text, base=base, start=start, steps=tuple(steps))
 
@@ -119,12 +128,16 @@ def _parse_start(tokens: list[Token], allow_price_base: bool):
     if first.kind == "word":
         base = BASE_ALIASES.get(first.text.lower())
         if base is None or (base == "price" and not allow_price_base):
-            allowed = "cost, suggested or price" if allow_price_base else "cost or suggested"
-            raise PriceRuleError(f"Unknown word '{first.text}': use {allowed}", first.position)
+            message = (
+                _("Unknown word '%(word)s': use cost, suggested or price", word=first.text)
+                if allow_price_base
+                else _("Unknown word '%(word)s': use cost or suggested", word=first.text)
+            )
+            raise PriceRuleError(message, first.position)
         return base, None, tokens[1:]
     if first.text in "+-*":
         return "cost", None, tokens  # "+10" means cost+10
-    raise PriceRuleError(f"A rule cannot start with '{first.text}'", first.position)
+    raise PriceRuleError(_("A rule cannot start with '%(text)s'", text=first.text), first.position)
 
 
 def _parse_steps(tokens: list[Token]) -> list[Step]:
@@ -132,15 +145,18 @@ def _parse_steps(tokens: list[Token]) -> list[Step]:
     while index < len(tokens):
         op = tokens[index]
         if op.kind != "op" or op.text == "%":
-            raise PriceRuleError(f"Expected *, + or - before '{op.text}'", op.position)
+            raise PriceRuleError(_("Expected *, + or - before '%(text)s'", text=op.text),
+                                 op.position)
         if index + 1 >= len(tokens) or tokens[index + 1].kind != "number":
-            raise PriceRuleError(f"Expected a number after '{op.text}'", op.position)
+            raise PriceRuleError(_("Expected a number after '%(text)s'", text=op.text),
+                                 op.position)
         amount = _number(tokens[index + 1])
         index += 2
         percent = index < len(tokens) and tokens[index].text == "%"
         if percent:
             if op.text == "*":
-                raise PriceRuleError("Use + or - with a percentage, e.g. cost+30%", op.position)
+                raise PriceRuleError(_("Use + or - with a percentage, e.g. cost+30%"),
+                                     op.position)
             index += 1
         steps.append(Step(op.text, amount, percent))
     return steps
@@ -154,7 +170,7 @@ def evaluate_rule(rule: PriceRule, *, cost: Decimal, suggested: Decimal | None =
     bases = {"cost": cost, "suggested": suggested, "price": price}
     amount = bases[rule.base]
     if amount is None:
-        raise PricingError(f"The rule '{rule.text}' needs a {rule.base} price, which is missing")
+        raise PricingError(_missing_base_message(rule))
     for step in rule.steps:
         operand = amount * step.amount / 100 if step.percent else step.amount
         if step.operator == "*":
@@ -164,6 +180,14 @@ def evaluate_rule(rule: PriceRule, *, cost: Decimal, suggested: Decimal | None =
         else:
             amount = amount - operand
     return amount
+
+
+def _missing_base_message(rule: PriceRule) -> str:
+    if rule.base == "suggested":
+        return _("The rule '%(rule)s' needs a suggested price, which is missing", rule=rule.text)
+    if rule.base == "price":
+        return _("The rule '%(rule)s' needs a price, which is missing", rule=rule.text)
+    return _("The rule '%(rule)s' needs a cost, which is missing", rule=rule.text)
 
 
 def minor_units(currency: str) -> int:
@@ -185,10 +209,12 @@ def parse_ending(text: str | None, currency: str) -> Ending | None:
     if not text:
         return None
     if not re.fullmatch(r"\d*(?:\.\d+)?", text) or text in {".", ""}:
-        raise PriceRuleError(f"'{text}' is not a price ending such as .99 or 900")
-    integer_part, _, decimals = text.partition(".")
+        raise PriceRuleError(_("'%(text)s' is not a price ending such as .99 or 900", text=text))
+    integer_part, _dot, decimals = text.partition(".")
     if len(decimals) > minor_units(currency):
-        raise PriceRuleError(f"{currency} prices have no room for the ending '{text}'")
+        raise PriceRuleError(
+            _("%(currency)s prices have no room for the ending '%(text)s'",
+              currency=currency, text=text))
     step = Decimal(10) ** len(integer_part)
     return Ending(remainder=Decimal(text if not text.startswith(".") else "0" + text), step=step)
 
@@ -231,9 +257,9 @@ def build_policy(price_rule: str, currency: str, *, compare_at_rule: str | None 
         try:
             margin = Decimal(str(min_margin_percent))
         except InvalidOperation as exc:
-            raise PriceRuleError("The minimum margin must be a number of percent") from exc
+            raise PriceRuleError(_("The minimum margin must be a number of percent")) from exc
         if not Decimal(0) <= margin < Decimal(100):
-            raise PriceRuleError("The minimum margin must be between 0 and 99 percent")
+            raise PriceRuleError(_("The minimum margin must be between 0 and 99 percent"))
     return PricingPolicy(
         price_rule=parse_price_rule(price_rule),
         currency=(currency or "").upper(),
@@ -252,9 +278,10 @@ def quote_price(policy: PricingPolicy, *, cost: Decimal,
     floor = _margin_floor(cost, policy.min_margin_percent)
     if floor is not None and raw < floor:
         raw = floor
-        notes.append(f"raised to keep a {policy.min_margin_percent}% margin")
+        notes.append(_("raised to keep a %(margin)s%% margin", margin=policy.min_margin_percent))
     if raw <= 0:
-        raise PricingError(f"The rule '{policy.price_rule.text}' gives a price of {raw}")
+        raise PricingError(_("The rule '%(rule)s' gives a price of %(price)s",
+                             rule=policy.price_rule.text, price=raw))
     price = round_price(raw, policy.currency, policy.ending)
     compare_at = _compare_at(policy, cost, suggested, price, notes)
     return PriceQuote(cost=cost, price=price, compare_at_price=compare_at,
@@ -273,7 +300,7 @@ def _compare_at(policy, cost, suggested, price, notes) -> Decimal | None:
     raw = evaluate_rule(policy.compare_at_rule, cost=cost, suggested=suggested, price=price)
     compare_at = round_price(raw, policy.currency, policy.ending)
     if compare_at <= price:
-        notes.append("no compare-at price: it would not be above the price")
+        notes.append(_("no compare-at price: it would not be above the price"))
         return None
     return compare_at
 
