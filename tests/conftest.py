@@ -9,7 +9,7 @@ from app import create_app
 from app.extensions import db, queue
 from app.models import Shop
 from app.models.types import utcnow
-from tests.support import make_settings
+from tests.support import make_settings, reset_database
 
 
 @pytest.fixture(scope="session")
@@ -26,15 +26,9 @@ def app(instance_dir):
     with app.app_context():
         db.create_all()
         yield app
-        db.session.remove()
-        _wipe_rows()
+        reset_database()
         queue.flush()
 
-
-def _wipe_rows() -> None:
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 from app.config import Settings, toml_scopes
 from app.runner import stand_in_environment
 from app.sandbox.config import ShopifyStandInConfig
-from tests.support import API_KEY, API_SECRET, APP_URL, make_settings
+from tests.support import API_KEY, API_SECRET, APP_URL, make_settings, reset_database
 
 # The app refuses crawlers (410), and python-requests' own User-Agent looks like one.
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -226,15 +226,8 @@ def running_app(settings: Settings, *, shopify: ShopifyStandInHandle | None = No
             consumer.stop(graceful=True)
         server.stop()
         with app.app_context():
-            _wipe(db)
+            reset_database()
         queue.flush()
-
-
-def _wipe(db) -> None:
-    db.session.remove()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
 
 
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):

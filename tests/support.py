@@ -163,3 +163,18 @@ def shop_details_payload(
         "extensions": {"cost": {"requestedQueryCost": 1, "actualQueryCost": 1, "throttleStatus": {
             "maximumAvailable": 2000.0, "currentlyAvailable": 1999, "restoreRate": 100.0}}},
     }
+
+
+def reset_database() -> None:
+    """Forget the session, delete every row and close the pooled connections of the current app.
+
+    Each test builds its own app and engine; closing the pool at once (instead of whenever the
+    garbage collector gets to it) keeps PostgreSQL from running out of connection slots.
+    """
+    from app.extensions import db
+
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+    db.engine.dispose()

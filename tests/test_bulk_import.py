@@ -93,7 +93,7 @@ def test_progress_estimates_the_time_left_from_recent_items(world):
 
 def test_cancelling_stops_a_running_job_after_the_item_in_progress(world):
     world.shopify.faults(latency_ms=150)
-    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 8), prefs())
+    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 24), prefs())
     worker = threading.Thread(target=run_pending_jobs)
     worker.start()
     _wait(lambda: ImportJobItem.query.filter_by(status=ImportItemStatus.DONE).count() >= 1)
@@ -101,9 +101,9 @@ def test_cancelling_stops_a_running_job_after_the_item_in_progress(world):
     worker.join(timeout=60)
     progress = job_progress(world.shop.id, job.id)
     assert progress.status == ImportJobStatus.CANCELLED
-    assert 1 <= progress.succeeded < 8 and progress.failed == 0
+    assert 1 <= progress.succeeded < 24 and progress.failed == 0
     pending = [i for i in progress.items if i.status == ImportItemStatus.PENDING]
-    assert len(pending) == 8 - progress.succeeded
+    assert len(pending) == 24 - progress.succeeded
     assert len(world.store_shop.products) == progress.succeeded
 
 

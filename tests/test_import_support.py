@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from app import create_app
+from tests.support import reset_database
 from app.config import Settings
 from app.extensions import db, queue
 from app.models import LocationMapping, Shop, ShopConfiguration
@@ -124,10 +125,7 @@ def world(stand_ins, tmp_path) -> ImportWorld:
         try:
             yield _build_world(shopify, dropi, settings)
         finally:
-            db.session.remove()
-            with db.engine.begin() as connection:
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
+            reset_database()
             queue.flush()
 
 

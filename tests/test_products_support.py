@@ -23,7 +23,7 @@ from tests.standins import (
     running_shopify_stand_in,
     stand_in_settings,
 )
-from tests.support import embedded_query, htmx_headers, mint_session_token
+from tests.support import embedded_query, htmx_headers, mint_session_token, reset_database
 
 SCOPES = frozenset({"read_products", "write_products", "read_inventory", "write_inventory",
                     "read_locations", "read_files", "write_files"})
@@ -118,10 +118,7 @@ def world(stand_ins, instance_dir) -> ProductsWorld:
         try:
             yield _build(shopify, dropi, settings, app.test_client())
         finally:
-            db.session.remove()
-            with db.engine.begin() as connection:
-                for table in reversed(db.metadata.sorted_tables):
-                    connection.execute(table.delete())
+            reset_database()
             queue.flush()
             cache.clear()
 
