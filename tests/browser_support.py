@@ -108,20 +108,8 @@ def running_stack(instance_path: Path, *, worker: bool = True, shopify=None,
         ecomdrop = stack.enter_context(running_ecomdrop_stand_in())
         settings = stand_in_settings(instance_path, shopify=shopify, dropi=dropi,
                                      ecomdrop=ecomdrop)
-        started = []
-        stack.callback(lambda: started and _close_connections(started[0].app))  # once stopped
-        started.append(stack.enter_context(running_app(settings, shopify=shopify,
-                                                       worker=worker)))
-        yield Stack(shopify, dropi, ecomdrop, started[0])
-
-
-def _close_connections(flask_app) -> None:
-    # Each test app has its own pool; closing it keeps a whole run within PostgreSQL's
-    # connection limit instead of waiting for garbage collection.
-    from app.extensions import db
-
-    with flask_app.app_context():
-        db.engine.dispose()
+        app = stack.enter_context(running_app(settings, shopify=shopify, worker=worker))
+        yield Stack(shopify, dropi, ecomdrop, app)
 
 
 # -- Chromium --------------------------------------------------------------------------------
