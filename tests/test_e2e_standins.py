@@ -156,7 +156,7 @@ def test_throttling_is_waited_out_and_the_page_still_shows_the_data(stack, caplo
     stack.shopify.create_shop(shop, seed=True)
     stack.install(shop)
     stack.connect(shop)
-    restore_rate = 400.0
+    restore_rate = 1000.0
     stack.shopify.faults(throttle={"shop": shop, "size": 600, "restore_rate": restore_rate})
     stack.shopify.store.bucket(shop).drain()  # another app just spent every point
 
