@@ -68,16 +68,18 @@ class Stack:
         assert response.status_code == 200, response.text[:500]
         return response
 
-    def dropi_token(self, country: str = "CO") -> str:
+    def dropi_token(self, country: str = "CO", shop: str = "") -> str:
         """A Dropi integration token of `country` that lists this app's address, as the demo's
-        token lists `make run`'s (so no "address not allowed" notice)."""
-        if country not in self._dropi_tokens:
+        token lists `make run`'s (so no "address not allowed" notice). Each shop gets its own,
+        as each merchant has theirs (the client paces requests per token)."""
+        key = f"{country}:{shop}"
+        if key not in self._dropi_tokens:
             issued = requests.post(f"{self.dropi.url}/sandbox/tokens", timeout=5, json={
                 "country": country, "store_name": f"Tienda Demo {country}",
                 "allowed_urls": [self.app.url]})
             issued.raise_for_status()
-            self._dropi_tokens[country] = issued.json()["token"]
-        return self._dropi_tokens[country]
+            self._dropi_tokens[key] = issued.json()["token"]
+        return self._dropi_tokens[key]
 
     def connect(self, shop: str, country: str = "CO"):
         """What `flask demo-connect` does: Ecomdrop, Dropi, flows, locations, active."""
@@ -89,7 +91,8 @@ class Stack:
         with self.app.app.app_context():
             return connect_demo_shop(
                 IntegrationClients(self.app.settings), shop, dropi_country=country,
-                dropi_token=self.dropi_token(country), ecomdrop_key=DEMO_API_KEY, cache=cache)
+                dropi_token=self.dropi_token(country, shop), ecomdrop_key=DEMO_API_KEY,
+                cache=cache)
 
     def token_stats(self, shop: str) -> dict:
         stats = requests.get(f"{self.shopify.url}/sandbox/tokens", timeout=5).json()
