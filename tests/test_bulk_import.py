@@ -52,7 +52,7 @@ def test_a_bulk_import_runs_in_the_background_and_reports_each_item(world):
     assert [i.dropi_product_id for i in progress.items] == ids
     missing = progress.items[-1]
     assert missing.status == ImportItemStatus.FAILED
-    assert "could not find product 99999999" in missing.error
+    assert "no encontró el producto 99999999" in missing.error
     for item in progress.items[:-1]:
         assert item.status == ImportItemStatus.DONE and item.error is None and item.dropi_name
         [product] = world.products_with_handle(f"dropi-co-{item.dropi_product_id}")

@@ -177,7 +177,7 @@ def test_custom_title_and_description_no_images_no_barcode(world):
 def test_an_unknown_dropi_product_is_explained(world):
     with pytest.raises(DropiNotFound) as raised:
         import_product(world.ctx(), 99999999, prefs())
-    assert "could not find product 99999999" in raised.value.merchant_message
+    assert "no encontró el producto 99999999" in raised.value.merchant_message
     assert world.store_shop.products == {}
 
 

@@ -7,6 +7,8 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.clients.dropi_core import (
     COUNTRY_NAMES,
     DEFAULT_REQUESTS_PER_MINUTE,
@@ -88,7 +90,7 @@ class DropiClient(DropiTransport):
 
     def validate_token(self) -> dict:
         """Ask Dropi whether the token is accepted; returns what Dropi says about it."""
-        body = self._call("GET", "helpers/validateToken", what="the token check")
+        body = self._call("GET", "helpers/validateToken", what=_("the token check"))
         data = self._single(body)
         return data if data is not None else {"message": dropi_message(body)}
 
@@ -116,7 +118,7 @@ class DropiClient(DropiTransport):
             body["category"] = category
         if warehouse is not None:
             body["warehouse_id"] = warehouse
-        answer = self._call("POST", "products/index", json=body, what="the product list",
+        answer = self._call("POST", "products/index", json=body, what=_("the product list"),
                             retry_transient=True)
         objects, count = self._objects(answer)
         items = [self._product(item) for item in objects or []]
@@ -144,40 +146,41 @@ class DropiClient(DropiTransport):
     def get_product(self, product_id: int) -> DropiProduct:
         """One product with variations, stock per warehouse and gallery (GET /products/v2/{id})."""
         answer = self._call("GET", f"products/v2/{int(product_id)}",
-                            what=f"product {product_id}")
+                            what=_("product %(id)s", id=product_id))
         data = self._single(answer)
         if data is None:
-            raise DropiNotFound(f"Dropi {self.label} could not find product {product_id}.",
+            raise DropiNotFound(_("Dropi %(country)s could not find product %(id)s.",
+                                  country=self.label, id=product_id),
                                 country=self.country, status=404)
         return self._product(data)
 
     def warehouses(self) -> list[Warehouse]:
         """The supplier warehouses this account ships from (GET /warehouses/)."""
-        return [parse_warehouse(w) for w in self._list("GET", "warehouses/", "the warehouses")]
+        return [parse_warehouse(w) for w in self._list("GET", "warehouses/", _("the warehouses"))]
 
     def categories(self) -> list[Category]:
         """Catalog categories (GET /categories/)."""
-        rows = self._list("GET", "categories/", "the categories")
+        rows = self._list("GET", "categories/", _("the categories"))
         return [Category(id=whole(c.get("id")), name=str(c.get("name") or "")) for c in rows]
 
     def departments(self) -> list[Department]:
         """Departments / states of the country (GET /department)."""
-        rows = self._list("GET", "department", "the departments")
+        rows = self._list("GET", "department", _("the departments"))
         return [Department(id=whole(d.get("id")), name=str(d.get("name") or "")) for d in rows]
 
     def cities(self, department_id: int, rate_type: str = "CON RECAUDO") -> list[City]:
         """Cities Dropi delivers to in a department (POST /trajectory/bycity)."""
         body = {"department_id": int(department_id), "rate_type": rate_type}
-        answer = self._call("POST", "trajectory/bycity", json=body, what="the cities",
+        answer = self._call("POST", "trajectory/bycity", json=body, what=_("the cities"),
                             retry_transient=True)
-        objects, _ = self._objects(answer)
+        objects, _count = self._objects(answer)
         if isinstance(objects, dict):
             objects = objects.get("cities") or []
         return [parse_city(c) for c in objects or [] if isinstance(c, dict)]
 
     def carriers(self) -> list[Carrier]:
         """Carriers (distribution companies) Dropi works with in this country."""
-        rows = self._list("GET", "distribution_companies", "the carriers")
+        rows = self._list("GET", "distribution_companies", _("the carriers"))
         return [Carrier(id=whole(c.get("id")), name=str(c.get("name") or "")) for c in rows]
 
     def quote_shipping(
@@ -209,8 +212,8 @@ class DropiClient(DropiTransport):
         if warehouse_id is not None:
             body["warehouse"] = {"id": warehouse_id}
         answer = self._call("POST", "orders/cotizaEnvioTransportadoraV2", json=body,
-                            what="the shipping quote", retry_transient=True)
-        objects, _ = self._objects(answer)
+                            what=_("the shipping quote"), retry_transient=True)
+        objects, _count = self._objects(answer)
         return [parse_quote(q) for q in (objects or []) if isinstance(q, dict)]
 
     @staticmethod
@@ -227,11 +230,13 @@ class DropiClient(DropiTransport):
         attempt could create it twice. Rate-limit rejections are retried (nothing was created)."""
         payload = self.order_payload(order)
         answer = self._call("POST", "orders/myorders", json=payload,
-                            what=f"order {order.shop_order_id}", retry_transient=False)
+                            what=_("order %(id)s", id=order.shop_order_id),
+                            retry_transient=False)
         data = self._single(answer)
         if data is None:
-            raise DropiError(f"Dropi {self.label} accepted order {order.shop_order_id} but did "
-                             "not say which order it created; check Dropi before retrying.",
+            raise DropiError(_("Dropi %(country)s accepted order %(id)s but did not say which "
+                               "order it created; check Dropi before retrying.",
+                               country=self.label, id=order.shop_order_id),
                              country=self.country)
         log.info("Dropi %s order %s created for %s", self.country, data.get("id"),
                  order.shop_order_id)
@@ -243,10 +248,12 @@ class DropiClient(DropiTransport):
 
     def get_order(self, order_id: int) -> DropiOrder:
         """One Dropi order with its status, carrier and guide (GET /orders/myorders/{id})."""
-        answer = self._call("GET", f"orders/myorders/{int(order_id)}", what=f"order {order_id}")
+        answer = self._call("GET", f"orders/myorders/{int(order_id)}",
+                            what=_("order %(id)s", id=order_id))
         data = self._single(answer)
         if data is None:
-            raise DropiNotFound(f"Dropi {self.label} could not find order {order_id}.",
+            raise DropiNotFound(_("Dropi %(country)s could not find order %(id)s.",
+                                  country=self.label, id=order_id),
                                 country=self.country, status=404)
         return parse_order(data)
 
@@ -270,7 +277,7 @@ class DropiClient(DropiTransport):
         if date_from or date_until:
             params["filter_date_by"] = "FECHA DE CREADO"
             params.update({k: v for k, v in (("from", date_from), ("untill", date_until)) if v})
-        answer = self._call("GET", "orders/myorders", params=params, what="the orders")
+        answer = self._call("GET", "orders/myorders", params=params, what=_("the orders"))
         objects, count = self._objects(answer)
         items = [parse_order(o) for o in objects or [] if isinstance(o, dict)]
         total = count if count is not None else start + len(items)

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import jwt
+from flask_babel import lazy_gettext as _l
 
 DROPI_HOSTS: dict[str, str] = {
     "CO": "https://api.dropi.co/integrations",
@@ -41,6 +42,8 @@ class DropiError(Exception):
 
     def __init__(self, merchant_message: str, *, country: str | None = None,
                  status: int | None = None) -> None:
+        # A lazy text is resolved now, in the language of whoever raised it: callers store it.
+        merchant_message = str(merchant_message)
         super().__init__(merchant_message)
         self.merchant_message = merchant_message
         self.country = country
@@ -73,8 +76,8 @@ class DropiTokenInvalid(DropiError):
 
 # --- integration token ----------------------------------------------------------------------
 
-NOT_A_TOKEN = ("That is not a Dropi integration token. Copy the whole token from Dropi "
-               "(Mis integraciones); it is a long text in three parts that starts with “eyJ”.")
+NOT_A_TOKEN = _l("That is not a Dropi integration token. Copy the whole token from Dropi "
+                 "(Mis integraciones); it is a long text in three parts that starts with “eyJ”.")
 
 
 def decode_integration_token(token: str) -> dict:

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.clients.dropi_core import COUNTRY_NAMES, DropiError, country_label
 from app.clients.dropi_models import money, optional_id, whole
 
@@ -143,8 +145,8 @@ def _supplier(order: NewOrder) -> int | None:
         return order.supplier_id
     suppliers = {line.supplier_id for line in order.lines if line.supplier_id is not None}
     if len(suppliers) > 1:
-        raise DropiError("This order mixes products from several Dropi suppliers; "
-                         "Dropi takes one supplier per order, so split it first.")
+        raise DropiError(_("This order mixes products from several Dropi suppliers; Dropi "
+                           "takes one supplier per order, so split it first."))
     return next(iter(suppliers), None)
 
 
@@ -159,9 +161,10 @@ def _line_payload(line: OrderLine) -> dict:
 def order_payload(order: NewOrder, country: str) -> dict:
     """The JSON body of POST /orders/myorders, with the country's quirks (zip_code in MX)."""
     if not order.lines:
-        raise DropiError("A Dropi order needs at least one Dropi product.")
+        raise DropiError(_("A Dropi order needs at least one Dropi product."))
     if country in ZIP_CODE_COUNTRIES and not (order.zip_code or "").strip():
-        raise DropiError(f"Dropi {country_label(country)} needs the customer's postal code.")
+        raise DropiError(_("Dropi %(country)s needs the customer's postal code.",
+                           country=country_label(country)))
     payload = {
         "total_order": wire_amount(order.total_order), "notes": order.notes,
         "name": order.name, "surname": order.surname, "dir": order.address,

@@ -9,6 +9,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import requests
+from flask_babel import gettext as _
 
 from app.clients.dropi_core import (
     DEFAULT_REQUESTS_PER_MINUTE,
@@ -47,6 +48,13 @@ def dropi_message(body: Any) -> str:
     return str(text)[:MESSAGE_LIMIT]
 
 
+def _with_said(message: str, said: str) -> str:
+    """The message followed by Dropi's own explanation, when it gave one."""
+    if not said:
+        return message
+    return _("%(message)s Dropi said: “%(said)s”.", message=message, said=said)
+
+
 class DropiTransport:
     """Connection to one Dropi country host with one integration token."""
 
@@ -69,10 +77,11 @@ class DropiTransport:
         self.country = (country or "").strip().upper()
         if self.country not in DROPI_HOSTS:
             choices = ", ".join(DROPI_HOSTS)
-            raise DropiError(f"Dropi does not operate in “{country}”. Choose one of: {choices}.")
+            raise DropiError(_("Dropi does not operate in “%(country)s”. Choose one of: "
+                               "%(choices)s.", country=country, choices=choices))
         if not (token or "").strip():
-            raise DropiAuthError(f"Add the Dropi integration token for {self.label} first.",
-                                 country=self.country)
+            raise DropiAuthError(_("Add the Dropi integration token for %(country)s first.",
+                                   country=self.label), country=self.country)
         self._token = token.strip()
         self.base_url = (base_url or DROPI_HOSTS[self.country]).rstrip("/")
         self.timeout = timeout
@@ -140,29 +149,36 @@ class DropiTransport:
             if may_retry and isinstance(exc, requests.ConnectTimeout):
                 return None
             log.warning("Dropi %s %s timed out: %s", self.country, what, type(exc).__name__)
-            raise DropiUnavailable(
-                f"Dropi {self.label} did not answer within {self.timeout:g} seconds while "
-                f"loading {what}. Try again in a few minutes.", country=self.country) from exc
+            raise DropiUnavailable(_(
+                "Dropi %(country)s did not answer within %(seconds)s seconds while loading "
+                "%(what)s. Try again in a few minutes.", country=self.label,
+                seconds=f"{self.timeout:g}", what=what), country=self.country) from exc
         except requests.RequestException as exc:
             if may_retry and isinstance(exc, requests.ConnectionError):
                 return None
             log.warning("Dropi %s %s failed: %s", self.country, what, type(exc).__name__)
-            raise DropiUnavailable(
-                f"Could not reach Dropi {self.label} while loading {what}. "
-                "Check the connection and try again.", country=self.country) from exc
+            raise DropiUnavailable(_(
+                "Could not reach Dropi %(country)s while loading %(what)s. Check the connection "
+                "and try again.", country=self.label, what=what), country=self.country) from exc
 
     def _rate_limit_wait(self, response: requests.Response, attempt: int, what: str) -> float:
         retry_after = retry_after_seconds(response)
         if attempt >= self.max_attempts or (retry_after or 0) > self.max_retry_wait:
-            later = f"in {retry_after:.0f} seconds" if retry_after else "in a minute"
             log.warning("Dropi %s rate limit persisted for %s after %d attempts",
                         self.country, what, attempt)
-            raise DropiRateLimited(
-                f"Dropi {self.label} is limiting requests for this integration token "
-                f"(too many in a short time) and refused {what}. Try again {later}.",
-                retry_after=retry_after, country=self.country, status=429)
+            raise DropiRateLimited(self._rate_limited_message(retry_after, what),
+                                   retry_after=retry_after, country=self.country, status=429)
         cap = self.max_retry_wait * (1 + RETRY_AFTER_JITTER)
         return backoff_delay(attempt, base=BACKOFF_BASE_SECONDS, cap=cap, retry_after=retry_after)
+
+    def _rate_limited_message(self, retry_after: float | None, what: str) -> str:
+        if retry_after:
+            return _("Dropi %(country)s is limiting requests for this integration token (too "
+                     "many in a short time) and refused %(what)s. Try again in %(seconds)s "
+                     "seconds.", country=self.label, what=what, seconds=f"{retry_after:.0f}")
+        return _("Dropi %(country)s is limiting requests for this integration token (too many "
+                 "in a short time) and refused %(what)s. Try again in a minute.",
+                 country=self.label, what=what)
 
     # --- reading answers ---------------------------------------------------------------------
 
@@ -178,38 +194,41 @@ class DropiTransport:
                         dropi_message(body) or response.text[:MESSAGE_LIMIT])
             raise self._error_for(status if status >= 400 else (inner or status), body, what)
         if body is None:
-            raise DropiUnavailable(
-                f"Dropi {self.label} answered with something that is not data (maybe a "
-                f"maintenance page) while loading {what}. Try again later.",
-                country=self.country, status=status)
+            raise DropiUnavailable(_(
+                "Dropi %(country)s answered with something that is not data (maybe a "
+                "maintenance page) while loading %(what)s. Try again later.",
+                country=self.label, what=what), country=self.country, status=status)
         return body
 
     def _error_for(self, status: int, body: Any, what: str) -> DropiError:
         said = dropi_message(body)
-        detail = f" Dropi said: “{said}”." if said else ""
+        where = {"country": self.country, "status": status}
         if status in (401, 403):
-            return DropiAuthError(
-                f"Dropi rejected the integration token for {self.label}. Check that it is "
-                "current in Dropi (Mis integraciones) and that it was created for this app's "
-                f"URL, then save it again.{detail}", country=self.country, status=status)
+            return DropiAuthError(_with_said(_(
+                "Dropi rejected the integration token for %(country)s. Check that it is current "
+                "in Dropi (Mis integraciones) and that it was created for this app's URL, then "
+                "save it again.", country=self.label), said), **where)
         if status == 404:
-            return DropiNotFound(f"Dropi {self.label} could not find {what}.{detail}",
-                                 country=self.country, status=status)
+            return DropiNotFound(_with_said(_("Dropi %(country)s could not find %(what)s.",
+                                              country=self.label, what=what), said), **where)
         if status >= 500:
-            return DropiUnavailable(
-                f"Dropi {self.label} is having problems (HTTP {status}) while loading {what}. "
-                "Try again in a few minutes.", country=self.country, status=status)
-        reason = f": {said}" if said else f" (HTTP {status})"
-        return DropiError(f"Dropi {self.label} refused {what}{reason}",
-                          country=self.country, status=status)
+            return DropiUnavailable(_(
+                "Dropi %(country)s is having problems (HTTP %(status)s) while loading %(what)s. "
+                "Try again in a few minutes.", country=self.label, status=status, what=what),
+                **where)
+        if said:
+            return DropiError(_("Dropi %(country)s refused %(what)s: %(said)s",
+                                country=self.label, what=what, said=said), **where)
+        return DropiError(_("Dropi %(country)s refused %(what)s (HTTP %(status)s)",
+                            country=self.label, what=what, status=status), **where)
 
     def _objects(self, body: Any) -> tuple[Any, int | None]:
         """Both envelopes: {isSuccess, status, message, objects, count} and [{objects, count}]."""
         if isinstance(body, list):
             body = body[0] if body and isinstance(body[0], dict) else {"objects": body}
         if not isinstance(body, dict):
-            raise DropiError(f"Dropi {self.label} answered in a shape we do not know.",
-                             country=self.country)
+            raise DropiError(_("Dropi %(country)s answered in a shape we do not know.",
+                               country=self.label), country=self.country)
         count = optional_id(body.get("count"))
         for key in ("objects", "data", "products"):
             if key in body:
@@ -217,13 +236,13 @@ class DropiTransport:
         return None, count
 
     def _list(self, method: str, path: str, what: str) -> list[dict]:
-        objects, _ = self._objects(self._call(method, path, what=what))
+        objects, _count = self._objects(self._call(method, path, what=what))
         if isinstance(objects, dict):
             objects = next((v for v in objects.values() if isinstance(v, list)), [])
         return [row for row in objects or [] if isinstance(row, dict)]
 
     def _single(self, body: Any) -> dict | None:
-        objects, _ = self._objects(body)
+        objects, _count = self._objects(body)
         if isinstance(objects, list):
             objects = objects[0] if objects else None
         return objects if isinstance(objects, dict) else None
@@ -235,5 +254,6 @@ class DropiTransport:
             product_id = data.get("id") if isinstance(data, dict) else "?"
             log.warning("Dropi %s sent product %s we could not read: %s",
                         self.country, product_id, exc)
-            raise DropiError(f"Dropi {self.label} sent product {product_id} in a form we could "
-                             f"not read ({exc}).", country=self.country) from exc
+            raise DropiError(_("Dropi %(country)s sent product %(id)s in a form we could not "
+                               "read (%(problem)s).", country=self.label, id=product_id,
+                               problem=exc), country=self.country) from exc

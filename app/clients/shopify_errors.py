@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 
 class ShopifyError(Exception):
     """Base of every Shopify client error; ``merchant_message`` is safe to show to merchants."""
 
-    merchant_message = "Shopify could not complete the request. Please try again in a moment."
+    merchant_message = _l("Shopify could not complete the request. Please try again in a moment.")
     # Seconds Shopify asked us to wait (Retry-After header), and the exact wait a THROTTLED
     # answer implies; the client uses them to schedule its retry.
     retry_after: float | None = None
@@ -22,12 +25,12 @@ class ShopifyError(Exception):
         status: int | None = None,
         merchant_message: str | None = None,
     ) -> None:
+        # Resolved now, in the language of whoever raised it: callers store and format it.
+        self.merchant_message = str(merchant_message or self.merchant_message)
         self.detail = detail or self.merchant_message
         self.shop = shop
         self.operation = operation
         self.status = status
-        if merchant_message:
-            self.merchant_message = merchant_message
         where = " ".join(part for part in (shop, operation) if part)
         super().__init__(f"{where}: {self.detail}" if where else self.detail)
 
@@ -35,7 +38,7 @@ class ShopifyError(Exception):
 class ShopifyUnauthorized(ShopifyError):
     """Shopify refused the access token even after one refresh: the shop must re-authorize."""
 
-    merchant_message = (
+    merchant_message = _l(
         "Shopify no longer accepts the app's access to your store. "
         "Open the app from your Shopify admin to authorize it again."
     )
@@ -44,7 +47,7 @@ class ShopifyUnauthorized(ShopifyError):
 class ShopifyShopFrozen(ShopifyError):
     """HTTP 402: the shop is frozen or its plan is unpaid."""
 
-    merchant_message = (
+    merchant_message = _l(
         "Your Shopify store is frozen or has an unpaid plan, so Shopify refused the request. "
         "Settle the store's billing in Shopify, then try again."
     )
@@ -53,7 +56,7 @@ class ShopifyShopFrozen(ShopifyError):
 class ShopifyForbidden(ShopifyError):
     """HTTP 403 or the GraphQL ACCESS_DENIED error: a permission (access scope) is missing."""
 
-    merchant_message = (
+    merchant_message = _l(
         "The app is missing a Shopify permission it needs. "
         "Open the app from your Shopify admin and approve the requested permissions."
     )
@@ -62,13 +65,13 @@ class ShopifyForbidden(ShopifyError):
 class ShopifyNotFound(ShopifyError):
     """HTTP 404: the shop (or the API version path) does not exist."""
 
-    merchant_message = "Shopify could not find your store. It may have been closed or renamed."
+    merchant_message = _l("Shopify could not find your store. It may have been closed or renamed.")
 
 
 class ShopifyLocked(ShopifyError):
     """HTTP 423: Shopify locked the shop."""
 
-    merchant_message = (
+    merchant_message = _l(
         "Your Shopify store is locked by Shopify. Contact Shopify support, then try again."
     )
 
@@ -76,7 +79,7 @@ class ShopifyLocked(ShopifyError):
 class ShopifyServerError(ShopifyError):
     """HTTP 5xx or an INTERNAL_SERVER_ERROR answer that did not clear after retrying."""
 
-    merchant_message = (
+    merchant_message = _l(
         "Shopify is having trouble right now. Please try again in a few minutes."
     )
 
@@ -84,7 +87,7 @@ class ShopifyServerError(ShopifyError):
 class ShopifyThrottled(ShopifyError):
     """Shopify kept rate-limiting the request until the attempts ran out."""
 
-    merchant_message = (
+    merchant_message = _l(
         "Shopify is receiving too many requests from the app for your store. "
         "Please wait a minute and try again."
     )
@@ -93,7 +96,7 @@ class ShopifyThrottled(ShopifyError):
 class ShopifyTransportError(ShopifyError):
     """The request timed out or the connection failed."""
 
-    merchant_message = (
+    merchant_message = _l(
         "The app could not reach Shopify (the connection failed or timed out). "
         "Please try again in a moment."
     )
@@ -102,7 +105,7 @@ class ShopifyTransportError(ShopifyError):
 class ShopifyGraphQLError(ShopifyError):
     """Shopify answered with top-level GraphQL errors or an unexpected response."""
 
-    merchant_message = (
+    merchant_message = _l(
         "Shopify rejected the app's request. Please try again; "
         "if it keeps happening, contact the app's support."
     )
@@ -116,13 +119,13 @@ class ShopifyUserErrors(ShopifyError):
         messages = "; ".join(_describe_user_error(error) for error in errors)
         super().__init__(
             messages,
-            merchant_message=f"Shopify did not accept the change: {messages}",
+            merchant_message=_("Shopify did not accept the change: %(errors)s", errors=messages),
             **context,
         )
 
 
 def _describe_user_error(error: dict[str, Any]) -> str:
-    message = error.get("message") or "invalid value"
+    message = error.get("message") or _("invalid value")
     field = error.get("field")
     if isinstance(field, list) and field:
         return f"{field[-1]}: {message}"
@@ -161,10 +164,9 @@ def error_for_graphql(errors: list[dict[str, Any]], **context: Any) -> ShopifyEr
         needed = _required_access(errors)
         merchant = None
         if needed:
-            merchant = (
-                f"The app is missing a Shopify permission it needs ({needed}). Open the app "
-                "from your Shopify admin and approve the requested permissions."
-            )
+            merchant = _(
+                "The app is missing a Shopify permission it needs (%(access)s). Open the app "
+                "from your Shopify admin and approve the requested permissions.", access=needed)
         return ShopifyForbidden(detail, merchant_message=merchant, **context)
     if "SHOP_INACTIVE" in codes:
         return ShopifyShopFrozen(detail, **context)

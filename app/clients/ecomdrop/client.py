@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
+from flask_babel import gettext as _
+
 from app.clients.ecomdrop.models import (
     Account,
     Contact,
@@ -34,7 +36,7 @@ class EcomdropClient(EcomdropTransport):
 
     def me(self) -> Account:
         """The account the key belongs to (GET /accounts/me); a cheap way to validate a key."""
-        data = record_of(self._call("GET", "/accounts/me", what="the account"))
+        data = record_of(self._call("GET", "/accounts/me", what=_("the account")))
         created = data.get("created")
         return Account(
             id=str(data.get("page_id") or data.get("id") or ""),
@@ -47,32 +49,32 @@ class EcomdropClient(EcomdropTransport):
 
     def flows(self) -> list[Flow]:
         """Every flow of the account (GET /accounts/flows)."""
-        rows = self._list("GET", "/accounts/flows", what="the flows")
+        rows = self._list("GET", "/accounts/flows", what=_("the flows"))
         return [Flow(id=str(r["id"]), name=str(r.get("name") or "")) for r in rows]
 
     def tags(self) -> list[Tag]:
         """Every tag of the account (GET /accounts/tags)."""
-        rows = self._list("GET", "/accounts/tags", what="the tags")
+        rows = self._list("GET", "/accounts/tags", what=_("the tags"))
         return [Tag(id=str(r["id"]), name=str(r.get("name") or "")) for r in rows]
 
     def create_tag(self, name: str) -> Tag:
         """Create an account tag (POST /accounts/tags, form `name`)."""
-        data = self._call("POST", "/accounts/tags", data={"name": name}, what="the tags")
-        return Tag(id=id_of(data, "the tag"), name=name)
+        data = self._call("POST", "/accounts/tags", data={"name": name}, what=_("the tags"))
+        return Tag(id=id_of(data, _("the tag")), name=name)
 
     # Bot fields ----------------------------------------------------------------------------
 
     def bot_fields(self) -> list[Field]:
         """The account's bot fields, without their values (GET /accounts/bot_fields)."""
-        rows = self._list("GET", "/accounts/bot_fields", what="the bot fields")
+        rows = self._list("GET", "/accounts/bot_fields", what=_("the bot fields"))
         return [field_from(r, with_value=False) for r in rows]
 
     def bot_field(self, field_id: str | int) -> Field:
         """One bot field with its value (GET /accounts/bot_fields/{id})."""
         data = self._call("GET", f"/accounts/bot_fields/{seg(field_id)}",
-                          what=f"the bot field {field_id}")
+                          what=_("the bot field %(id)s", id=field_id))
         record = record_of(data)
-        id_of(record, f"the bot field {field_id}")
+        id_of(record, _("the bot field %(id)s", id=field_id))
         return field_from(record, with_value=True)
 
     def find_bot_field(self, name: str) -> Field:
@@ -85,10 +87,9 @@ class EcomdropClient(EcomdropTransport):
         for candidate in self.bot_fields():
             if field_name_key(candidate.name) == wanted:
                 return candidate
-        raise EcomdropNotFound(
-            f"Your Ecomdrop account has no bot field named '{name}'. Create it in Ecomdrop "
-            "(bot fields of your bot), then try again."
-        )
+        raise EcomdropNotFound(_(
+            "Your Ecomdrop account has no bot field named '%(name)s'. Create it in Ecomdrop "
+            "(bot fields of your bot), then try again.", name=name))
 
     def set_bot_field(self, name_or_id: str | int, value: str) -> str:
         """Write a bot field, given its id or its name (POST form `value=`); returns the id."""
@@ -97,14 +98,14 @@ class EcomdropClient(EcomdropTransport):
         else:
             field_id = self.find_bot_field(str(name_or_id)).id
         self._call("POST", f"/accounts/bot_fields/{seg(field_id)}", data={"value": value},
-                   idempotent=True, what=f"the bot field {field_id}")
+                   idempotent=True, what=_("the bot field %(id)s", id=field_id))
         return field_id
 
     # Contact custom fields -----------------------------------------------------------------
 
     def custom_fields(self) -> list[Field]:
         """Contact custom field definitions (GET /accounts/custom_fields)."""
-        rows = self._list("GET", "/accounts/custom_fields", what="the custom fields")
+        rows = self._list("GET", "/accounts/custom_fields", what=_("the custom fields"))
         return [field_from(r, with_value=False) for r in rows]
 
     def find_custom_field(self, name: str) -> Field | None:
@@ -115,8 +116,8 @@ class EcomdropClient(EcomdropTransport):
     def create_custom_field(self, name: str, type: int = FieldType.TEXT) -> Field:
         """Create a contact custom field (POST /accounts/custom_fields, JSON {name, type})."""
         data = self._call("POST", "/accounts/custom_fields", json={"name": name, "type": int(type)},
-                          what="the custom fields")
-        return Field(id=id_of(data, "the custom field"), name=name, type=int(type))
+                          what=_("the custom fields"))
+        return Field(id=id_of(data, _("the custom field")), name=name, type=int(type))
 
     def ensure_custom_field(self, name: str, type: int = FieldType.TEXT) -> Field:
         """The custom field called `name`, created when the account lacks it."""
@@ -135,7 +136,8 @@ class EcomdropClient(EcomdropTransport):
         elif field_id == "email":
             value = value.strip().lower()
         data = self._call("GET", "/contacts/find_by_custom_field",
-                          params={"field_id": str(field_id), "value": value}, what="the contacts")
+                          params={"field_id": str(field_id), "value": value},
+                          what=_("the contacts"))
         rows = data.get("data") if isinstance(data, dict) else data
         return [contact_from(r) for r in rows or [] if isinstance(r, dict) and "id" in r]
 
@@ -151,9 +153,9 @@ class EcomdropClient(EcomdropTransport):
 
     def contact(self, contact_id: str | int) -> Contact:
         """One contact with its tags and custom fields (GET /contacts/{id})."""
-        data = self._call("GET", f"/contacts/{seg(contact_id)}", what=f"the contact {contact_id}")
-        record = record_of(data)
-        id_of(record, f"the contact {contact_id}")
+        what = _("the contact %(id)s", id=contact_id)
+        record = record_of(self._call("GET", f"/contacts/{seg(contact_id)}", what=what))
+        id_of(record, what)
         return contact_from(record)
 
     def create_contact(self, phone: str | None = None, email: str | None = None,
@@ -162,13 +164,13 @@ class EcomdropClient(EcomdropTransport):
         """Create a contact (POST /contacts, JSON) and run `actions` on it; not retried."""
         body = self._contact_body(phone, email, first_name, last_name, region)
         body["actions"] = [a.payload for a in actions]
-        data = self._call("POST", "/contacts", json=body, what="the contacts")
+        data = self._call("POST", "/contacts", json=body, what=_("the contacts"))
         record = record_of(data) if isinstance(data, dict) else {}
         if record.get("id") is not None:
             return contact_from({**body, **record})
         found = self.find_contact(body.get("phone"), body.get("email"))
         if found is None:
-            raise EcomdropError("Ecomdrop did not confirm the new contact; try again.")
+            raise EcomdropError(_("Ecomdrop did not confirm the new contact; try again."))
         return found
 
     def find_or_create_contact(self, phone: str | None = None, email: str | None = None,
@@ -186,22 +188,25 @@ class EcomdropClient(EcomdropTransport):
         """Set one custom field of a contact (POST form `value=`)."""
         self._call("POST", f"/contacts/{seg(contact_id)}/custom_fields/{seg(field_id)}",
                    data={"value": "" if value is None else str(value)}, idempotent=True,
-                   what=f"the contact {contact_id} or custom field {field_id}")
+                   what=_("the contact %(contact)s or custom field %(field)s",
+                          contact=contact_id, field=field_id))
 
     def add_tag(self, contact_id: str | int, tag_id: str | int) -> None:
         """Add a tag to a contact (POST /contacts/{id}/tags/{tag_id})."""
         self._call("POST", f"/contacts/{seg(contact_id)}/tags/{seg(tag_id)}", idempotent=True,
-                   what=f"the contact {contact_id} or tag {tag_id}")
+                   what=_("the contact %(contact)s or tag %(tag)s", contact=contact_id,
+                          tag=tag_id))
 
     def send_flow(self, contact_id: str | int, flow_id: str | int) -> None:
         """Run a flow for a contact (POST /contacts/{id}/send/{flow_id}); never retried on 5xx,
         since a repeat would message the customer twice."""
         self._call("POST", f"/contacts/{seg(contact_id)}/send/{seg(flow_id)}",
-                   what=f"the contact {contact_id} or flow {flow_id}")
+                   what=_("the contact %(contact)s or flow %(flow)s", contact=contact_id,
+                          flow=flow_id))
 
     def _contact_body(self, phone, email, first_name, last_name, region) -> dict:
         if not (phone or "").strip() and not (email or "").strip():
-            raise EcomdropError("A contact needs a phone number or an email address.")
+            raise EcomdropError(_("A contact needs a phone number or an email address."))
         body: dict[str, Any] = {"first_name": first_name or "", "last_name": last_name or ""}
         if (phone or "").strip():
             body["phone"] = normalize_phone(phone, region or self.default_region)

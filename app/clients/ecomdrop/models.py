@@ -9,12 +9,14 @@ from typing import Any
 from urllib.parse import quote
 
 import phonenumbers
+from flask_babel import gettext as _
 
 
 class EcomdropError(Exception):
     """Ecomdrop refused or failed a request; `merchant_message` is safe to show."""
 
     def __init__(self, merchant_message: str, *, status: int | None = None) -> None:
+        merchant_message = str(merchant_message)
         super().__init__(merchant_message)
         self.merchant_message = merchant_message
         self.status = status
@@ -116,11 +118,13 @@ def normalize_phone(raw: str, region: str | None = None) -> str:
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        hint = f" for {where}" if where and not text.startswith("+") else ""
-        raise InvalidPhoneNumber(
-            f"'{raw}' is not a valid phone number{hint}. "
-            "Use the full international format, for example +57 300 123 4567."
-        )
+        if where and not text.startswith("+"):
+            raise InvalidPhoneNumber(_(
+                "'%(number)s' is not a valid phone number for %(region)s. Use the full "
+                "international format, for example +57 300 123 4567.", number=raw, region=where))
+        raise InvalidPhoneNumber(_(
+            "'%(number)s' is not a valid phone number. Use the full international format, for "
+            "example +57 300 123 4567.", number=raw))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -143,7 +147,8 @@ def id_of(data: Any, what: str) -> str:
     """The `id` of an answer, or an error when Ecomdrop sent none."""
     value = record_of(data).get("id")
     if value is None or str(value).strip() == "":
-        raise EcomdropError(f"Ecomdrop sent an unexpected answer for {what}; try again later.")
+        raise EcomdropError(_("Ecomdrop sent an unexpected answer for %(what)s; try again later.",
+                              what=what))
     return str(value)
 
 
@@ -167,7 +172,7 @@ def contact_from(row: dict) -> Contact:
 def path_segment(value: str | int) -> str:
     text = str(value).strip()
     if not text:
-        raise EcomdropError("An Ecomdrop id is missing.")
+        raise EcomdropError(_("An Ecomdrop id is missing."))
     return quote(text, safe="")
 
 

@@ -6,6 +6,7 @@ import time
 from typing import Any, Callable, Self
 
 import requests
+from flask_babel import gettext as _
 
 from app.clients.ecomdrop.models import (
     EcomdropAuthError,
@@ -38,7 +39,7 @@ class EcomdropTransport:
         default_region: str | None = None,
     ) -> None:
         if not (api_key or "").strip():
-            raise EcomdropAuthError("Enter your Ecomdrop API key first.")
+            raise EcomdropAuthError(_("Enter your Ecomdrop API key first."))
         self._api_key = api_key.strip()
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -60,7 +61,8 @@ class EcomdropTransport:
         data = self._call(method, path, what=what)
         rows = data.get("data") if isinstance(data, dict) else data
         if not isinstance(rows, list):
-            raise EcomdropError(f"Ecomdrop sent an unexpected answer for {what}; try again later.")
+            raise EcomdropError(_("Ecomdrop sent an unexpected answer for %(what)s; try again "
+                                  "later.", what=what))
         return [r for r in rows if isinstance(r, dict) and "id" in r]
 
     def _call(self, method: str, path: str, *, what: str, params=None, data=None, json=None,
@@ -95,7 +97,7 @@ class EcomdropTransport:
             if not retry_on_failure:
                 log.warning("Ecomdrop %s %s failed: %s", method, path, type(exc).__name__)
                 raise EcomdropUnavailable(
-                    "Ecomdrop did not answer in time. Try again in a few minutes.") from None
+                    _("Ecomdrop did not answer in time. Try again in a few minutes.")) from None
             self.sleep(backoff_delay(attempt))
             return None
 
@@ -110,24 +112,28 @@ def _decode(response: requests.Response, method: str, path: str, what: str) -> A
     if status >= 400 or message:
         log.warning("Ecomdrop %s %s answered %s: %s", method, path, status, message or "-")
     if status in (401, 403):
-        raise EcomdropAuthError(
-            "Ecomdrop rejected the API key. Copy it again from your Ecomdrop account and save it.",
+        raise EcomdropAuthError(_(
+            "Ecomdrop rejected the API key. Copy it again from your Ecomdrop account and save it."),
             status=status)
     if status == 404:
-        raise EcomdropNotFound(f"Ecomdrop could not find {what}.", status=status)
+        raise EcomdropNotFound(_("Ecomdrop could not find %(what)s.", what=what), status=status)
     if status == 429:
         raise EcomdropUnavailable(
-            "Ecomdrop is limiting requests right now. Try again in a few minutes.", status=status)
-    if status >= 500:
-        raise EcomdropUnavailable(
-            f"Ecomdrop is not working right now (error {status}). Try again in a few minutes.",
+            _("Ecomdrop is limiting requests right now. Try again in a few minutes."),
             status=status)
-    if status >= 400 or message:
-        detail = f": {message}" if message else ""
-        raise EcomdropError(f"Ecomdrop refused the request for {what}{detail}", status=status)
-    if body is None:
-        raise EcomdropError(f"Ecomdrop sent an unexpected answer for {what}; try again later.",
+    if status >= 500:
+        raise EcomdropUnavailable(_(
+            "Ecomdrop is not working right now (error %(status)s). Try again in a few minutes.",
+            status=status), status=status)
+    if message:
+        raise EcomdropError(_("Ecomdrop refused the request for %(what)s: %(message)s",
+                              what=what, message=message), status=status)
+    if status >= 400:
+        raise EcomdropError(_("Ecomdrop refused the request for %(what)s", what=what),
                             status=status)
+    if body is None:
+        raise EcomdropError(_("Ecomdrop sent an unexpected answer for %(what)s; try again "
+                              "later.", what=what), status=status)
     return body
 
 
@@ -139,5 +145,5 @@ def _error_text(body: Any) -> str:
     if isinstance(error, dict):
         error = error.get("message") or error.get("code")
     if not error and body.get("success") is False:
-        error = body.get("message") or "request failed"
+        error = body.get("message") or _("request failed")
     return str(error or "")[:200]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
 from app.extensions import db
@@ -56,7 +57,7 @@ def process_import_job(settings, job_id: int, *, app_context: AppContext, worker
             list(pool.map(run.item_in_thread, pending))
     except Exception as exc:  # the job must never stay RUNNING because of an unexpected error
         log.exception("Bulk import %s stopped", job_id)
-        run.fail(getattr(exc, "merchant_message", None) or "The import stopped unexpectedly.")
+        run.fail(getattr(exc, "merchant_message", None) or _("The import stopped unexpectedly."))
     return _finish(job_id, run)
 
 
