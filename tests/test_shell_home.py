@@ -180,3 +180,18 @@ def test_secret_hint_shows_only_four_characters_of_long_secrets():
     assert secret_hint("abcdefghijkl") == "…ijkl"
     assert secret_hint("short-key") is None
     assert secret_hint(None) is None and secret_hint("") is None
+
+
+def test_a_stored_reauthorization_reason_is_shown_in_the_merchants_language(app):
+    from app.services.shopify_tokens import REASON_REFRESH_REJECTED
+
+    shop = create_shop(needs_reauthorization=True, reauthorization_reason=REASON_REFRESH_REJECTED)
+    with app.test_request_context("/?locale=es"):
+        from flask import g, render_template
+
+        g.shop = shop
+        html = render_template("home/_status.html", status=connection_status(shop),
+                               settings_available=False)
+
+    assert REASON_REFRESH_REJECTED not in html
+    assert "Shopify ya no acepta el acceso guardado de la app a tu tienda" in html

@@ -6,9 +6,12 @@ from flask import Blueprint, g
 from app.admin import endpoint_registered
 from app.admin.responses import render_page_or_fragment
 from app.auth.embedded import embedded_view
+from app.auth.responses import reason_text
 from app.services.connection_status import connection_status
 
 bp = Blueprint("home", __name__, url_prefix="/app")
+# Stored re-authorization reasons are keys; templates show them in the merchant's language.
+bp.add_app_template_filter(reason_text, "reauthorization_reason")
 
 
 @bp.get("")
