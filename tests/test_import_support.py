@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from app import create_app
-from tests.support import reset_database
 from app.config import Settings
 from app.extensions import db, queue
 from app.models import LocationMapping, Shop, ShopConfiguration
@@ -25,6 +24,7 @@ from tests.standins import (
     running_shopify_stand_in,
     stand_in_settings,
 )
+from tests.support import reset_database
 
 SCOPES = frozenset({"read_products", "write_products", "read_inventory", "write_inventory",
                     "read_locations", "read_files", "write_files"})
