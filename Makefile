@@ -23,7 +23,7 @@ migrate: install
 	$(BIN)/flask db upgrade
 
 run: migrate
-	$(BIN)/python -m app.runner --host $(HOST) --port $(PORT)
+	$(BIN)/python -m standins.runner --host $(HOST) --port $(PORT)
 
 web: migrate
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 wsgi:app

@@ -19,10 +19,6 @@ def register(app: Flask) -> None:
 
     register_webhook_commands(app)
 
-    from app.demo import register as register_demo_commands
-
-    register_demo_commands(app)
-
     @app.cli.command("rotate-keys")
     @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1),
                   help="Rows read and committed at a time.")

@@ -33,11 +33,11 @@ from app.config import Settings, toml_scopes
 from app.extensions import db
 from app.models import LocationMapping, Shop, ShopConfiguration
 from app.models.types import utcnow
-from app.runner import stand_in_environment
-from app.sandbox.config import ShopifyStandInConfig
-from app.sandbox.dropi import geography
-from app.sandbox.dropi.server import DropiStandInConfig, create_dropi_stand_in
-from app.sandbox.shopify.server import create_shopify_stand_in
+from standins.runner import stand_in_environment
+from standins.config import ShopifyStandInConfig
+from standins.dropi import geography
+from standins.dropi.server import DropiStandInConfig, create_dropi_stand_in
+from standins.shopify.server import create_shopify_stand_in
 from app.services.product_import import (
     ImportPreferences,
     job_progress,

@@ -1,6 +1,6 @@
 """What the end-to-end and browser tests share: the three stand-ins plus the real app (and its
 job worker) over HTTP, installing a shop the way the admin does, connecting it to Dropi and
-Ecomdrop with `flask demo-connect`'s service, Debian's Chromium through Playwright, and
+Ecomdrop with `python -m standins demo-connect`'s service, Debian's Chromium through Playwright, and
 screenshots under test-output/.
 
     from tests.browser_support import chromium_browser, running_stack, screenshot
@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from app.config import PROJECT_ROOT
-from tests.standins import (
+from tests.live_standins import (
     RunningApp,
     ShopifyStandInHandle,
     ServerThread,
@@ -74,7 +74,7 @@ class Stack:
         as each merchant has theirs (the client paces requests per token)."""
         key = f"{country}:{shop}"
         if key not in self._dropi_tokens:
-            issued = requests.post(f"{self.dropi.url}/sandbox/tokens", timeout=5, json={
+            issued = requests.post(f"{self.dropi.url}/standin/tokens", timeout=5, json={
                 "country": country, "store_name": f"Tienda Demo {country}",
                 "allowed_urls": [self.app.url]})
             issued.raise_for_status()
@@ -82,10 +82,10 @@ class Stack:
         return self._dropi_tokens[key]
 
     def connect(self, shop: str, country: str = "CO"):
-        """What `flask demo-connect` does: Ecomdrop, Dropi, flows, locations, active."""
-        from app.demo import connect_demo_shop
+        """What `python -m standins demo-connect` does: Ecomdrop, Dropi, flows, locations, active."""
+        from standins.demo import connect_demo_shop
         from app.extensions import cache
-        from app.sandbox.ecomdrop import DEMO_API_KEY
+        from standins.ecomdrop import DEMO_API_KEY
         from app.services.settings import IntegrationClients
 
         with self.app.app.app_context():
@@ -95,7 +95,7 @@ class Stack:
                 cache=cache)
 
     def token_stats(self, shop: str) -> dict:
-        stats = requests.get(f"{self.shopify.url}/sandbox/tokens", timeout=5).json()
+        stats = requests.get(f"{self.shopify.url}/standin/tokens", timeout=5).json()
         return stats["shops"].get(shop, {})
 
 

@@ -13,7 +13,7 @@ from app.models import Shop
 from app.models.types import utcnow
 from app.services.shopify_session import shopify_client_for
 from app.services.shopify_tokens import fresh_offline_token
-from tests.standins import running_app, running_shopify_stand_in, stand_in_settings
+from tests.live_standins import running_app, running_shopify_stand_in, stand_in_settings
 from tests.support import API_KEY, htmx_headers
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ def app(shopify, tmp_path):
 
 
 def token_stats(shopify) -> dict:
-    return requests.get(f"{shopify.url}/sandbox/tokens", timeout=5).json()["shops"].get(SHOP, {})
+    return requests.get(f"{shopify.url}/standin/tokens", timeout=5).json()["shops"].get(SHOP, {})
 
 
 def installed_shop(app) -> Shop:

@@ -120,7 +120,7 @@ def _wait(predicate, timeout: float = 30.0) -> None:
 
 
 def test_dropi_rate_limiting_is_absorbed(world):
-    requests.post(f"{world.dropi.url}/sandbox/config",
+    requests.post(f"{world.dropi.url}/standin/config",
                   json={"requests_per_minute": 1, "rate_window_seconds": 1}, timeout=10)
     job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 5), prefs())
     run_pending_jobs()
@@ -142,7 +142,7 @@ def test_shopify_throttling_is_absorbed(world):
     assert (progress.status, progress.succeeded, progress.failed) == (
         ImportJobStatus.COMPLETED, 6, 0)
     assert all(item.error is None for item in progress.items)
-    assert requests.get(f"{world.shopify.url}/sandbox/faults", timeout=10).json()[
+    assert requests.get(f"{world.shopify.url}/standin/faults", timeout=10).json()[
         "injected"] == {"429": 2}
     assert len(world.store_shop.products) == 6
 

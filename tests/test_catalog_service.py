@@ -32,7 +32,7 @@ from tests.test_products_support import (  # noqa: F401  (fixtures)
 
 
 def list_calls(world) -> int:
-    calls = requests.get(f"{world.dropi.url}/sandbox/calls", timeout=5).json()["calls"]
+    calls = requests.get(f"{world.dropi.url}/standin/calls", timeout=5).json()["calls"]
     return sum(1 for c in calls if c["path"].endswith("products/index"))
 
 
@@ -57,7 +57,7 @@ def test_filters_come_from_the_query_string_and_go_back_to_it():
 
 def test_pages_come_from_the_cache_keyed_by_shop_and_filters_never_by_token(world):
     cache = SimpleCache()
-    requests.delete(f"{world.dropi.url}/sandbox/calls", timeout=5)
+    requests.delete(f"{world.dropi.url}/standin/calls", timeout=5)
     filters = CatalogFilters(search="lámpara")
 
     first = browse_catalog(world.settings, world.shop, filters, cache=cache)

@@ -1,4 +1,4 @@
-"""`flask demo-connect` against the Shopify, Dropi and Ecomdrop stand-ins and the real app over
+"""`python -m standins demo-connect` against the Shopify, Dropi and Ecomdrop stand-ins and the real app over
 HTTP: the demo shop is installed from the simulated admin, then connected through the Settings
 services (live checks, encrypted storage, flows, one location per warehouse)."""
 from __future__ import annotations
@@ -9,13 +9,14 @@ import pytest
 import requests
 from sqlalchemy import func, select, text
 
-from app.demo import NEEDS_ADMIN_VISIT, flask_command, install_and_connect, pick_flows
+from standins.demo import (NEEDS_ADMIN_VISIT, flask_command, install_and_connect, pick_flows,
+                           register as register_demo_commands)
 from app.clients.ecomdrop import Flow
 from app.extensions import db
 from app.models import LocationMapping, Shop, ShopConfiguration
-from app.runner import stand_in_environment
-from app.sandbox.dropi import geography
-from app.sandbox.ecomdrop import DEMO_API_KEY
+from standins.runner import stand_in_environment
+from standins.dropi import geography
+from standins.ecomdrop import DEMO_API_KEY
 from tests.browser_support import running_stack
 from tests.support import API_KEY, API_SECRET
 
@@ -31,6 +32,7 @@ def stack(tmp_path):
 
 
 def run_cli(stack, *args: str):
+    register_demo_commands(stack.app.app)
     return stack.app.app.test_cli_runner().invoke(args=["demo-connect", "--shop", SHOP, *args])
 
 
@@ -45,7 +47,7 @@ def stored(stack):
 
 
 def ecomdrop_account(stack) -> dict:
-    accounts = requests.get(f"{stack.ecomdrop.url}/sandbox/accounts", timeout=5).json()
+    accounts = requests.get(f"{stack.ecomdrop.url}/standin/accounts", timeout=5).json()
     return next(a for a in accounts["accounts"] if a["name"] == "Tienda Demo")
 
 
@@ -153,12 +155,12 @@ def test_make_runs_step_renews_the_apps_access_when_shopify_forgot_it_then_conne
     stack.install(SHOP)
     stack.connect(SHOP)
     # A restarted Shopify stand-in no longer knows the app's saved tokens.
-    requests.post(f"{stack.shopify.url}/sandbox/tokens/expire", json={"shop": SHOP,
+    requests.post(f"{stack.shopify.url}/standin/tokens/expire", json={"shop": SHOP,
                   "which": "all"}, timeout=5).raise_for_status()
     credentials = {"dropi_country": "CO", "dropi_token": stack.dropi_token("CO"),
                    "ecomdrop_key": DEMO_API_KEY, "import_products": 1}
 
-    # `flask demo-connect` finds the access refused (exit 3), the admin is opened once more
+    # `python -m standins demo-connect` finds the access refused (exit 3), the admin is opened once more
     # (a token exchange renews it) and the command runs again, successfully.
     problem = install_and_connect(stack.shopify.admin_url(SHOP), SHOP, credentials,
                                   subprocess_env(stack), flask_command(sys.executable))

@@ -17,7 +17,7 @@ from app.clients.dropi import (
     RequestBudget,
 )
 from app.config import Settings
-from app.sandbox.dropi import DropiStandInConfig, create_dropi_stand_in
+from standins.dropi import DropiStandInConfig, create_dropi_stand_in
 
 APP_URL = "https://connector.example.test"
 
@@ -66,7 +66,7 @@ def client_for(dropi, clock, country: str = "CO", **kwargs) -> DropiClient:
 
 
 def stand_in_calls(dropi) -> list[dict]:
-    return requests.get(dropi.config["BASE_URL"] + "/sandbox/calls", timeout=5).json()["calls"]
+    return requests.get(dropi.config["BASE_URL"] + "/standin/calls", timeout=5).json()["calls"]
 
 
 def test_pages_filters_and_detail_over_http(dropi, clock):
@@ -94,7 +94,7 @@ def test_pages_filters_and_detail_over_http(dropi, clock):
 def test_array_envelope_from_the_stand_in_reads_the_same(dropi, clock):
     client = client_for(dropi, clock)
     objects = client.list_products(page_size=5)
-    requests.post(dropi.config["BASE_URL"] + "/sandbox/config",
+    requests.post(dropi.config["BASE_URL"] + "/standin/config",
                   json={"list_envelope": "array"}, timeout=5)
     assert client.list_products(page_size=5) == objects
 
@@ -117,7 +117,7 @@ def test_order_is_created_then_followed_to_its_guide(dropi, clock):
     assert created.lines[0].variation_id == variation.id
     base = dropi.config["BASE_URL"]
     for _ in range(2):
-        requests.post(f"{base}/sandbox/orders/{created.id}/advance", timeout=5)
+        requests.post(f"{base}/standin/orders/{created.id}/advance", timeout=5)
     followed = client.get_order(created.id)
     assert followed.status == "GUIA_GENERADA" and followed.shipping_guide
     assert followed.shipping_company and followed.sticker
@@ -128,7 +128,7 @@ def test_order_is_created_then_followed_to_its_guide(dropi, clock):
 
 
 def test_stand_in_throttle_is_absorbed_by_the_client(dropi, clock):
-    requests.post(dropi.config["BASE_URL"] + "/sandbox/config",
+    requests.post(dropi.config["BASE_URL"] + "/standin/config",
                   json={"requests_per_minute": 3}, timeout=5)
     client = client_for(dropi, clock)
 

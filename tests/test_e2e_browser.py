@@ -1,7 +1,7 @@
 """A merchant in Chromium opens the simulated Shopify admin, sees the embedded app and goes
 through each of its pages (home, products, orders, settings, AI agent, imported products) from
 the admin's menu, with the demo's data behind them (the shop installed from the admin, connected
-by `flask demo-connect`'s service, one product imported). Each page is saved as
+by `python -m standins demo-connect`'s service, one product imported). Each page is saved as
 test-output/admin-<page>.png."""
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 Ecomdrop stand-ins: what must hold end to end before the stand-ins can be trusted.
 
 Elsewhere, end to end as well: install by token exchange
-(test_sandbox_server_e2e.py::test_opening_the_app_in_the_admin_installs_it_by_token_exchange) and
+(standins/test_server_e2e.py::test_opening_the_app_in_the_admin_installs_it_by_token_exchange) and
 the stand-in refusing an operation exactly as the schema does
-(test_sandbox_shopify_contract.py::test_a_mutation_missing_from_the_schema_is_refused_exactly_as_graphql_validation_does).
+(standins/test_shopify_contract.py::test_a_mutation_missing_from_the_schema_is_refused_exactly_as_graphql_validation_does).
 """
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app.demo import DemoConnectError
+from standins.demo import DemoConnectError
 from app.extensions import db
 from app.models import ComplianceRequest, Shop, WebhookEvent, WebhookStatus
 from app.models.types import utcnow
-from app.sandbox.dropi import geography
+from standins.dropi import geography
 from app.services.product_import import ImportPreferences, job_progress, start_bulk_import
 from tests.browser_support import running_stack
-from tests.standins import wait_until
+from tests.live_standins import wait_until
 from tests.support import htmx_headers
 
 pytestmark = pytest.mark.e2e
@@ -105,16 +105,16 @@ def test_concurrent_requests_and_a_job_with_an_expiring_token_refresh_it_exactly
 
 
 def test_a_webhook_delivered_three_times_is_stored_once_and_processed_once(stack):
-    requests.post(f"{stack.shopify.url}/sandbox/webhooks/settings", json={"copies": 3},
+    requests.post(f"{stack.shopify.url}/standin/webhooks/settings", json={"copies": 3},
                   timeout=5).raise_for_status()
     try:
-        requests.post(f"{stack.shopify.url}/sandbox/webhooks", timeout=5, json={
+        requests.post(f"{stack.shopify.url}/standin/webhooks", timeout=5, json={
             "shop": CONNECTED, "topic": "customers/data_request",
             "payload": {"shop_domain": CONNECTED, "customer": {"id": 7, "email": "a@b.co"},
                         "orders_requested": [], "data_request": {"id": 31}}}).raise_for_status()
         stack.shopify.wait_for_webhooks()
     finally:
-        requests.post(f"{stack.shopify.url}/sandbox/webhooks/settings", json={"copies": 1},
+        requests.post(f"{stack.shopify.url}/standin/webhooks/settings", json={"copies": 1},
                       timeout=5)
 
     copies = stack.shopify.deliveries(topic="customers/data_request", shop=CONNECTED)

@@ -27,9 +27,9 @@ from graphql import (
 
 from app.config import toml_scopes
 from app.graphql import OPERATIONS_DIR, operation_names
+from standins.shopify.schema import SCHEMA_FILE
 
 DATA = Path(__file__).resolve().parent / "data"
-SCHEMA_FILE = DATA / "admin_2026-10.json.gz"
 TEST_OPERATIONS_DIR = DATA / "graphql"
 
 

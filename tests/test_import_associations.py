@@ -98,7 +98,7 @@ def test_deleting_an_import_keeps_the_product_unless_asked(world):
 def test_archiving_a_product_already_deleted_in_shopify_still_deletes_the_import(world):
     raw = find_dropi_product(world, variable=False)
     result = import_product(world.ctx(), raw["id"], prefs())
-    from app.sandbox.shopify import catalog
+    from standins.shopify import catalog
 
     with world.shopify.store.transaction():
         catalog.product_delete(world.store_shop, result.shopify_product_id)

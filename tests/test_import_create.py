@@ -151,7 +151,7 @@ def test_a_product_deleted_in_shopify_is_created_again(world):
     raw = find_dropi_product(world, variable=False)
     first = import_product(world.ctx(), raw["id"], prefs())
     with world.shopify.store.transaction():
-        from app.sandbox.shopify import catalog
+        from standins.shopify import catalog
 
         catalog.product_delete(world.store_shop, first.shopify_product_id)
     again = import_product(world.ctx(), raw["id"], prefs())

@@ -12,7 +12,7 @@ import pytest
 import responses
 
 from app.models import ProductAssociation
-from app.sandbox.shopify.graphql_api import execute_admin_graphql
+from standins.shopify.graphql_api import execute_admin_graphql
 from app.services.product_import import import_product, resync_association
 from tests.test_import_support import (  # noqa: F401  (fixtures)
     SCOPES,

@@ -75,7 +75,7 @@ def test_a_variation_dropi_removed_is_set_to_zero_stock(world):
 def test_resyncing_a_product_deleted_in_shopify_says_so(world):
     raw = find_dropi_product(world, variable=False)
     result = import_product(world.ctx(), raw["id"], prefs())
-    from app.sandbox.shopify import catalog
+    from standins.shopify import catalog
 
     with world.shopify.store.transaction():
         catalog.product_delete(world.store_shop, result.shopify_product_id)

@@ -15,9 +15,9 @@ from app.config import Settings
 from app.extensions import db, queue
 from app.models import LocationMapping, Shop, ShopConfiguration
 from app.models.types import utcnow
-from app.sandbox.dropi import geography
+from standins.dropi import geography
 from app.services.product_import import ImportPreferences, import_context_for
-from tests.standins import (
+from tests.live_standins import (
     ServerThread,
     ShopifyStandInHandle,
     running_dropi_stand_in,
@@ -76,12 +76,12 @@ class ImportWorld:
         return None
 
     def set_dropi_stock(self, product_id: int, stock: int, **where) -> None:
-        response = requests.post(f"{self.dropi.url}/sandbox/products/co/{product_id}/stock",
+        response = requests.post(f"{self.dropi.url}/standin/products/co/{product_id}/stock",
                                  json={"stock": stock, **where}, timeout=10)
         response.raise_for_status()
 
     def dropi_calls(self) -> list[dict]:
-        return requests.get(f"{self.dropi.url}/sandbox/calls", timeout=10).json()["calls"]
+        return requests.get(f"{self.dropi.url}/standin/calls", timeout=10).json()["calls"]
 
 
 def find_dropi_product(world: ImportWorld, *, variable: bool, min_variations: int = 2,
@@ -164,7 +164,7 @@ def money(value) -> Decimal:
 def merchant_adds_variant(world: ImportWorld, product_id: str, values: dict[str, str], sku: str,
                           price: str) -> dict:
     """The merchant adds a variant of their own in the Shopify admin (stand-in code path)."""
-    from app.sandbox.shopify import catalog
+    from standins.shopify import catalog
 
     shop = world.store_shop
     product = shop.products[product_id]

@@ -21,9 +21,9 @@ from app.graphql import load_operation
 from app.models import Shop
 from app.models.types import utcnow
 from app.services.orders_overview import recent_orders
-from app.sandbox.shopify.graphql_api import execute_admin_graphql
-from app.sandbox.shopify.store import ShopifyStore
-from tests.standins import running_shopify_stand_in, stand_in_settings
+from standins.shopify.graphql_api import execute_admin_graphql
+from standins.shopify.store import ShopifyStore
+from tests.live_standins import running_shopify_stand_in, stand_in_settings
 from tests.support import embedded_query, htmx_headers, mint_session_token
 
 ORDER_SCOPES = frozenset({"read_orders", "read_customers", "read_products"})

@@ -10,8 +10,8 @@ import pytest
 
 from app.extensions import db
 from app.models import LocationMapping, Shop, ShopConfiguration
-from app.sandbox.dropi import geography
-from tests.standins import (
+from standins.dropi import geography
+from tests.live_standins import (
     running_app,
     running_dropi_stand_in,
     running_shopify_stand_in,

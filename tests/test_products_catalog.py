@@ -27,7 +27,7 @@ def row_ids(html: str) -> list[int]:
 
 
 def dropi_calls(world) -> list[dict]:
-    return requests.get(f"{world.dropi.url}/sandbox/calls", timeout=5).json()["calls"]
+    return requests.get(f"{world.dropi.url}/standin/calls", timeout=5).json()["calls"]
 
 
 def associate(world, shop, dropi_id, title="Mi producto", number=9001) -> ProductAssociation:
@@ -132,7 +132,7 @@ def test_an_imported_product_shows_its_badge_and_link_for_this_shop_only(world):
 
 
 def test_pages_are_cached_briefly_per_shop_and_filters(world):
-    requests.delete(f"{world.dropi.url}/sandbox/calls", timeout=5)
+    requests.delete(f"{world.dropi.url}/standin/calls", timeout=5)
     world.htmx("GET", "/app/products", q="lámpara")
     world.htmx("GET", "/app/products", q="lámpara")
     assert len([c for c in dropi_calls(world) if c["path"].endswith("products/index")]) == 1

@@ -91,7 +91,7 @@ def test_a_second_shop_never_sees_the_first_shops_imports(world):
 def test_resync_updates_stock_and_the_rows_last_sync(world):
     raw = find_product(world, variable=False)
     association = imported_via_page(world, raw)
-    requests.post(f"{world.dropi.url}/sandbox/products/co/{raw['id']}/stock",
+    requests.post(f"{world.dropi.url}/standin/products/co/{raw['id']}/stock",
                   json={"stock": 7, "warehouse_id": world.warehouse_id}, timeout=5)
 
     response = world.htmx("POST", f"/app/products/imported/{association.id}/resync")

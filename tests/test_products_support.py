@@ -15,8 +15,8 @@ from app.config import Settings
 from app.extensions import cache, db, queue
 from app.models import LocationMapping, Shop, ShopConfiguration
 from app.models.types import utcnow
-from app.sandbox.dropi import geography
-from tests.standins import (
+from standins.dropi import geography
+from tests.live_standins import (
     ServerThread,
     ShopifyStandInHandle,
     running_dropi_stand_in,

@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from app.models import LocationMapping, ShopConfiguration
-from app.sandbox.ecomdrop import DEMO_API_KEY
-from tests.standins import (
+from standins.ecomdrop import DEMO_API_KEY
+from tests.live_standins import (
     running_app,
     running_dropi_stand_in,
     running_ecomdrop_stand_in,
@@ -47,12 +47,12 @@ def admin(browser, services):
 
 
 def dropi_token(dropi, country: str) -> str:
-    tokens = requests.get(f"{dropi.url}/sandbox/tokens", timeout=5).json()["tokens"]
+    tokens = requests.get(f"{dropi.url}/standin/tokens", timeout=5).json()["tokens"]
     return next(t["token"] for t in tokens if t["country"] == country)
 
 
 def bot_field(ecomdrop, name: str):
-    accounts = requests.get(f"{ecomdrop.url}/sandbox/accounts", timeout=5).json()["accounts"]
+    accounts = requests.get(f"{ecomdrop.url}/standin/accounts", timeout=5).json()["accounts"]
     fields = next(a for a in accounts if a["name"] == "Tienda Demo")["bot_fields"]
     return next(f["value"] for f in fields if f["name"] == name)
 

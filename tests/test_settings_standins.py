@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from app.extensions import db
 from app.models.types import utcnow
-from app.sandbox.ecomdrop import DEMO_API_KEY
+from standins.ecomdrop import DEMO_API_KEY
 from app.services.settings import (
     DropiForm,
     EcomdropForm,
@@ -26,7 +26,7 @@ from app.services.settings import (
     save_ecomdrop,
     save_location_mappings,
 )
-from tests.standins import (
+from tests.live_standins import (
     running_dropi_stand_in,
     running_ecomdrop_stand_in,
     running_shopify_stand_in,
@@ -61,18 +61,18 @@ def clients(app, dropi, ecomdrop, instance_dir):
 
 
 def demo_token(dropi, country: str) -> str:
-    tokens = requests.get(f"{dropi.url}/sandbox/tokens", timeout=5).json()["tokens"]
+    tokens = requests.get(f"{dropi.url}/standin/tokens", timeout=5).json()["tokens"]
     return next(t["token"] for t in tokens if t["country"] == country)
 
 
 def ecomdrop_bot_fields(ecomdrop, account: str = "Tienda Demo") -> dict:
-    accounts = requests.get(f"{ecomdrop.url}/sandbox/accounts", timeout=5).json()["accounts"]
+    accounts = requests.get(f"{ecomdrop.url}/standin/accounts", timeout=5).json()["accounts"]
     fields = next(a for a in accounts if a["name"] == account)["bot_fields"]
     return {f["name"]: f["value"] for f in fields}
 
 
 def dropi_calls(dropi) -> list[dict]:
-    return requests.get(f"{dropi.url}/sandbox/calls", timeout=5).json()["calls"]
+    return requests.get(f"{dropi.url}/standin/calls", timeout=5).json()["calls"]
 
 
 def test_the_demo_ecomdrop_key_is_accepted_and_its_flows_offered(clients, shop):
@@ -93,7 +93,7 @@ def test_an_unknown_ecomdrop_key_is_refused(clients, shop):
 
 @pytest.mark.parametrize("country", ["CO", "MX", "PY", "ES"])
 def test_each_countrys_token_is_accepted_on_its_own_host(clients, shop, dropi, country):
-    requests.delete(f"{dropi.url}/sandbox/calls", timeout=5)
+    requests.delete(f"{dropi.url}/standin/calls", timeout=5)
 
     save_dropi(clients, shop, DropiForm(country=country, token=demo_token(dropi, country)))
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AIConfiguration
 from tests.conftest import create_shop
-from tests.standins import running_app
+from tests.live_standins import running_app
 from tests.support import encoded_host, make_settings, mint_session_token
 
 pytestmark = pytest.mark.browser

@@ -7,8 +7,8 @@ import pytest
 import responses
 
 from app.clients.shopify import ShopifyClient, ShopifyForbidden, ThrottleState
-from app.sandbox.shopify.graphql_api import execute_admin_graphql
-from app.sandbox.shopify.store import ShopifyStore
+from standins.shopify.graphql_api import execute_admin_graphql
+from standins.shopify.store import ShopifyStore
 from tests.test_shopify_client import FakeClock
 
 SHOP = "tienda-andina.myshopify.com"

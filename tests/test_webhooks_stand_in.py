@@ -10,7 +10,7 @@ import requests
 from app.extensions import db
 from app.models import ComplianceRequest, Shop, WebhookEvent, WebhookStatus
 from tests.conftest import create_shop, run_pending_jobs
-from tests.standins import running_app, running_shopify_stand_in, stand_in_settings, wait_until
+from tests.live_standins import running_app, running_shopify_stand_in, stand_in_settings, wait_until
 
 pytestmark = pytest.mark.e2e
 SHOP = "test-shop.myshopify.com"
@@ -41,7 +41,7 @@ def _answers(shopify) -> list[int]:
 
 
 def test_an_uninstall_delivered_three_times_is_stored_once_and_cleans_up(shopify, app):
-    response = requests.post(f"{shopify.url}/sandbox/shops/{SHOP}/uninstall", timeout=5)
+    response = requests.post(f"{shopify.url}/standin/shops/{SHOP}/uninstall", timeout=5)
     assert response.json()["uninstalled"] is True
     shopify.wait_for_webhooks()
 
@@ -57,14 +57,14 @@ def test_an_uninstall_delivered_three_times_is_stored_once_and_cleans_up(shopify
 
 def test_scope_changes_arriving_newest_first_leave_the_newest_scopes(shopify, app):
     requests.post(
-        f"{shopify.url}/sandbox/webhooks/settings",
+        f"{shopify.url}/standin/webhooks/settings",
         json={"out_of_order": True, "copies": 1},
         timeout=5,
     )
     shopify.stand_in.update_scopes(SHOP, {"read_products"})
     time.sleep(0.01)
     shopify.stand_in.update_scopes(SHOP, {"read_products", "read_orders"})
-    requests.post(f"{shopify.url}/sandbox/webhooks/flush", timeout=5)
+    requests.post(f"{shopify.url}/standin/webhooks/flush", timeout=5)
     shopify.wait_for_webhooks()
 
     arrived = [e.payload["current"] for e in _events()]
@@ -83,7 +83,7 @@ def test_a_privacy_request_from_the_stand_in_is_answered_and_recorded(shopify, a
         "data_request": {"id": 31},
     }
     body = {"shop": SHOP, "topic": "customers/data_request", "payload": payload}
-    assert requests.post(f"{shopify.url}/sandbox/webhooks", json=body, timeout=5).status_code == 202
+    assert requests.post(f"{shopify.url}/standin/webhooks", json=body, timeout=5).status_code == 202
     shopify.wait_for_webhooks()
 
     assert _answers(shopify) == [200, 200, 200]

@@ -4,7 +4,7 @@ Ecomdrop runs the ChatRace API: `X-ACCESS-TOKEN` header, JSON answers, form-enco
 for bot-field and contact-field writes. The package owns the key, timeouts, retries with
 backoff, E.164 phone normalization and the mapping of failures to `EcomdropError` subclasses
 whose `merchant_message` can be shown as is. The answer shapes it reads are the ones the local
-stand-in (app/sandbox/ecomdrop) serves and documents.
+stand-in (standins/ecomdrop) serves and documents.
 
 The public API has no call to create a bot field, so bot fields are found by name
 (`find_bot_field`) and a missing one is reported to the merchant with what to do.

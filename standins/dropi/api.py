@@ -1,0 +1,191 @@
+"""The integrations API of the Dropi stand-in, under /{country}/integrations. Auth, rate
+limiting and call recording happen in server.py before these views run."""
+from __future__ import annotations
+
+import unicodedata
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from standins.dropi import catalog, geography, orders
+from standins.dropi.state import ApiError
+
+bp = Blueprint("dropi_api", __name__, url_prefix="/<country>/integrations")
+SORTABLE = {"id", "created_at", "name"}
+MAX_PAGE = 100
+
+
+@bp.url_value_preprocessor
+def pull_country(endpoint, values):
+    g.country = str(values.pop("country", "")).upper()
+
+
+def _stand_in():
+    return current_app.extensions["dropi_stand_in"]
+
+
+def ok(objects, message: str = "", count: int | None = None):
+    body = {"isSuccess": True, "status": 200, "message": message, "objects": objects}
+    if count is not None:
+        body["count"] = count
+    return jsonify(body)
+
+
+def _number(value, field: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ApiError(422, f"El campo {field} debe ser un número", {field: ["integer"]}) from None
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def serialize(product: dict) -> dict:
+    """A product as Dropi sends it: private flags dropped, some images as absolute URLs."""
+    data = {k: v for k, v in product.items() if not k.startswith("_")}
+    if product.get("_absolute_images"):
+        root = request.host_url
+        data["gallery"] = [{"id": e["id"], "url": root + e["urlS3"], "urlS3": None,
+                            "main": e["main"]} for e in product["gallery"]]
+    return data
+
+
+def _matches(product: dict, body: dict) -> bool:
+    words = _plain(str(body.get("keywords") or "")).split()
+    haystack = _plain(f"{product['name']} {product['sku']} {product['id']}")
+    warehouse = body.get("warehouse_id")
+    checks = [
+        all(word in haystack for word in words),
+        product["_private"] if body.get("privated_product") else not product["_private"],
+        product["_favorite"] or not body.get("favorite"),
+        product["stock"] > 0 or not body.get("stockmayor"),
+        not body.get("notNulldescription") or bool(product["description"]),
+        body.get("category") in (None, "") or any(
+            str(c["id"]) == str(body["category"]) for c in product["categories"]),
+        warehouse in (None, "") or any(
+            str(r["warehouse_id"]) == str(warehouse) for r in product["warehouse_product"]),
+    ]
+    return all(checks)
+
+
+@bp.post("/products/index")
+def products_index():
+    body = request.get_json(silent=True) or {}
+    if g.country == "ES" and "integration" in body:
+        raise ApiError(400, "El parámetro integration no está permitido en esta plataforma")
+    start = max(0, _number(body.get("startData"), "startData", 0))
+    size = min(max(1, _number(body.get("pageSize"), "pageSize", 50)), MAX_PAGE)
+    order_by = body.get("order_by") if body.get("order_by") in SORTABLE else "created_at"
+    products = sorted(_stand_in().state.catalog(g.country).values(),
+                      key=lambda p: p[order_by], reverse=body.get("order_type", "desc") != "asc")
+    found = [p for p in products if _matches(p, body)]
+    page = [serialize(p) for p in found[start:start + size]]
+    count = None if body.get("no_count") else len(found)
+    envelope = (request.headers.get("X-Standin-Envelope") or request.args.get("envelope")
+                or _stand_in().config.list_envelope)
+    if envelope == "array":
+        return jsonify([{"objects": page, "count": count}])
+    return ok(page, "Productos obtenidos", count)
+
+
+@bp.get("/products/v2/<product_id>")
+@bp.get("/products/<product_id>")
+def product_detail(product_id):
+    return ok(serialize(_stand_in().state.product(g.country, product_id)))
+
+
+@bp.get("/helpers/validateToken")
+def validate_token():
+    account = g.account
+    return ok({"user_id": account.user_id, "store_name": account.store_name,
+               "integration_type": account.integration_type, "country": account.country},
+              "Token válido")
+
+
+@bp.get("/categories")
+def categories():
+    return ok(catalog.categories())
+
+
+@bp.get("/warehouses")
+def warehouses():
+    return ok([{"id": w.id, "name": w.name, "address": f"Zona industrial, {w.city}",
+                "city": {"name": w.city}, "department": {"name": w.department}}
+               for w in geography.warehouses(g.country)])
+
+
+@bp.get("/department")
+def departments():
+    return ok(geography.departments(g.country))
+
+
+@bp.post("/trajectory/bycity")
+def cities():
+    body = request.get_json(silent=True) or {}
+    department = _number(body.get("department_id"), "department_id", 0)
+    found = [{"id": c.id, "name": c.name, "department_id": c.department_id,
+              "cod_dane": c.cod_dane, "rate_type": body.get("rate_type") or "CON RECAUDO"}
+             for c in geography.cities(g.country) if c.department_id == department]
+    return ok(found)
+
+
+@bp.get("/distribution_companies")
+def carriers():
+    return ok([{"id": c.id, "name": c.name, "is_visible": True}
+               for c in geography.carriers(g.country)])
+
+
+@bp.post("/orders/cotizaEnvioTransportadoraV2")
+def shipping_quote():
+    return ok(orders.quote(g.country, request.get_json(silent=True) or {}))
+
+
+@bp.post("/orders/myorders")
+def create_order():
+    order = orders.create(_stand_in().state, g.account, request.get_json(silent=True) or {})
+    return ok(orders.public(order), "Orden creada exitosamente")
+
+
+def _own_orders() -> list[dict]:
+    state = _stand_in().state
+    return [o for o in state.orders.values()
+            if state.order_owners.get(o["id"]) == g.account.token]
+
+
+@bp.get("/orders/myorders")
+def list_orders():
+    args = request.args
+    size = _number(args.get("result_number"), "result_number", 50)
+    if not 1 <= size <= MAX_PAGE:
+        raise ApiError(422, "result_number debe estar entre 1 y 100")
+    start = max(0, _number(args.get("start"), "start", 0))
+    text = _plain(args.get("textToSearch") or "")
+    found = [o for o in _own_orders()
+             if (not args.get("status") or o["status"] == args["status"])
+             and (not args.get("from") or o["created_at"][:10] >= args["from"])
+             and (not args.get("untill") or o["created_at"][:10] <= args["untill"])
+             and (not text or text in _plain(" ".join(str(o.get(k) or "") for k in (
+                 "id", "shop_order_id", "name", "surname", "phone", "shipping_guide"))))]
+    key = args.get("orderBy") if args.get("orderBy") in ("id", "created_at") else "id"
+    found.sort(key=lambda o: o[key], reverse=args.get("orderDirection", "desc") != "asc")
+    return ok([orders.public(o) for o in found[start:start + size]], "", len(found))
+
+
+@bp.get("/orders/myorders/<order_id>")
+def get_order(order_id):
+    order = next((o for o in _own_orders() if str(o["id"]) == str(order_id)), None)
+    if order is None:
+        raise ApiError(404, "Orden no encontrada")
+    return ok(orders.public(order))
+
+
+@bp.get("/orders/myorderbyguide/<guide>")
+def order_by_guide(guide):
+    order = next((o for o in _own_orders() if o["shipping_guide"] == guide), None)
+    if order is None:
+        raise ApiError(404, "No hay una orden con esa guía")
+    return ok(orders.public(order))

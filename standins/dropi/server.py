@@ -1,0 +1,283 @@
+"""A local Dropi (integrations API, every country on one port) for development, demos and tests.
+
+`create_dropi_stand_in(config)` returns a Flask app; `python -m standins dropi --port 5002`
+serves it. Point the app at it with DROPI_URL_TEMPLATE=http://127.0.0.1:5002/{country}/integrations
+and DROPI_IMAGE_BASE_URL=http://127.0.0.1:5002/. Unless configured otherwise it holds one demo
+store per country; `GET /standin/tokens` lists their integration tokens.
+
+Integrations API under /{country}/integrations (country in lower case: co, mx, cl, pe, ec, pa,
+py, gt, ar, es), authenticated by the `dropi-integration-key` header, answers in Dropi's
+envelope {isSuccess, status, message, objects, count}:
+
+    GET  helpers/validateToken            the token's store
+    POST products/index                   startData, pageSize (<=100), keywords, favorite,
+                                          privated_product, stockmayor, category, warehouse_id,
+                                          notNulldescription, order_by, order_type, no_count;
+                                          envelope [{objects, count}] when the config says
+                                          "array", or per request `X-Standin-Envelope: array`.
+                                          Spain (es) refuses the `integration` flag.
+    GET  products/v2/{id}, products/{id}  one product
+    GET  categories/, warehouses/, department, distribution_companies
+    POST trajectory/bycity                {department_id, rate_type} -> cities (co: cod_dane)
+    POST orders/cotizaEnvioTransportadoraV2   per-carrier price or error (mx needs zip_code)
+    POST orders/myorders                  create (stock checked and taken; mx needs zip_code)
+    GET  orders/myorders[/{id}]           the token's orders; result_number, start, status,
+                                          textToSearch, from, untill, orderBy, orderDirection
+    GET  orders/myorderbyguide/{guide}
+
+401 for a missing, unknown or other-country token; 403 when `enforce_origin` is on and the
+Origin/Referer is not in the token's ip_url; 429 {"message": "Too Many Attempts."} with
+Retry-After once a token passes `requests_per_minute` in its window (off unless configured).
+
+Controls (no token): GET|POST /standin/tokens, POST /standin/config {requests_per_minute,
+rate_window_seconds, list_envelope, enforce_origin}, GET|DELETE /standin/calls (the token
+header reads "<present>"), POST /standin/faults {fail_next, status}, GET /standin/orders,
+POST /standin/orders/{id}/advance, POST /standin/orders/{id}/status {status},
+POST /standin/products/{country}/{id}/stock {stock, warehouse_id?, variation_id?}.
+Images: GET /images/{country}/{name}.png (drawn on request).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
+
+from standins.dropi import orders
+from standins.dropi.api import bp as api_bp
+from standins.dropi.geography import COUNTRIES
+from standins.dropi.images import product_png
+from standins.dropi.state import ApiError, DropiState
+from standins.dropi.tokens import DEFAULT_SIGNING_KEY, Account, demo_accounts, mint_token
+
+TOKEN_HEADER = "dropi-integration-key"
+PRESENT = "<present>"
+TUNABLE = ("requests_per_minute", "rate_window_seconds", "list_envelope", "enforce_origin")
+
+
+@dataclass
+class DropiStandInConfig:
+    """Stores to start with (None: one demo store per country) and behaviour knobs."""
+
+    accounts: list[dict] | None = None  # each: {country, store_name?, allowed_urls?}
+    allowed_urls: tuple[str, ...] = ("http://127.0.0.1:5000",)
+    enforce_origin: bool = False
+    requests_per_minute: int | None = None
+    rate_window_seconds: float = 60.0
+    list_envelope: str = "object"  # or "array"
+    catalog_sizes: dict[str, int] = field(default_factory=dict)
+    seed: int = 7
+    signing_key: str = DEFAULT_SIGNING_KEY
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def from_settings(cls, settings, **overrides) -> "DropiStandInConfig":
+        """Demo tokens that allow-list the app's own URL (SHOPIFY_APP_URL)."""
+        values = {"allowed_urls": (settings.shopify_app_url,)}
+        values.update(overrides)
+        return cls(**values)
+
+
+class DropiStandIn:
+    """What the Flask app keeps in app.extensions["dropi_stand_in"]."""
+
+    def __init__(self, config: DropiStandInConfig) -> None:
+        self.config = config
+        self.state = DropiState(seed=config.seed, sizes=config.catalog_sizes, clock=config.clock)
+        if config.accounts is None:
+            for account in demo_accounts(list(config.allowed_urls), config.signing_key):
+                self.state.add_account(account)
+        for index, spec in enumerate(config.accounts or []):
+            self.issue(spec, user_id=800 + index)
+
+    def issue(self, spec: dict, *, user_id: int | None = None) -> Account:
+        country = str(spec.get("country") or "").upper()
+        if country not in COUNTRIES:
+            raise ApiError(422, f"country debe ser uno de: {', '.join(COUNTRIES)}")
+        user_id = user_id or 900 + len(self.state.accounts)
+        urls = spec.get("allowed_urls") or list(self.config.allowed_urls)
+        account = mint_token(country, user_id=user_id, allowed_urls=urls,
+                             store_name=spec.get("store_name") or f"Tienda {user_id}",
+                             integration_type=spec.get("integration_type") or "SHOPIFY",
+                             issued_at=int(self.config.clock()),
+                             signing_key=self.config.signing_key)
+        return self.state.add_account(account)
+
+    def token_for(self, country: str) -> str:
+        """The first store's token in a country."""
+        return next(a.token for a in self.state.accounts.values()
+                    if a.country == country.upper())
+
+
+def create_dropi_stand_in(config: DropiStandInConfig | None = None) -> Flask:
+    """The stand-in as a Flask app."""
+    stand_in = DropiStandIn(config or DropiStandInConfig())
+    app = Flask(__name__)
+    app.url_map.strict_slashes = False
+    app.extensions["dropi_stand_in"] = stand_in
+    app.register_blueprint(api_bp)
+    app.before_request(lambda: _guard(stand_in))
+    app.after_request(lambda response: _record(stand_in, response))
+    app.register_error_handler(ApiError, lambda e: (jsonify(e.body()), e.status))
+    app.register_blueprint(controls)
+    return app
+
+
+def _guard(stand_in: DropiStandIn):
+    if request.blueprint != "dropi_api":
+        return None
+    if g.country not in COUNTRIES:
+        raise ApiError(404, "Dropi no opera en ese país")
+    status = stand_in.state.take_fault()
+    if status:
+        return jsonify({"isSuccess": False, "status": status, "message": "Falla simulada"}), status
+    g.account = stand_in.state.account_for(request.headers.get(TOKEN_HEADER), g.country)
+    if g.account is None:
+        raise ApiError(401, "Token de integración no válido")
+    if stand_in.config.enforce_origin and not _origin_allowed(g.account):
+        raise ApiError(403, "El origen de la petición no está autorizado para esta integración")
+    config = stand_in.config
+    limited = stand_in.state.hit(g.account.token, config.requests_per_minute,
+                                 config.rate_window_seconds)
+    if limited:
+        limit, wait = limited
+        response = jsonify({"message": "Too Many Attempts."})
+        response.status_code = 429
+        response.headers.update({"Retry-After": str(int(wait)), "X-RateLimit-Limit": str(limit),
+                                 "X-RateLimit-Remaining": "0",
+                                 "X-RateLimit-Reset": str(int(config.clock() + wait))})
+        return response
+    return None
+
+
+def _origin_allowed(account: Account) -> bool:
+    if not account.allowed_urls:
+        return True
+    sent = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    allowed = {urlsplit(url).netloc for url in account.allowed_urls}
+    return urlsplit(sent).netloc in allowed
+
+
+def _record(stand_in: DropiStandIn, response: Response) -> Response:
+    if request.blueprint != "dropi_api":
+        return response
+    account = g.get("account")
+    limit = stand_in.config.requests_per_minute
+    if account is not None and limit and response.status_code != 429:
+        response.headers["X-RateLimit-Limit"] = str(limit)
+        response.headers["X-RateLimit-Remaining"] = str(
+            stand_in.state.remaining(account.token, limit))
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    if TOKEN_HEADER in headers:
+        headers[TOKEN_HEADER] = PRESENT
+    stand_in.state.record({
+        "method": request.method, "path": request.path, "country": g.get("country"),
+        "query": request.args.to_dict(), "json": request.get_json(silent=True),
+        "headers": headers, "status": response.status_code,
+        "store": account.store_name if account else None,
+        "at": datetime.now(timezone.utc).isoformat(),
+    })
+    return response
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+controls = Blueprint("dropi_standin", __name__)
+
+
+def _stand_in() -> DropiStandIn:
+    return current_app.extensions["dropi_stand_in"]
+
+
+@controls.get("/")
+def index():
+    return jsonify({"service": "Dropi stand-in", "countries": [c.lower() for c in COUNTRIES],
+                    "api": "/{country}/integrations"})
+
+
+@controls.get("/standin/tokens")
+def list_tokens():
+    return jsonify({"tokens": [_account_json(a) for a in _stand_in().state.accounts.values()]})
+
+
+@controls.post("/standin/tokens")
+def issue_token():
+    return jsonify(_account_json(_stand_in().issue(_body()))), 201
+
+
+@controls.post("/standin/config")
+def configure():
+    config, body = _stand_in().config, _body()
+    for key in TUNABLE:
+        if key in body:
+            setattr(config, key, body[key])
+    return jsonify({k: v for k, v in asdict(config).items() if k in TUNABLE})
+
+
+@controls.get("/standin/calls")
+def calls():
+    return jsonify({"calls": list(_stand_in().state.calls)})
+
+
+@controls.delete("/standin/calls")
+def forget_calls():
+    state = _stand_in().state
+    with state.lock:
+        state.calls.clear()
+    return "", 204
+
+
+@controls.post("/standin/faults")
+def faults():
+    state, body = _stand_in().state, _body()
+    with state.lock:
+        state.fail_next = int(body.get("fail_next") or 0)
+        state.failure_status = int(body.get("status") or 503)
+    return jsonify({"fail_next": state.fail_next, "status": state.failure_status})
+
+
+@controls.get("/standin/orders")
+def all_orders():
+    return jsonify({"orders": [orders.public(o) for o in _stand_in().state.orders.values()]})
+
+
+@controls.post("/standin/orders/<int:order_id>/advance")
+def advance(order_id):
+    return jsonify(orders.public(orders.advance(_stand_in().state, order_id)))
+
+
+@controls.post("/standin/orders/<int:order_id>/status")
+def set_status(order_id):
+    status = str(_body().get("status") or "")
+    return jsonify(orders.public(orders.set_status(_stand_in().state, order_id, status)))
+
+
+@controls.post("/standin/products/<country>/<int:product_id>/stock")
+def set_stock(country, product_id):
+    body = _body()
+    if not isinstance(body.get("stock"), int):
+        raise ApiError(422, "stock debe ser un entero")
+    product = _stand_in().state.set_stock(country.upper(), product_id, body["stock"],
+                                          body.get("warehouse_id"), body.get("variation_id"))
+    return jsonify({"id": product["id"], "stock": product["stock"]})
+
+
+@controls.get("/images/<country>/<name>.png")
+def image(country, name):
+    if country.upper() not in COUNTRIES or len(name) > 40:
+        abort(404)
+    response = Response(product_png(f"{country}/{name}.png"), mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def _account_json(account: Account) -> dict:
+    return {"country": account.country, "token": account.token, "user_id": account.user_id,
+            "store_name": account.store_name, "integration_type": account.integration_type,
+            "allowed_urls": account.allowed_urls}

@@ -1,0 +1,70 @@
+"""Integration tokens of the stand-in: JWTs shaped like Dropi's (readable payload with aud,
+integration_type, ip_url allow-list, a century-long exp), signed with the stand-in's key."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import jwt
+
+from standins.dropi.geography import COUNTRIES
+
+DEFAULT_SIGNING_KEY = "dropi-stand-in-signing-key-not-a-secret"
+DEMO_ISSUED_AT = int(datetime(2025, 1, 6, tzinfo=timezone.utc).timestamp())
+HUNDRED_YEARS = 100 * 365 * 24 * 3600
+_TLD = {"CO": "co", "MX": "mx", "CL": "cl", "PE": "pe", "EC": "ec", "PA": "pa", "PY": "com.py",
+        "GT": "gt", "AR": "ar", "ES": "com.es"}
+
+
+@dataclass
+class Account:
+    """The Dropi store one token belongs to."""
+
+    token: str
+    country: str
+    user_id: int
+    store_name: str
+    integration_type: str
+    allowed_urls: list[str] = field(default_factory=list)
+
+
+def mint_token(
+    country: str,
+    *,
+    user_id: int,
+    store_name: str,
+    allowed_urls: list[str] | tuple[str, ...] = (),
+    integration_type: str = "SHOPIFY",
+    issued_at: int = DEMO_ISSUED_AT,
+    signing_key: str = DEFAULT_SIGNING_KEY,
+) -> Account:
+    """A new account and its token; the same arguments always give the same token."""
+    country = country.upper()
+    if country not in COUNTRIES:
+        raise ValueError(f"unknown Dropi country {country!r}")
+    claims = {
+        "iss": f"http://app.dropi.{_TLD[country]}:80",
+        "aud": integration_type,
+        "sub": str(user_id),
+        "jti": hashlib.sha256(f"{country}-{user_id}-{store_name}-{issued_at}".encode())
+        .hexdigest()[:32],
+        "iat": issued_at,
+        "exp": issued_at + HUNDRED_YEARS,
+        "token_type": "INTEGRATIONS",
+        "wb_id": 1,
+        "integration_type": integration_type,
+        "integration_type_id": 9,
+        "store_name": store_name,
+        "ip_url": [{"url": url, "ip": "127.0.0.1"} for url in allowed_urls],
+        "integration_url": allowed_urls[0] if allowed_urls else None,
+    }
+    token = jwt.encode(claims, signing_key, algorithm="HS256")
+    return Account(token, country, user_id, store_name, integration_type, list(allowed_urls))
+
+
+def demo_accounts(allowed_urls, signing_key: str = DEFAULT_SIGNING_KEY) -> list[Account]:
+    """One stable store and token per country, for the demo and the tests."""
+    return [mint_token(country, user_id=500 + index, store_name=f"Tienda Demo {country}",
+                       allowed_urls=allowed_urls, signing_key=signing_key)
+            for index, country in enumerate(COUNTRIES)]

@@ -1,0 +1,107 @@
+"""The simulated Shopify admin: a store page with the app embedded in an iframe, loaded the way
+the real admin loads it (research §1: embedded, shop, host, locale, id_token, timestamp, hmac),
+plus the App Bridge and Polaris scripts the app includes."""
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode, urlsplit
+
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+
+from standins.shopify.signing import encode_host, session_id, signed_params
+
+bp = Blueprint("admin", __name__)
+
+
+def _stand_in():
+    return current_app.extensions["shopify_stand_in"]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@bp.get("/")
+def index():
+    stand_in = _stand_in()
+    return render_template("standin_shopify/index.html", shops=stand_in.shop_domains(),
+                           api_key=stand_in.config.api_key, app_name=stand_in.config.app_name)
+
+
+@bp.get("/store/<store>")
+def store_home(store: str):
+    stand_in, shop = _stand_in(), f"{store}.myshopify.com"
+    if not stand_in.has_shop(shop):
+        abort(404)
+    return render_template("standin_shopify/store_home.html", **_chrome(stand_in, store),
+                           installed=stand_in.is_installed(shop))
+
+
+@bp.get("/store/<store>/apps/<api_key>")
+@bp.get("/store/<store>/apps/<api_key>/<path:subpath>")
+def app_frame(store: str, api_key: str, subpath: str = ""):
+    """The app open inside the admin, as a staff member (?user=N, the owner by default)."""
+    stand_in, shop = _stand_in(), f"{store}.myshopify.com"
+    if api_key != stand_in.config.api_key or not stand_in.has_shop(shop):
+        abort(404)
+    user = request.args.get("user", str(stand_in.owner_id))
+    if not user.isdigit():
+        abort(400)
+    forwarded = {k: v for k, v in request.args.items() if k != "user"}
+    return render_template(
+        "standin_shopify/app_frame.html", **_chrome(stand_in, store),
+        frame_url=embedded_app_url(stand_in, shop, request.host, subpath, user, forwarded),
+        app_origin=_origin(stand_in.config.app_url), user=user,
+        admin_base=f"/store/{store}/apps/{api_key}", app_path=stand_in.config.app_path,
+    )
+
+
+def embedded_app_url(stand_in, shop: str, admin_host: str, subpath: str, user: str,
+                     forwarded: dict[str, str] | None = None) -> str:
+    """The iframe URL the admin loads: the app URL plus the signed embedded parameters."""
+    config = stand_in.config
+    params = {
+        **(forwarded or {}),
+        "embedded": "1",
+        "host": encode_host(admin_host, shop.split(".")[0]),
+        "id_token": stand_in.session_token(shop, user),
+        "locale": config.locale,
+        "session": session_id(shop, user, config.api_secret),
+        "shop": shop,
+        "timestamp": str(int(time.time())),
+    }
+    path = config.app_home_url + ("/" + subpath if subpath else "")
+    return f"{path}?{urlencode(signed_params(params, config.api_secret))}"
+
+
+def _chrome(stand_in, store: str) -> dict:
+    return {"store": store, "shop": f"{store}.myshopify.com", "app_name": stand_in.config.app_name,
+            "api_key": stand_in.config.api_key}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return "", 204
+
+
+@bp.get("/cdn/app-bridge.js")
+def app_bridge():
+    return _script("app-bridge.js")
+
+
+@bp.get("/cdn/polaris.js")
+def polaris():
+    return _script("polaris.js")
+
+
+def _script(name: str):
+    response = send_from_directory(current_app.static_folder, name, mimetype="text/javascript",
+                                   max_age=0)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    return render_template("standin_shopify/not_found.html"), 404
