@@ -4,18 +4,18 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.extensions import queue
+from app.services.key_rotation import rotate_encryption_keys
+from app.webhooks.cli import register as register_webhook_commands
+
 
 def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="Worker threads.")
     def worker(workers: int) -> None:
         """Run the background job consumer on the configured queue (SQLite or Redis)."""
-        from app.extensions import queue
-
         consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
         consumer.run()
-
-    from app.webhooks.cli import register as register_webhook_commands
 
     register_webhook_commands(app)
 
@@ -24,8 +24,6 @@ def register(app: Flask) -> None:
                   help="Rows read and committed at a time.")
     def rotate_keys(batch_size: int) -> None:
         """Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS."""
-        from app.services.key_rotation import rotate_encryption_keys
-
         settings = app.config["SETTINGS"]
         report = rotate_encryption_keys(settings.encryption_keys[0], batch_size=batch_size)
         for column in report.columns:
