@@ -166,12 +166,10 @@ def dropi_configuration(shop: Shop) -> ShopConfiguration:
     return config
 
 
-def dropi_client_for(settings, shop: Shop, **kwargs) -> DropiClient:
-    """A Dropi client for the shop's connected country, patient enough for a web page."""
-    config = dropi_configuration(shop)
-    kwargs.setdefault("max_retry_wait", WEB_MAX_RETRY_WAIT)
+def _web_dropi_client(settings, config: ShopConfiguration) -> DropiClient:
+    # A page waits on Dropi's Retry-After only briefly, then shows the problem instead.
     return DropiClient.for_settings(settings, config.dropi_token, config.dropi_country.upper(),
-                                    **kwargs)
+                                    max_retry_wait=WEB_MAX_RETRY_WAIT)
 
 
 def _cache_scope(shop: Shop, config: ShopConfiguration) -> str:
@@ -206,7 +204,7 @@ def browse_catalog(settings, shop: Shop, filters: CatalogFilters, *, cache=share
     key = f"{_cache_scope(shop, config)}:list:{filters.digest()}"
 
     def load() -> ProductPage:
-        dropi = client or dropi_client_for(settings, shop)
+        dropi = client or _web_dropi_client(settings, config)
         return dropi.list_products(
             start=filters.start, page_size=filters.page_size, keywords=filters.search or None,
             favorites=filters.favorites, private=filters.private, in_stock=filters.in_stock,
@@ -225,7 +223,7 @@ def catalog_product(settings, shop: Shop, product_id: int, *, cache=shared_cache
     config = dropi_configuration(shop)
     key = f"{_cache_scope(shop, config)}:product:{int(product_id)}"
     product = _cached(cache, key, CATALOG_CACHE_SECONDS,
-                      lambda: (client or dropi_client_for(settings, shop)).get_product(product_id))
+                      lambda: (client or _web_dropi_client(settings, config)).get_product(product_id))
     return CatalogItem(product, imported_marks(shop.id, [str(product.id)]).get(str(product.id)))
 
 
@@ -234,14 +232,15 @@ def catalog_options(settings, shop: Shop, *, cache=shared_cache) -> CatalogOptio
     config = dropi_configuration(shop)
     key = f"{_cache_scope(shop, config)}:options"
     try:
-        found = _cached(cache, key, OPTIONS_CACHE_SECONDS, lambda: _load_options(settings, shop))
+        found = _cached(cache, key, OPTIONS_CACHE_SECONDS, lambda: _load_options(settings, config))
     except DropiError as exc:
         return CatalogOptions(problem=dropi_problem(exc))
     return CatalogOptions(categories=found[0], warehouses=found[1])
 
 
-def _load_options(settings, shop: Shop) -> tuple[list[Category], list[Warehouse]]:
-    client = dropi_client_for(settings, shop)
+def _load_options(settings, config: ShopConfiguration
+                  ) -> tuple[list[Category], list[Warehouse]]:
+    client = _web_dropi_client(settings, config)
     categories = sorted(client.categories(), key=lambda c: c.name.casefold())
     return categories, sorted(client.warehouses(), key=lambda w: w.name.casefold())
 
@@ -267,7 +266,7 @@ def matching_product_ids(settings, shop: Shop, filters: CatalogFilters, *,
                          cap: int = BULK_CAP, client: DropiClient | None = None
                          ) -> MatchingProducts:
     """Ids of every product matching the filters (paging Dropi's search), at most `cap`."""
-    dropi = client or dropi_client_for(settings, shop)
+    dropi = client or _web_dropi_client(settings, dropi_configuration(shop))
     ids: list[str] = []
     start, total = 0, 0
     while len(ids) < cap:
