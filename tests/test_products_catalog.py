@@ -10,7 +10,7 @@ import requests
 
 from app.extensions import db
 from app.models import ProductAssociation, ShopConfiguration
-from app.services.catalog import format_money
+from app.services.formatting import format_money
 from tests.test_products_support import (  # noqa: F401  (fixtures)
     connect_dropi,
     find_product,

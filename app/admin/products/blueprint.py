@@ -8,7 +8,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.errors import error_response
-from app.services.catalog import BULK_CAP, format_money, shopify_admin_product_url
+from app.services.catalog import BULK_CAP
+from app.services.formatting import format_money, shopify_admin_product_url
 from app.services.pricing import PriceRuleError, parse_price_rule
 from app.services.product_import import (
     AssociationNotFound,
