@@ -27,12 +27,7 @@ from app.services.product_import import (
     start_bulk_import_for_search,
 )
 from tests.conftest import run_pending_jobs
-from tests.test_import_support import (  # noqa: F401  (fixtures)
-    dropi_product_ids,
-    prefs,
-    stand_ins,
-    world,
-)
+from tests.factories import dropi_product_ids, prefs
 
 
 def _handles(world) -> list[str]:

@@ -22,12 +22,7 @@ from app.services.catalog import (
     matching_product_ids,
 )
 from app.services.formatting import format_money, shopify_admin_product_url
-from tests.test_products_support import (  # noqa: F401  (fixtures)
-    install_shop,
-    public_products,
-    stand_ins,
-    world,
-)
+from tests.factories import install_shop, public_products
 
 
 def list_calls(world) -> int:
