@@ -13,6 +13,7 @@ from app.clients.dropi_core import (
     COUNTRY_NAMES,
     DEFAULT_REQUESTS_PER_MINUTE,
     DROPI_HOSTS,
+    DropiAccessDenied,
     DropiAuthError,
     DropiError,
     DropiNotFound,
@@ -52,7 +53,8 @@ from app.clients.dropi_transport import DropiTransport, dropi_message
 
 __all__ = [
     "COUNTRY_NAMES", "DEFAULT_REQUESTS_PER_MINUTE", "DROPI_HOSTS", "Carrier", "Category", "City",
-    "Department", "DropiAuthError", "DropiClient", "DropiError", "DropiNotFound", "DropiOrder",
+    "Department", "DropiAccessDenied", "DropiAuthError", "DropiClient", "DropiError",
+    "DropiNotFound", "DropiOrder",
     "DropiProduct", "DropiRateLimited", "DropiTokenInvalid", "DropiUnavailable",
     "IntegrationTokenInfo", "NewOrder", "OrderLine", "OrderPage", "ProductPage",
     "RequestBudget", "ShippingQuote", "Warehouse", "decode_integration_token",

@@ -30,7 +30,10 @@ def api(stand_in):
 
 
 def auth(stand_in, country: str = "CO") -> dict:
-    return {"dropi-integration-key": stand_in.extensions["dropi_stand_in"].token_for(country)}
+    """The token header and the Origin of the app the token was registered for."""
+    dropi = stand_in.extensions["dropi_stand_in"]
+    token = dropi.token_for(country)
+    return {"dropi-integration-key": token, "Origin": dropi.state.accounts[token].allowed_urls[0]}
 
 
 def products(api, headers, country="co", **body) -> dict:
@@ -132,16 +135,51 @@ def test_tokens_are_dropi_shaped_jwts_bound_to_country(api, stand_in):
     assert wrong_country.status_code == 401 and wrong_country.json["isSuccess"] is False
     issued = api.post("/standin/tokens", json={"country": "pe", "store_name": "Tienda Lima"}).json
     check = api.get("/pe/integrations/helpers/validateToken",
-                    headers={"dropi-integration-key": issued["token"]})
+                    headers={"dropi-integration-key": issued["token"],
+                             "Origin": "https://shop.example"})
     assert check.json["objects"]["store_name"] == "Tienda Lima"
 
 
-def test_origin_is_checked_against_ip_url_when_enforced(api, stand_in):
-    api.post("/standin/config", json={"enforce_origin": True})
-    url = "/co/integrations/helpers/validateToken"
-    assert api.get(url, headers=auth(stand_in)).status_code == 403
-    allowed = api.get(url, headers={**auth(stand_in), "Origin": "https://shop.example"})
-    assert allowed.status_code == 200
+URL = "/co/integrations/helpers/validateToken"
+
+
+def test_a_caller_outside_the_tokens_allow_list_is_denied_access_with_its_ip(api, stand_in):
+    outside = api.get(URL, headers=auth(stand_in), environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert outside.status_code == 401
+    assert outside.json == {"isSuccess": False, "message": "Access denied", "status": 401,
+                            "ip": "203.0.113.9"}
+    assert api.get(URL, headers=auth(stand_in)).status_code == 200  # 127.0.0.1 is registered
+
+
+@pytest.mark.parametrize("origin", [None, "https://other.example", "https://shop.example.evil.io"])
+def test_a_call_without_the_registered_domain_is_denied_access(api, stand_in, origin):
+    headers = {k: v for k, v in auth(stand_in).items() if k != "Origin"}
+    if origin:
+        headers["Origin"] = origin
+    denied = api.get(URL, headers=headers)
+    assert denied.status_code == 401 and denied.json["message"] == "Access denied"
+    assert denied.json["ip"] == "127.0.0.1"
+
+
+def test_the_referer_names_the_domain_when_there_is_no_origin(api, stand_in):
+    headers = {k: v for k, v in auth(stand_in).items() if k != "Origin"}
+    answer = api.get(URL, headers={**headers, "Referer": "https://shop.example/app/settings"})
+    assert answer.status_code == 200
+
+
+def test_a_token_registered_for_another_ip_is_denied_even_with_the_right_domain(api):
+    issued = api.post("/standin/tokens", json={"country": "co", "allowed_urls": [
+        "https://shop.example"], "allowed_ips": ["198.51.100.4"]}).json
+    assert issued["ip_url"] == [{"url": "https://shop.example", "ip": "198.51.100.4"}]
+    denied = api.get(URL, headers={"dropi-integration-key": issued["token"],
+                                   "Origin": "https://shop.example"})
+    assert denied.status_code == 401 and denied.json["ip"] == "127.0.0.1"
+
+
+def test_the_allow_list_can_be_turned_off_for_a_test_of_something_else(api, stand_in):
+    api.post("/standin/config", json={"enforce_allow_list": False})
+    headers = {k: v for k, v in auth(stand_in).items() if k != "Origin"}
+    assert api.get(URL, headers=headers, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
 
 
 def test_spain_refuses_the_integration_flag(api, stand_in):
@@ -188,7 +226,8 @@ def test_order_life_cycle_assigns_a_guide_and_takes_stock(api, stand_in):
     listed = api.get("/co/integrations/orders/myorders?status=ENTREGADO", headers=headers).json
     assert [o["id"] for o in listed["objects"]] == [created["id"]] and listed["count"] == 1
     other_store = {"dropi-integration-key": api.post("/standin/tokens", json={
-        "country": "CO"}).json["token"]}
+        "country": "CO"}).json["token"],
+                   "Origin": "https://shop.example"}
     assert api.get(f"/co/integrations/orders/myorders/{created['id']}",
                    headers=other_store).status_code == 404
 
