@@ -11,14 +11,16 @@ envelope {isSuccess, status, message, objects, count}:
 
     GET  helpers/validateToken            the token's store
     POST products/index                   startData, pageSize (<=100), keywords, favorite,
-                                          privated_product, stockmayor, category, warehouse_id,
+                                          privated_product, stockmayor, category (an array of
+                                          ids; [] matches nothing), warehouse_id,
                                           notNulldescription, order_by, order_type, no_count;
                                           envelope [{objects, count}] when the config says
                                           "array", or per request `X-Standin-Envelope: array`.
                                           Spain (es) refuses the `integration` flag.
-    GET  products/v2/{id}, products/{id}  one product
+    GET  products/v2/{id}, products/{id}  one product (each stock row's warehouse as an array)
     GET  categories/, warehouses/, department, distribution_companies
-    POST trajectory/bycity                {department_id, rate_type} -> cities (co: cod_dane)
+    POST trajectory/bycity                {department_id, rate_type} -> objects.cities
+                                          (co: cod_dane of 7-8 characters, e.g. "5001000")
     POST orders/cotizaEnvioTransportadoraV2   per-carrier price or error (mx needs zip_code)
     POST orders/myorders                  create (stock checked and taken; mx needs zip_code)
     GET  orders/myorders[/{id}]           the token's orders; result_number, start, status,

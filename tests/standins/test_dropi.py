@@ -95,8 +95,10 @@ def test_paging_and_every_filter(api, stand_in):
     public = all_products(api, headers)
     assert favourites and private and not {p["id"] for p in private} & {p["id"] for p in public}
     assert all(p["stock"] > 0 for p in all_products(api, headers, stockmayor=1))
-    in_kitchen = all_products(api, headers, category=2)
+    in_kitchen = all_products(api, headers, category=[2])
     assert in_kitchen and all(p["categories"][0]["name"] == "Cocina" for p in in_kitchen)
+    kitchen_or_home = all_products(api, headers, category=[1, 2])
+    assert {p["categories"][0]["name"] for p in kitchen_or_home} == {"Hogar", "Cocina"}
     in_cali = all_products(api, headers, warehouse_id=1103)
     assert in_cali and all(any(r["warehouse_id"] == 1103 for r in p["warehouse_product"])
                            for p in in_cali)
@@ -120,7 +122,8 @@ def test_images_are_local_pngs_and_some_urls_are_absolute(api, stand_in):
     image = api.get("/" + relative)
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert image.data.startswith(b"\x89PNG") and len(image.data) < 8000
-    absolute = [e["url"] for p in catalog for e in p["gallery"] if e.get("url")]
+    absolute = [e["url"] for p in catalog for e in p["gallery"]
+                if (e.get("url") or "").startswith("http")]
     assert absolute and all(url.startswith("http://localhost/images/co/") for url in absolute)
 
 
@@ -193,8 +196,9 @@ def test_colombian_cities_carry_dane_codes(api, stand_in):
     antioquia = next(d for d in api.get("/co/integrations/department", headers=headers).json[
         "objects"] if d["name"] == "Antioquia")
     cities = api.post("/co/integrations/trajectory/bycity", headers=headers,
-                      json={"department_id": antioquia["id"]}).json["objects"]
-    assert {"name": "Medellín", "cod_dane": "05001"}.items() <= cities[0].items()
+                      json={"department_id": antioquia["id"]}).json["objects"]["cities"]
+    assert {"name": "Medellín", "cod_dane": "5001000"}.items() <= cities[0].items()
+    assert all(len(c["cod_dane"]) in (7, 8) for c in cities)
 
 
 def order_body(product: dict, **changes) -> dict:
@@ -296,3 +300,25 @@ def test_demo_tokens_allow_list_the_app_url_from_settings():
                         options={"verify_signature": False})
     assert claims["ip_url"] == [{"url": "https://app.example", "ip": "127.0.0.1"}]
     assert claims["iss"] == "http://app.dropi.mx:80"
+
+
+def test_category_is_an_array_and_an_empty_one_yields_nothing(api, stand_in):
+    headers = auth(stand_in)
+    assert products(api, headers, category=[])["objects"] == []
+    bare = api.post("/co/integrations/products/index", json={"category": 2}, headers=headers)
+    assert bare.status_code == 422 and bare.json["errors"] == {"category": ["array"]}
+
+
+def test_the_detail_sends_warehouses_as_arrays_and_some_galleries_with_relative_urls(
+        api, stand_in):
+    headers = auth(stand_in)
+    catalog = all_products(api, headers)
+    simple = next(p for p in catalog if p["type"] == "SIMPLE")
+    detail = api.get(f"/co/integrations/products/v2/{simple['id']}", headers=headers).json
+    rows = detail["objects"]["warehouse_product"]
+    assert rows and all(isinstance(r["warehouse"], list) and r["warehouse"][0]["id"]
+                        for r in rows)
+    assert all(isinstance(r["warehouse"], dict) for r in simple.get("warehouse_product") or [])
+    relative = [e["url"] for p in catalog for e in p["gallery"]
+                if e.get("url") and not e["url"].startswith("http")]
+    assert relative and all(re.fullmatch(r"images/co/\d+-\d\.png", url) for url in relative)
