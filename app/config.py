@@ -1,6 +1,7 @@
 """Settings. This is the only module that reads the environment."""
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -45,6 +46,17 @@ def check_api_version(version: str, today: date | None = None) -> str:
             f"and is no longer supported by Shopify; use {DEFAULT_API_VERSION} or newer."
         )
     return version
+
+
+def check_outgoing_ip(value: str) -> str:
+    """OUTGOING_IP: empty, or one IPv4/IPv6 address."""
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError as exc:
+        raise ConfigError(f"OUTGOING_IP={value!r} is not an IP address.") from exc
 
 
 def development_encryption_key(instance_path: Path) -> str:
@@ -97,6 +109,8 @@ class Settings:
     dropi_url_template: str = ""
     dropi_image_base_url: str = "https://d39ru7awumhhs2.cloudfront.net/"
     ecomdrop_base_url: str = "https://panel.ecomdrop.app/api"
+    # The fixed IP this app calls Dropi from, as registered with Dropi (shown in Settings).
+    outgoing_ip: str = ""
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""
@@ -132,6 +146,7 @@ class Settings:
             dropi_url_template=env.get("DROPI_URL_TEMPLATE", ""),
             dropi_image_base_url=env.get("DROPI_IMAGE_BASE_URL") or cls.dropi_image_base_url,
             ecomdrop_base_url=(env.get("ECOMDROP_BASE_URL") or cls.ecomdrop_base_url).rstrip("/"),
+            outgoing_ip=check_outgoing_ip(env.get("OUTGOING_IP") or ""),
             database_url=env.get("DATABASE_URL")
             or f"sqlite:///{instance_path / 'connector.sqlite3'}",
             redis_url=env.get("REDIS_URL", ""),

@@ -109,7 +109,8 @@ def run_once(args, bucket: tuple[float, float], workdir: Path) -> dict:
     stand_in = shopify_app.extensions["shopify_stand_in"]
     meter = ShopifyMeter(shopify_app)
     dropi_app = create_dropi_stand_in(DropiStandInConfig(
-        catalog_sizes={"CO": args.products + 40}, requests_per_minute=args.dropi_rpm))
+        allowed_urls=(APP_URL,), catalog_sizes={"CO": args.products + 40},
+        requests_per_minute=args.dropi_rpm))
     shopify, dropi = Served(meter), Served(_latency(dropi_app, args.dropi_latency_ms / 1000))
     try:
         stand_in.faults.configure({"latency_ms": args.latency_ms})

@@ -145,10 +145,20 @@ def running_shopify_stand_in(config: ShopifyStandInConfig | None = None, store=N
             handle.stand_in.webhooks.close()
 
 
+def dropi_test_config(**overrides):
+    """Tokens registered the way Dropi's IT team registers this app: its URL (the tests' app
+    URL, and 127.0.0.1 where running_app serves it) called from 127.0.0.1."""
+    from standins.dropi import DropiStandInConfig
+
+    values = {"allowed_urls": (APP_URL, "http://127.0.0.1:5000")}
+    values.update(overrides)
+    return DropiStandInConfig(**values)
+
+
 @contextmanager
 def running_dropi_stand_in(config=None) -> Iterator[ServerThread]:
-    """The Dropi stand-in over HTTP (its own defaults unless a DropiStandInConfig is given)."""
-    with _running_named("dropi", config) as server:
+    """The Dropi stand-in over HTTP (dropi_test_config() unless a DropiStandInConfig is given)."""
+    with _running_named("dropi", config or dropi_test_config()) as server:
         yield server
 
 

@@ -178,3 +178,10 @@ def reset_database() -> None:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
     db.engine.dispose()
+
+
+def csp_directive(response, name: str) -> str:
+    """One directive of a response's Content-Security-Policy, as "name sources;" ("" if absent)."""
+    policy = response.headers.get("Content-Security-Policy", "")
+    found = [d.strip() for d in policy.split(";") if d.strip().split(" ")[0] == name]
+    return f"{found[0]};" if found else ""

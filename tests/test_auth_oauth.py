@@ -210,7 +210,7 @@ def test_exit_iframe_opens_this_app_or_the_shops_admin(client, target):
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert f'href="{target.replace("&", "&amp;")}" target="_top"' in body
-    assert 'window.open(link.href, "_top")' in body
+    assert '<script src="/static/js/exit-iframe.js"></script>' in body
 
 
 @pytest.mark.parametrize("target", [

@@ -50,6 +50,12 @@ def test_a_token_for_another_app_is_refused():
         decode(mint_session_token(SHOP, audience="another-app"))
 
 
+@pytest.mark.parametrize("audience", [[API_KEY], [API_KEY, "another-app"], ["another-app", API_KEY]])
+def test_a_token_whose_audience_is_a_list_holding_the_api_key_is_refused(audience):
+    with pytest.raises(InvalidSessionToken, match="audience"):
+        decode(mint_session_token(SHOP, audience=audience))
+
+
 def test_a_token_signed_with_another_secret_is_refused():
     with pytest.raises(InvalidSessionToken):
         decode(mint_session_token(SHOP, secret="not-the-app-secret"))

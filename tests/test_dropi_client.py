@@ -78,7 +78,7 @@ def test_product_list_goes_to_the_country_host_with_the_token_and_app_origin():
     body = sent_json(responses.calls[0])
     assert body["startData"] == 50 and body["pageSize"] == 25 and body["keywords"] == "faja"
     assert body["favorite"] is True and "privated_product" not in body
-    assert body["stockmayor"] == 1 and body["category"] == 3 and body["warehouse_id"] == 11
+    assert body["stockmayor"] == 1 and body["category"] == [3] and body["warehouse_id"] == 11
     assert body["integration"] is True and body["get_stock"] is False
     assert (page.total, page.start, page.page_size, len(page.items)) == (321, 50, 25, 1)
     assert page.has_more
@@ -260,8 +260,8 @@ def test_order_list_sends_paging_and_filters_in_the_query_string():
 def test_geography_warehouses_and_shipping_quotes():
     base = "https://api.dropi.co/integrations"
     responses.get(f"{base}/department", json={"objects": [{"id": 1, "name": "Antioquia"}]})
-    responses.post(f"{base}/trajectory/bycity", json={"objects": [
-        {"id": 10, "name": "Medellín", "department_id": 1, "cod_dane": "05001"}]})
+    responses.post(f"{base}/trajectory/bycity", json={"isSuccess": True, "objects": {"cities": [
+        {"id": 10, "name": "Medellín", "department_id": 1, "cod_dane": "5001000"}]}})
     responses.get(f"{base}/warehouses/", json={"objects": [
         {"id": 11, "name": "Bodega Bogotá", "city": {"name": "Bogotá"}}]})
     responses.post(f"{base}/orders/cotizaEnvioTransportadoraV2", json={"objects": [
@@ -272,7 +272,7 @@ def test_geography_warehouses_and_shipping_quotes():
 
     assert client.departments()[0].name == "Antioquia"
     medellin = client.cities(1)[0]
-    assert medellin == City(id=10, name="Medellín", department_id=1, cod_dane="05001")
+    assert medellin == City(id=10, name="Medellín", department_id=1, cod_dane="5001000")
     assert client.warehouses()[0].city == "Bogotá"
     envia, tcc = client.quote_shipping(medellin, [{"id": 7, "quantity": 2,
                                                    "price": Decimal("45000")}])
@@ -281,5 +281,50 @@ def test_geography_warehouses_and_shipping_quotes():
     assert envia.available and not tcc.available and tcc.error == "Sin cobertura"
     quote_body = sent_json(responses.calls[3])
     assert quote_body["amount"] == 90000 and quote_body["EnvioConCobro"] is True
-    assert quote_body["ciudad_destino"] == {"id": 10, "cod_dane": "05001", "name": "Medellín"}
+    assert quote_body["ciudad_destino"] == {"id": 10, "cod_dane": "5001000", "name": "Medellín"}
     assert sent_json(responses.calls[1]) == {"department_id": 1, "rate_type": "CON RECAUDO"}
+
+
+@pytest.mark.parametrize("answer", [
+    [{"id": 12, "name": "Bogotá", "department_id": 3, "cod_dane": 11001000}],
+    {"isSuccess": True, "objects": [{"id": 12, "name": "Bogotá", "department_id": 3,
+                                     "cod_dane": "11001000"}]},
+])
+@responses.activate
+def test_cities_also_arrive_as_a_bare_list(answer):
+    responses.post("https://api.dropi.co/integrations/trajectory/bycity", json=answer)
+    assert make_client().cities(3) == [City(id=12, name="Bogotá", department_id=3,
+                                            cod_dane="11001000")]
+
+
+@responses.activate
+def test_no_category_filter_sends_no_category_at_all():
+    responses.post("https://api.dropi.co/integrations/products/index", json={"objects": []})
+    make_client().list_products()
+    assert "category" not in sent_json(responses.calls[0])
+
+
+@responses.activate
+def test_product_detail_reads_a_warehouse_sent_as_an_array_and_makes_image_urls_absolute():
+    detail = {**PRODUCT, "type": "SIMPLE", "variations": [],
+              "warehouse_product": [
+                  {"warehouse_id": 11, "stock": 7, "warehouse": [{"id": 11, "name": "Bogotá"}]},
+                  {"stock": 2, "warehouse": [{"id": 12, "name": "Medellín"}]},
+                  {"warehouse_id": 13, "stock": 1, "warehouse": {"id": 13, "name": "Cali"}}],
+              "gallery": [{"url": "products/4501/side.png", "urlS3": None, "main": True},
+                          {"url": "/products/4501/back.png"},
+                          {"url": "https://img.example/abs.png", "urlS3": ""},
+                          {"url": "", "urlS3": "products/4501/s3.png"},
+                          {"url": None, "urlS3": None}]}
+    responses.get("https://api.dropi.co/integrations/products/v2/4501",
+                  json={"isSuccess": True, "objects": detail})
+
+    product = make_client(image_base_url="https://img.example/").get_product(4501)
+
+    assert [(w.warehouse_id, w.name, w.stock) for w in product.warehouse_stocks] == [
+        (11, "Bogotá", 7), (12, "Medellín", 2), (13, "Cali", 1)]
+    assert product.stock == 10
+    assert product.images == ("https://img.example/products/4501/side.png",
+                              "https://img.example/products/4501/back.png",
+                              "https://img.example/abs.png",
+                              "https://img.example/products/4501/s3.png")

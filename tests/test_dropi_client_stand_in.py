@@ -152,7 +152,7 @@ def test_token_of_another_country_is_rejected(dropi_stand_in, clock):
 def test_shipping_quotes_and_cities_over_http(dropi_stand_in, clock):
     client = client_for(dropi_stand_in, clock)
     antioquia = next(d for d in client.departments() if d.name == "Antioquia")
-    medellin = next(c for c in client.cities(antioquia.id) if c.cod_dane == "05001")
+    medellin = next(c for c in client.cities(antioquia.id) if c.cod_dane == "5001000")
     quotes = client.quote_shipping(medellin, [{"id": 10001, "quantity": 1,
                                                "price": Decimal("45000")}])
     assert len(quotes) == len(client.carriers()) and any(q.available for q in quotes)

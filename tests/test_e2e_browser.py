@@ -44,6 +44,9 @@ def admin(browser, demo):
     """The app inside the simulated admin, opened once; each test moves on from the menu."""
     stack, _ = demo
     page = new_admin_page(browser, height=1100)
+    page.csp_violations = []
+    page.on("console", lambda message: "Content Security Policy" in message.text
+            and page.csp_violations.append(message.text))
     page.goto(stack.shopify.admin_url(SHOP))
     frame = page.frame_locator("#app-iframe")
     frame.locator("#connection-status").wait_for()
@@ -94,3 +97,8 @@ def test_imported_products_open_from_the_products_tabs(admin, demo):
     screenshot(page, "admin-imported-products")
 
     assert frame.locator("h1").inner_text() == "Productos importados"
+
+
+def test_no_page_visited_broke_the_content_security_policy(admin):
+    page, _ = admin
+    assert page.csp_violations == []

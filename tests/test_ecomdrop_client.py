@@ -67,29 +67,33 @@ def test_client_for_settings_uses_the_configured_base_url_and_timeout(api):
     assert api.calls[0].request.req_kwargs["timeout"] == 4.0
 
 
-def test_set_bot_field_by_name_looks_up_this_accounts_id_and_posts_a_form(api, client):
-    api.get(f"{BASE}/accounts/bot_fields",
-            json=[{"id": 805359, "name": "DROPI TOKEN EC", "type": 0},
-                  {"id": 912001, "name": "dropi_token_co", "type": 0}])
-    api.post(f"{BASE}/accounts/bot_fields/912001", json={"success": True})
-    assert client.set_bot_field("DROPI TOKEN CO", "dropi-jwt-value") == "912001"
-    post = api.calls[1].request
-    assert post.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert form_of(api.calls[1]) == {"value": "dropi-jwt-value"}
-
-
-def test_set_bot_field_by_id_posts_directly(api, client):
+def test_set_bot_field_posts_a_form_to_the_fields_id_and_lists_nothing(api, client):
     api.post(f"{BASE}/accounts/bot_fields/640597", json={"success": True})
-    client.set_bot_field(640597, "v")
-    assert len(api.calls) == 1
+    assert client.set_bot_field(640597, "dropi-jwt-value") == "640597"
+    [call] = api.calls
+    assert call.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert form_of(call) == {"value": "dropi-jwt-value"}
 
 
-def test_missing_bot_field_tells_the_merchant_to_create_it(api, client):
-    api.get(f"{BASE}/accounts/bot_fields", json=[{"id": 1, "name": "otro", "type": 0}])
-    with pytest.raises(EcomdropNotFound) as error:
-        client.set_bot_field("DROPI TOKEN PE", "v")
-    assert "no bot field named 'DROPI TOKEN PE'" in error.value.merchant_message
-    assert all(call.request.method == "GET" for call in api.calls)
+def test_a_bot_field_is_read_by_id(api, client):
+    api.get(f"{BASE}/accounts/bot_fields/805359",
+            json={"id": 805359, "name": "DROPI TOKEN EC", "type": 0, "value": None})
+    field = client.bot_field("805359")
+    assert (field.id, field.name) == ("805359", "DROPI TOKEN EC")
+
+
+def test_a_missing_bot_field_is_not_found(api, client):
+    api.get(f"{BASE}/accounts/bot_fields/1", status=404,
+            json={"success": False, "error": {"code": 404, "message": "bot field not found"}})
+    with pytest.raises(EcomdropNotFound):
+        client.bot_field(1)
+
+
+@pytest.mark.parametrize("not_an_id", ["DROPI TOKEN CO", "12a", "", "١٢٣", "9" * 21])
+def test_a_bot_field_is_addressed_by_a_numeric_id_only(api, client, not_an_id):
+    with pytest.raises(EcomdropError, match="not an Ecomdrop bot field id"):
+        client.set_bot_field(not_an_id, "v")
+    assert len(api.calls) == 0
 
 
 def test_find_contacts_by_phone_sends_e164_in_the_query(api, client):

@@ -46,6 +46,15 @@ def test_a_simple_product_is_created_with_price_stock_images_and_dropi_ids(world
         "", variant["id"], variant["_inventory_item"])
 
 
+def test_images_dropi_sends_as_relative_paths_reach_shopify_as_absolute_urls(world):
+    raw = next(p for p in sorted(world.dropi_state.catalog("CO").values(), key=lambda p: p["id"])
+               if p.get("_relative_url_images") and not p["_private"])
+    result = import_product(world.ctx(), raw["id"], prefs())
+    assert result.ok
+    sources = [m["originalSource"]["url"] for m in _product(world, raw["id"])["_media"]]
+    assert sources == [f"{world.dropi.url}/{entry['urlS3']}" for entry in raw["gallery"]]
+
+
 def test_a_variable_product_gets_one_variant_per_variation_with_its_own_stock(world):
     raw = find_dropi_product(world, variable=True, min_variations=3)
     result = import_product(world.ctx(), raw["id"], prefs())

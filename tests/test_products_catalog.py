@@ -164,6 +164,19 @@ def test_a_dropi_refusal_is_an_inline_banner_not_an_error_page(world):
     assert 'id="catalog-filters"' in html
 
 
+def test_a_server_dropi_does_not_allow_is_named_as_such_not_as_a_bad_token(world):
+    issued = requests.post(f"{world.dropi.url}/standin/tokens", timeout=5, json={
+        "country": "CO", "allowed_ips": ["198.51.100.4"]}).json()
+    config = ShopConfiguration.query.filter_by(shop_id=world.shop.id).one()
+    config.dropi_token = issued["token"]
+    db.session.commit()
+
+    html = text_of(world.page("/app/products", locale="en"))
+
+    assert "does not accept calls from this app's server (IP 127.0.0.1)" in html
+    assert "rejected the integration token" not in html
+
+
 def test_no_secret_reaches_the_html(world):
     dropi_token = world.dropi.app.extensions["dropi_stand_in"].token_for("CO")
     product = find_product(world, variable=True)

@@ -1,6 +1,7 @@
 """Dropi settings service at the HTTP boundary (`responses`): the country picks the host, the
 token is checked live there, decoded for its allowed origins, and copied to Ecomdrop's bot
-field for that country (looked up by name per account)."""
+field for that country (by id: the country's usual id or the one the merchant entered, read
+before it is written; Ecomdrop has no call that lists bot fields)."""
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ from app.services.settings import (
     EcomdropForm,
     IntegrationClients,
     SettingsInvalid,
+    ecomdrop_section,
     load_configuration,
     save_dropi,
     save_ecomdrop,
@@ -28,6 +30,7 @@ ECOMDROP = "https://panel.ecomdrop.app/api"
 ECOMDROP_KEY = "ecd_live_1234567890abcdWXYZ"
 BOT_FIELDS = [{"id": 640597, "name": "DROPI TOKEN CO", "type": 0},
               {"id": 641097, "name": "dropi_token_mx", "type": 0}]
+NOT_FOUND = {"success": False, "error": {"code": 404, "message": "bot field not found"}}
 
 
 def dropi_token(country: str = "CO", *, urls=(APP_URL,), kind: str = "SHOPIFY", **claims) -> str:
@@ -66,9 +69,14 @@ def accept(mock, country: str = "CO"):
 def ecomdrop_account(mock, bot_fields=BOT_FIELDS):
     mock.get(f"{ECOMDROP}/accounts/me", json={"page_id": 1, "name": "Tienda"})
     mock.get(f"{ECOMDROP}/accounts/flows", json=[{"id": 101, "name": "Nuevo pedido"}])
-    mock.get(f"{ECOMDROP}/accounts/bot_fields", json=bot_fields)
+    known = {str(field["id"]) for field in bot_fields}
     for field in bot_fields:
+        mock.get(f"{ECOMDROP}/accounts/bot_fields/{field['id']}", json={**field, "value": None})
         mock.post(f"{ECOMDROP}/accounts/bot_fields/{field['id']}", json={"success": True})
+    for field_id in ("640597", "805359", "665134", "747995", "641097", "742965", "142979",
+                     "240677"):
+        if field_id not in known:
+            mock.get(f"{ECOMDROP}/accounts/bot_fields/{field_id}", status=404, json=NOT_FOUND)
 
 
 def bot_field_writes(mock) -> list[tuple[str, str]]:
@@ -213,7 +221,12 @@ def test_a_new_token_is_copied_to_the_countrys_bot_field(clients, shop, http):
     config = load_configuration(shop)
     assert config.ecomdrop_dropi_token_field_id == "640597"
     assert config.ecomdrop_dropi_token_synced_at is not None
-    assert any("DROPI TOKEN CO" in n.message and n.tone == "success" for n in outcome.notices)
+    assert any("DROPI TOKEN CO" in n.message and "640597" in n.message and n.tone == "success"
+               for n in outcome.notices)
+    assert not any(c.request.url.endswith("/accounts/bot_fields") for c in http.calls)
+    reads = [c.request.url for c in http.calls if c.request.method == "GET"
+             and "/bot_fields/" in c.request.url]
+    assert reads == [f"{ECOMDROP}/accounts/bot_fields/640597"]
 
 
 def test_a_country_change_moves_the_token_to_that_countrys_field(clients, shop, http):
@@ -253,7 +266,7 @@ def test_saving_the_ecomdrop_key_after_the_token_copies_it(clients, shop, http):
     assert bot_field_writes(http) == [("640597", token)]
 
 
-def test_a_missing_bot_field_names_the_field_to_create_and_keeps_the_dropi_save(
+def test_a_missing_bot_field_asks_for_the_right_id_and_keeps_the_dropi_save(
         clients, shop, http):
     ecomdrop_account(http, bot_fields=[{"id": 9, "name": "OTRO CAMPO", "type": 0}])
     save_ecomdrop_key(clients, shop)
@@ -262,7 +275,7 @@ def test_a_missing_bot_field_names_the_field_to_create_and_keeps_the_dropi_save(
     outcome = save_dropi(clients, shop, DropiForm(country="EC", token=dropi_token("EC")))
 
     warning = next(n for n in outcome.notices if n.tone == "warning")
-    assert "DROPI TOKEN EC" in warning.message and "Create a bot field" in warning.message
+    assert "no bot field 805359" in warning.message and "enter the id" in warning.message
     config = load_configuration(shop)
     assert config.dropi_country == "EC" and config.dropi_token is not None
     assert config.ecomdrop_dropi_token_field_id is None
@@ -272,7 +285,7 @@ def test_a_missing_bot_field_names_the_field_to_create_and_keeps_the_dropi_save(
 def test_ecomdrop_failing_during_the_copy_keeps_the_dropi_save(clients, shop, http):
     ecomdrop_account(http)
     save_ecomdrop_key(clients, shop)
-    http.replace(responses.GET, f"{ECOMDROP}/accounts/bot_fields", status=500, json={})
+    http.replace(responses.GET, f"{ECOMDROP}/accounts/bot_fields/640597", status=500, json={})
     accept(http, "CO")
 
     outcome = save_dropi(clients, shop, DropiForm(country="CO", token=dropi_token("CO")))
@@ -282,3 +295,56 @@ def test_ecomdrop_failing_during_the_copy_keeps_the_dropi_save(clients, shop, ht
     config = load_configuration(shop)
     assert config.dropi_token is not None
     assert "not answering" in config.ecomdrop_last_error
+
+
+def test_the_merchant_can_name_another_bot_field_and_it_is_checked_before_writing(
+        clients, shop, http):
+    ecomdrop_account(http, bot_fields=[{"id": 912001, "name": "Mi token Dropi", "type": 0}])
+    accept(http, "CO")
+    token = dropi_token("CO")
+    save_dropi(clients, shop, DropiForm(country="CO", token=token))
+    save_ecomdrop(clients, shop, EcomdropForm(api_key=ECOMDROP_KEY), SimpleCache())
+    assert load_configuration(shop).ecomdrop_dropi_token_synced_at is None  # 640597: none
+
+    outcome = save_ecomdrop(clients, shop, EcomdropForm(token_field_id="912001"), SimpleCache())
+
+    assert bot_field_writes(http) == [("912001", token)]
+    config = load_configuration(shop)
+    assert config.ecomdrop_dropi_token_field_choice == "912001"
+    assert config.ecomdrop_dropi_token_field_id == "912001"
+    assert any("Mi token Dropi" in n.message for n in outcome.notices)
+    methods = [c.request.method for c in http.calls if "/bot_fields/912001" in c.request.url]
+    assert methods == ["GET", "POST"]
+
+
+def test_a_country_without_a_usual_bot_field_asks_for_one_without_calling_ecomdrop(
+        clients, shop, http):
+    ecomdrop_account(http)
+    save_ecomdrop_key(clients, shop)
+    accept(http, "AR")
+    http.calls.reset()
+
+    outcome = save_dropi(clients, shop, DropiForm(country="AR", token=dropi_token("AR")))
+
+    warning = next(n for n in outcome.notices if n.tone == "warning")
+    assert "no usual bot field for the Dropi token of AR" in warning.message
+    assert not [c for c in http.calls if ECOMDROP in c.request.url]
+
+
+@pytest.mark.parametrize("typed", ["DROPI TOKEN CO", "12 34", "-5", "9" * 21])
+def test_a_bot_field_id_that_is_not_a_number_is_refused_inline(clients, shop, http, typed):
+    ecomdrop_account(http)
+    save_ecomdrop_key(clients, shop)
+
+    with pytest.raises(SettingsInvalid) as refused:
+        save_ecomdrop(clients, shop, EcomdropForm(token_field_id=typed), SimpleCache())
+
+    assert "is a number" in refused.value.errors["dropi_token_field_id"]
+    assert load_configuration(shop).ecomdrop_dropi_token_field_choice is None
+
+
+def test_the_ecomdrop_section_shows_the_usual_id_of_the_dropi_country(clients, shop, http):
+    accept(http, "PE")
+    save_dropi(clients, shop, DropiForm(country="PE", token=dropi_token("PE")))
+    section = ecomdrop_section(load_configuration(shop))
+    assert (section.default_token_field_id, section.token_field_id) == ("142979", "")

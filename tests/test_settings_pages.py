@@ -35,8 +35,8 @@ def http():
         mock.get(f"{ECOMDROP}/accounts/me", json={"page_id": 1, "name": "Tienda"}, match=key)
         mock.get(f"{ECOMDROP}/accounts/flows", match=key,
                  json=[{"id": 101, "name": "Nuevo pedido"}, {"id": 102, "name": "Carrito"}])
-        mock.get(f"{ECOMDROP}/accounts/bot_fields", match=key,
-                 json=[{"id": 640597, "name": "DROPI TOKEN CO", "type": 0}])
+        mock.get(f"{ECOMDROP}/accounts/bot_fields/640597", match=key,
+                 json={"id": 640597, "name": "DROPI TOKEN CO", "type": 0, "value": None})
         mock.post(f"{ECOMDROP}/accounts/bot_fields/640597", json={"success": True}, match=key)
         refused = {"success": False, "error": {"code": 401, "message": "Invalid access token"}}
         bad = [responses.matchers.header_matcher({"X-ACCESS-TOKEN": BAD_KEY})]
@@ -117,6 +117,22 @@ def test_a_refused_key_answers_422_inline_and_keeps_the_chosen_flows(client, sho
     assert BAD_KEY not in html and GOOD_KEY not in html
     assert '<option value="102" selected>Carrito</option>' in html
     assert load_configuration(shop).ecomdrop_api_key == GOOD_KEY
+
+
+def test_the_bot_field_id_is_saved_from_the_ecomdrop_form_and_a_bad_one_is_refused_inline(
+        client, shop, http):
+    saved = post(client, "/ecomdrop", {"ecomdrop_api_key": GOOD_KEY,
+                                       "dropi_token_field_id": "640597"})
+    assert saved.status_code == 200
+    assert 'name="dropi_token_field_id" value="640597"' in text_of(saved)
+    assert load_configuration(shop).ecomdrop_dropi_token_field_choice == "640597"
+
+    refused = post(client, "/ecomdrop", {"dropi_token_field_id": "DROPI TOKEN CO"})
+
+    html = text_of(refused)
+    assert refused.status_code == 422 and "A bot field id is a number" in html
+    assert 'name="dropi_token_field_id" value="DROPI TOKEN CO"' in html
+    assert load_configuration(shop).ecomdrop_dropi_token_field_choice == "640597"
 
 
 def test_flows_load_after_the_page_and_refresh(client, shop, http):

@@ -132,7 +132,8 @@ def test_a_country_without_a_bot_field_gets_a_notice(clients, shop, dropi_stand_
     token = demo_token(dropi_stand_in, "AR")
     outcome = save_dropi(clients, shop, DropiForm(country="AR", token=token))
 
-    assert any("DROPI TOKEN AR" in n.message for n in outcome.notices)
+    assert any("no usual bot field for the Dropi token of AR" in n.message
+               for n in outcome.notices)
     assert load_configuration(shop).dropi_country == "AR"
 
 

@@ -65,6 +65,16 @@ def open_admin_page(browser, served, *, tokens, bridge=APP_BRIDGE_WITH_TOAST, lo
     return page, seen
 
 
+def wait_for_js(page, expression: str, timeout_ms: int = 10_000) -> None:
+    """Poll `expression` from the test side: the page's Content-Security-Policy forbids the
+    eval that Playwright's own wait_for_function would run inside the page."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(expression) is True:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"{expression} still false after {timeout_ms} ms")
+
+
 def posts(seen):
     return [request for request in seen if request.method == "POST"]
 
@@ -81,7 +91,7 @@ def test_save_sends_the_session_token_and_shows_the_toast(browser, served):
 
     page.fill("#field-agent_name", "Valentina")
     page.click("button[type=submit]")
-    page.wait_for_function("window.__toasts.length === 1")
+    wait_for_js(page, "window.__toasts.length === 1")
 
     assert page.evaluate("window.__toasts") == [
         {"message": "Configuración del agente IA guardada.", "isError": False}]
@@ -98,7 +108,7 @@ def test_rejected_token_is_retried_once_with_a_fresh_one(browser, served):
 
     page.fill("#field-agent_name", "Valentina")
     page.click("button[type=submit]")
-    page.wait_for_function("window.__toasts.length === 1")
+    wait_for_js(page, "window.__toasts.length === 1")
 
     assert [r.headers.get("authorization") for r in posts(seen)] == [
         f"Bearer {stale}", f"Bearer {fresh}"]
@@ -147,8 +157,7 @@ def test_faq_rows_are_added_and_removed(browser, served):
     assert rows.count() == 1
 
     page.click("#faq_pre_sale-rows + button")
-    page.wait_for_function(
-        "document.querySelectorAll('#faq_pre_sale-rows [data-row]').length === 2")
+    wait_for_js(page, "document.querySelectorAll('#faq_pre_sale-rows [data-row]').length === 2")
     rows.nth(1).locator("input").fill("¿Hacen envíos?")
     rows.nth(0).get_by_role("button", name="Eliminar").click()
 
@@ -229,7 +238,7 @@ def test_a_successful_save_clears_the_previous_error_banner(browser, served):
 
     page.fill("#field-policies", "Cambios en 30 días")
     page.click("button[type=submit]")
-    page.wait_for_function("window.__toasts.length === 1")
+    wait_for_js(page, "window.__toasts.length === 1")
 
     assert page.inner_text("#app-errors").strip() == ""
     assert saved_agent_name(served) == "Valentina"

@@ -72,7 +72,7 @@ def _back_to_page():
 @bp.get("")
 @embedded_view
 def index():
-    page = settings_page(g.shop, cache, _settings().shopify_app_url)
+    page = settings_page(g.shop, cache, _settings().shopify_app_url, _settings().outgoing_ip)
     response = make_response(render_template("settings/index.html", page=page, **_common()))
     response.vary.add("HX-Request")
     return response
@@ -115,7 +115,8 @@ def ecomdrop_flows():
 
 
 def _dropi(submitted, **context):
-    section = dropi_section(load_configuration(g.shop), _settings().shopify_app_url, submitted)
+    section = dropi_section(load_configuration(g.shop), _settings().shopify_app_url, submitted,
+                            outgoing_ip=_settings().outgoing_ip)
     context.setdefault("errors", {})
     context.setdefault("notices", [])
     return _section("settings/_dropi.html", dropi=section, **context)

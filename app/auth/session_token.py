@@ -39,6 +39,7 @@ def decode_session_token(token: str | None, *, api_key: str, api_secret: str) ->
     The shop always comes from `dest`.
     """
     payload = _verified_payload(token, api_key=api_key, api_secret=api_secret)
+    _require_exact_audience(payload, api_key)
     shop = _shop_from_issuer_and_destination(payload)
     subject = payload.get("sub")
     if not isinstance(subject, str) or not subject:
@@ -72,6 +73,13 @@ def _verified_payload(token: str | None, *, api_key: str, api_secret: str) -> di
         )
     except jwt.PyJWTError as exc:
         raise InvalidSessionToken(f"session token rejected: {exc.__class__.__name__}") from exc
+
+
+def _require_exact_audience(payload: dict, api_key: str) -> None:
+    # PyJWT accepts an `aud` list that merely contains the key; Shopify's own library compares
+    # the claim with the API key, so a list (even one holding our key) is refused.
+    if payload.get("aud") != api_key:
+        raise InvalidSessionToken("the session token's audience is not exactly this app")
 
 
 def _shop_from_issuer_and_destination(payload: dict) -> str:

@@ -13,6 +13,7 @@ from app.clients.dropi_core import (
     COUNTRY_NAMES,
     DEFAULT_REQUESTS_PER_MINUTE,
     DROPI_HOSTS,
+    DropiAccessDenied,
     DropiAuthError,
     DropiError,
     DropiNotFound,
@@ -52,7 +53,8 @@ from app.clients.dropi_transport import DropiTransport, dropi_message
 
 __all__ = [
     "COUNTRY_NAMES", "DEFAULT_REQUESTS_PER_MINUTE", "DROPI_HOSTS", "Carrier", "Category", "City",
-    "Department", "DropiAuthError", "DropiClient", "DropiError", "DropiNotFound", "DropiOrder",
+    "Department", "DropiAccessDenied", "DropiAuthError", "DropiClient", "DropiError",
+    "DropiNotFound", "DropiOrder",
     "DropiProduct", "DropiRateLimited", "DropiTokenInvalid", "DropiUnavailable",
     "IntegrationTokenInfo", "NewOrder", "OrderLine", "OrderPage", "ProductPage",
     "RequestBudget", "ShippingQuote", "Warehouse", "decode_integration_token",
@@ -121,7 +123,9 @@ class DropiClient(DropiTransport):
         if in_stock:
             body["stockmayor"] = 1
         if category is not None:
-            body["category"] = category
+            # Dropi takes an array of category ids; an empty array matches nothing, so an
+            # absent filter is left out rather than sent as [].
+            body["category"] = [int(category)]
         if warehouse is not None:
             body["warehouse_id"] = warehouse
         answer = self._call("POST", "products/index", json=body, what=_("the product list"),
@@ -179,10 +183,18 @@ class DropiClient(DropiTransport):
         body = {"department_id": int(department_id), "rate_type": rate_type}
         answer = self._call("POST", "trajectory/bycity", json=body, what=_("the cities"),
                             retry_transient=True)
+        return [parse_city(c) for c in self._cities_of(answer) if isinstance(c, dict)]
+
+    def _cities_of(self, answer: Any) -> list:
+        """Cities under objects.cities, as the live API sends them, or a bare list (seen by
+        some clients) either as `objects` or as the whole answer."""
+        if isinstance(answer, list) and not (answer and isinstance(answer[0], dict)
+                                             and "objects" in answer[0]):
+            return answer
         objects, _count = self._objects(answer)
         if isinstance(objects, dict):
-            objects = objects.get("cities") or []
-        return [parse_city(c) for c in objects or [] if isinstance(c, dict)]
+            objects = objects.get("cities")
+        return objects if isinstance(objects, list) else []
 
     def carriers(self) -> list[Carrier]:
         """Carriers (distribution companies) Dropi works with in this country."""

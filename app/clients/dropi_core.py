@@ -54,6 +54,15 @@ class DropiAuthError(DropiError):
     """Dropi refused the integration token (401/403)."""
 
 
+class DropiAccessDenied(DropiError):
+    """Dropi refused the caller, not the token: this server's IP or domain is not on the
+    allow-list Dropi keeps for the integration (401 "Access denied", sometimes with our `ip`)."""
+
+    def __init__(self, merchant_message: str, *, caller_ip: str | None = None, **kw) -> None:
+        super().__init__(merchant_message, **kw)
+        self.caller_ip = caller_ip
+
+
 class DropiNotFound(DropiError):
     """The product or order does not exist for this token."""
 
@@ -118,18 +127,23 @@ class IntegrationTokenInfo:
         return self.expires_at is not None and self.expires_at <= datetime.now(timezone.utc)
 
     def allows_origin(self, url: str) -> bool:
-        """True when the token lists no URLs or lists one with the same host as url."""
+        """True when the token lists no URLs or lists one on the same domain as url (Dropi
+        registers a domain, not a port)."""
         if not self.allowed_urls:
             return True
         wanted = _host(url)
         return any(_host(allowed) == wanted for allowed in self.allowed_urls)
+
+    def allows_ip(self, ip: str | None) -> bool:
+        """True when the token lists no IPs or lists `ip`."""
+        return not self.allowed_ips or (ip or "").strip() in self.allowed_ips
 
 
 def _host(url: str) -> str:
     text = (url or "").strip().lower()
     if "://" not in text:
         text = "//" + text
-    return urlsplit(text).netloc
+    return (urlsplit(text).hostname or "").lower()
 
 
 def _ip_url_entries(value: Any) -> list:

@@ -137,10 +137,19 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _warehouse_of(entry: dict) -> dict:
+    """The warehouse of a stock row: an object in /products/index, an array of one in
+    /products/v2/{id} as some accounts receive it."""
+    warehouse = entry.get("warehouse")
+    if isinstance(warehouse, list):
+        warehouse = next((w for w in warehouse if isinstance(w, dict)), None)
+    return warehouse if isinstance(warehouse, dict) else {}
+
+
 def _warehouse_stocks(entries: Any) -> tuple[WarehouseStock, ...]:
     stocks = []
     for entry in entries or []:
-        warehouse = entry.get("warehouse") or {}
+        warehouse = _warehouse_of(entry)
         warehouse_id = entry.get("warehouse_id", warehouse.get("id"))
         stocks.append(
             WarehouseStock(optional_id(warehouse_id), _text(warehouse.get("name")),
@@ -173,14 +182,24 @@ def parse_variation(data: dict) -> DropiVariation:
     )
 
 
+def _absolute(path: Any, image_base_url: str) -> str | None:
+    text = str(path or "").strip()
+    if not text:
+        return None
+    if text.startswith(("http://", "https://")):
+        return text
+    if text.startswith("//"):
+        return "https:" + text
+    return image_base_url.rstrip("/") + "/" + text.lstrip("/")
+
+
 def image_url(entry: dict, image_base_url: str) -> str | None:
-    """urlS3 is relative to Dropi's image CDN; url is already absolute."""
-    relative = entry.get("urlS3")
-    if relative:
-        if str(relative).startswith(("http://", "https://")):
-            return str(relative)
-        return image_base_url.rstrip("/") + "/" + str(relative).lstrip("/")
-    return entry.get("url") or None
+    """An absolute image URL from a gallery entry: urlS3 or url, either of which may be a path
+    relative to Dropi's image host; Shopify never gets a relative URL."""
+    if not isinstance(entry, dict):
+        return None
+    return _absolute(entry.get("urlS3"), image_base_url) or _absolute(entry.get("url"),
+                                                                      image_base_url)
 
 
 def _product_stock(data: dict, stocks, variations) -> int:

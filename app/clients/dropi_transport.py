@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from app.clients.dropi_core import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DROPI_HOSTS,
+    DropiAccessDenied,
     DropiAuthError,
     DropiError,
     DropiNotFound,
@@ -33,6 +34,22 @@ TRANSIENT_STATUSES = frozenset({502, 503, 504})
 TRANSIENT_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 2.0
 MESSAGE_LIMIT = 300
+# Dropi's allow-list refusal (research: dropi-integration-facts §1); the Spanish form is
+# accepted too in case a country host answers in Spanish.
+ACCESS_DENIED_MESSAGES = ("access denied", "acceso denegado")
+IP_TEXT_LIMIT = 64
+
+
+def access_denied_ip(status: int, body: Any) -> tuple[bool, str | None]:
+    """(True, the caller IP Dropi named or None) when an answer is Dropi's allow-list refusal."""
+    if status not in (401, 403) or not isinstance(body, dict):
+        return False, None
+    said = str(body.get("message") or "").strip().lower()
+    ip = body.get("ip")
+    ip = str(ip).strip()[:IP_TEXT_LIMIT] if isinstance(ip, (str, int)) and str(ip).strip() \
+        else None
+    denied = any(said.startswith(text) for text in ACCESS_DENIED_MESSAGES) or ip is not None
+    return denied, ip if denied else None
 
 
 def dropi_message(body: Any) -> str:
@@ -53,6 +70,16 @@ def _with_said(message: str, said: str) -> str:
     if not said:
         return message
     return _("%(message)s Dropi said: “%(said)s”.", message=message, said=said)
+
+
+def access_denied_message(caller_ip: str | None) -> str:
+    """What to tell a merchant when Dropi refuses this app's server (not the token)."""
+    if caller_ip:
+        return _("Dropi does not accept calls from this app's server (IP %(ip)s): ask Dropi to "
+                 "enable the integration for this IP and this app's address. Your token is not "
+                 "the problem.", ip=caller_ip)
+    return _("Dropi does not accept calls from this app's server: ask Dropi to enable the "
+             "integration for this app's IP and address. Your token is not the problem.")
 
 
 class DropiTransport:
@@ -203,6 +230,10 @@ class DropiTransport:
     def _error_for(self, status: int, body: Any, what: str) -> DropiError:
         said = dropi_message(body)
         where = {"country": self.country, "status": status}
+        denied, caller_ip = access_denied_ip(status, body)
+        if denied:
+            return DropiAccessDenied(access_denied_message(caller_ip), caller_ip=caller_ip,
+                                     **where)
         if status in (401, 403):
             return DropiAuthError(_with_said(_(
                 "Dropi rejected the integration token for %(country)s. Check that it is current "

@@ -61,7 +61,11 @@ class ShopConfiguration(db.Model):
     dropi_last_error: Mapped[str | None] = mapped_column(Text)
     ecomdrop_last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ecomdrop_last_error: Mapped[str | None] = mapped_column(Text)
-    # The Ecomdrop bot field that carries the Dropi token to the merchant's flows.
+    # The IP Dropi last named when it refused this app's server ("Access denied").
+    dropi_refused_caller_ip: Mapped[str | None] = mapped_column(String(64))
+    # The Ecomdrop bot field that carries the Dropi token to the merchant's flows: the id the
+    # merchant entered (None: the country's default id), and the id last written.
+    ecomdrop_dropi_token_field_choice: Mapped[str | None] = mapped_column(String(64))
     ecomdrop_dropi_token_field_id: Mapped[str | None] = mapped_column(String(64))
     ecomdrop_dropi_token_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

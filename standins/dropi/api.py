@@ -44,13 +44,22 @@ def _plain(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def serialize(product: dict) -> dict:
-    """A product as Dropi sends it: private flags dropped, some images as absolute URLs."""
+def serialize(product: dict, *, detail: bool = False) -> dict:
+    """A product as Dropi sends it: private flags dropped, some images as absolute URLs and
+    some as paths relative to the image host in `url` (the WooCommerce plugin prefixes them).
+    The detail sends each stock row's warehouse as an array, as one production integrator
+    reports for /products/v2/{id} (dropi-integration-facts §2); the list sends an object."""
     data = {k: v for k, v in product.items() if not k.startswith("_")}
     if product.get("_absolute_images"):
         root = request.host_url
         data["gallery"] = [{"id": e["id"], "url": root + e["urlS3"], "urlS3": None,
                             "main": e["main"]} for e in product["gallery"]]
+    elif product.get("_relative_url_images"):
+        data["gallery"] = [{"id": e["id"], "url": e["urlS3"], "urlS3": None, "main": e["main"]}
+                           for e in product["gallery"]]
+    if detail:
+        data["warehouse_product"] = [{**row, "warehouse": [row["warehouse"]]}
+                                     for row in product.get("warehouse_product") or []]
     return data
 
 
@@ -64,8 +73,8 @@ def _matches(product: dict, body: dict) -> bool:
         product["_favorite"] or not body.get("favorite"),
         product["stock"] > 0 or not body.get("stockmayor"),
         not body.get("notNulldescription") or bool(product["description"]),
-        body.get("category") in (None, "") or any(
-            str(c["id"]) == str(body["category"]) for c in product["categories"]),
+        "category" not in body or any(
+            str(c["id"]) in {str(i) for i in body["category"]} for c in product["categories"]),
         warehouse in (None, "") or any(
             str(r["warehouse_id"]) == str(warehouse) for r in product["warehouse_product"]),
     ]
@@ -77,6 +86,10 @@ def products_index():
     body = request.get_json(silent=True) or {}
     if g.country == "ES" and "integration" in body:
         raise ApiError(400, "El parámetro integration no está permitido en esta plataforma")
+    if "category" in body and not isinstance(body["category"], list):
+        # Dropi takes an array of ids (dropi-integration-facts §2); anything else is refused
+        # here rather than guessed at, and an empty array matches nothing.
+        raise ApiError(422, "El campo category debe ser un arreglo", {"category": ["array"]})
     start = max(0, _number(body.get("startData"), "startData", 0))
     size = min(max(1, _number(body.get("pageSize"), "pageSize", 50)), MAX_PAGE)
     order_by = body.get("order_by") if body.get("order_by") in SORTABLE else "created_at"
@@ -95,7 +108,7 @@ def products_index():
 @bp.get("/products/v2/<product_id>")
 @bp.get("/products/<product_id>")
 def product_detail(product_id):
-    return ok(serialize(_stand_in().state.product(g.country, product_id)))
+    return ok(serialize(_stand_in().state.product(g.country, product_id), detail=True))
 
 
 @bp.get("/helpers/validateToken")
@@ -130,7 +143,7 @@ def cities():
     found = [{"id": c.id, "name": c.name, "department_id": c.department_id,
               "cod_dane": c.cod_dane, "rate_type": body.get("rate_type") or "CON RECAUDO"}
              for c in geography.cities(g.country) if c.department_id == department]
-    return ok(found)
+    return ok({"cities": found})
 
 
 @bp.get("/distribution_companies")

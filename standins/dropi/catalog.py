@@ -142,7 +142,7 @@ def _product(rng: random.Random, country: str, index: int) -> dict:
                      f"{product_id}-{n}.png", "main": n == 1}
                     for n in range(1, rng.randint(1, 4) + 1)],
         "_favorite": rng.random() < 0.15, "_private": rng.random() < 0.08,
-        "_absolute_images": index % 10 == 3,
+        "_absolute_images": index % 10 == 3, "_relative_url_images": index % 10 == 7,
     }
     if attributes:
         product["variations"] = _variations(rng, product_id, sku, attributes, cost, suggested,

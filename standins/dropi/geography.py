@@ -1,4 +1,4 @@
-"""Departments, cities (Colombia keyed by DANE code), warehouses, carriers and suppliers of
+"""Departments, cities (Colombia keyed by Dropi's 7-8 character cod_dane), warehouses, carriers and suppliers of
 the Dropi stand-in, per country. Plain data plus small lookups; nothing here changes."""
 from __future__ import annotations
 
@@ -110,12 +110,20 @@ def departments(country: str) -> list[dict]:
             for i, (name, _) in enumerate(_PLACES[country])]
 
 
+def dropi_cod_dane(dane: str | None) -> str | None:
+    """Dropi's city code from a 5-digit DANE code: without the leading zero and with the
+    3-digit town suffix, so 7 or 8 characters ("05001" -> "5001000", "11001" -> "11001000"),
+    as the live API sends it (dropi-integration-facts §3)."""
+    return None if dane is None else f"{int(dane)}000"
+
+
 def cities(country: str) -> list[Place]:
     offset, places, number = _OFFSETS[country], [], 0
     for index, (department, towns) in enumerate(_PLACES[country]):
         for name, dane in towns:
             number += 1
-            places.append(Place(offset * 10 + number, name, offset + index + 1, dane, department))
+            places.append(Place(offset * 10 + number, name, offset + index + 1,
+                                dropi_cod_dane(dane), department))
     return places
 
 

@@ -11,26 +11,29 @@ envelope {isSuccess, status, message, objects, count}:
 
     GET  helpers/validateToken            the token's store
     POST products/index                   startData, pageSize (<=100), keywords, favorite,
-                                          privated_product, stockmayor, category, warehouse_id,
+                                          privated_product, stockmayor, category (an array of
+                                          ids; [] matches nothing), warehouse_id,
                                           notNulldescription, order_by, order_type, no_count;
                                           envelope [{objects, count}] when the config says
                                           "array", or per request `X-Standin-Envelope: array`.
                                           Spain (es) refuses the `integration` flag.
-    GET  products/v2/{id}, products/{id}  one product
+    GET  products/v2/{id}, products/{id}  one product (each stock row's warehouse as an array)
     GET  categories/, warehouses/, department, distribution_companies
-    POST trajectory/bycity                {department_id, rate_type} -> cities (co: cod_dane)
+    POST trajectory/bycity                {department_id, rate_type} -> objects.cities
+                                          (co: cod_dane of 7-8 characters, e.g. "5001000")
     POST orders/cotizaEnvioTransportadoraV2   per-carrier price or error (mx needs zip_code)
     POST orders/myorders                  create (stock checked and taken; mx needs zip_code)
     GET  orders/myorders[/{id}]           the token's orders; result_number, start, status,
                                           textToSearch, from, untill, orderBy, orderDirection
     GET  orders/myorderbyguide/{guide}
 
-401 for a missing, unknown or other-country token; 403 when `enforce_origin` is on and the
-Origin/Referer is not in the token's ip_url; 429 {"message": "Too Many Attempts."} with
+401 for a missing, unknown or other-country token; 401 {"isSuccess": false, "message":
+"Access denied", "status": 401, "ip": <caller>} when the caller is not on the token's allow-list
+(on unless `enforce_allow_list` is turned off; see _caller_allowed); 429 {"message": "Too Many Attempts."} with
 Retry-After once a token passes `requests_per_minute` in its window (off unless configured).
 
 Controls (no token): GET|POST /standin/tokens, POST /standin/config {requests_per_minute,
-rate_window_seconds, list_envelope, enforce_origin}, GET|DELETE /standin/calls (the token
+rate_window_seconds, list_envelope, enforce_allow_list}, GET|DELETE /standin/calls (the token
 header reads "<present>"), POST /standin/faults {fail_next, status}, GET /standin/orders,
 POST /standin/orders/{id}/advance, POST /standin/orders/{id}/status {status},
 POST /standin/products/{country}/{id}/stock {stock, warehouse_id?, variation_id?}.
@@ -51,20 +54,27 @@ from standins.dropi.api import bp as api_bp
 from standins.dropi.geography import COUNTRIES
 from standins.dropi.images import product_png
 from standins.dropi.state import ApiError, DropiState
-from standins.dropi.tokens import DEFAULT_SIGNING_KEY, Account, demo_accounts, mint_token
+from standins.dropi.tokens import (
+    DEFAULT_SIGNING_KEY,
+    LOCAL_CALLER_IPS,
+    Account,
+    demo_accounts,
+    mint_token,
+)
 
 TOKEN_HEADER = "dropi-integration-key"
 PRESENT = "<present>"
-TUNABLE = ("requests_per_minute", "rate_window_seconds", "list_envelope", "enforce_origin")
+TUNABLE = ("requests_per_minute", "rate_window_seconds", "list_envelope", "enforce_allow_list")
 
 
 @dataclass
 class DropiStandInConfig:
     """Stores to start with (None: one demo store per country) and behaviour knobs."""
 
-    accounts: list[dict] | None = None  # each: {country, store_name?, allowed_urls?}
+    accounts: list[dict] | None = None  # each: {country, store_name?, allowed_urls?, allowed_ips?}
     allowed_urls: tuple[str, ...] = ("http://127.0.0.1:5000",)
-    enforce_origin: bool = False
+    allowed_ips: tuple[str, ...] = LOCAL_CALLER_IPS
+    enforce_allow_list: bool = True
     requests_per_minute: int | None = None
     rate_window_seconds: float = 60.0
     list_envelope: str = "object"  # or "array"
@@ -75,7 +85,8 @@ class DropiStandInConfig:
 
     @classmethod
     def from_settings(cls, settings, **overrides) -> "DropiStandInConfig":
-        """Demo tokens that allow-list the app's own URL (SHOPIFY_APP_URL)."""
+        """Demo tokens that allow-list the app's own URL (SHOPIFY_APP_URL) from 127.0.0.1, as
+        Dropi's IT team registers an integrating platform."""
         values = {"allowed_urls": (settings.shopify_app_url,)}
         values.update(overrides)
         return cls(**values)
@@ -88,7 +99,8 @@ class DropiStandIn:
         self.config = config
         self.state = DropiState(seed=config.seed, sizes=config.catalog_sizes, clock=config.clock)
         if config.accounts is None:
-            for account in demo_accounts(list(config.allowed_urls), config.signing_key):
+            for account in demo_accounts(list(config.allowed_urls), config.signing_key,
+                                         config.allowed_ips):
                 self.state.add_account(account)
         for index, spec in enumerate(config.accounts or []):
             self.issue(spec, user_id=800 + index)
@@ -99,7 +111,8 @@ class DropiStandIn:
             raise ApiError(422, f"country debe ser uno de: {', '.join(COUNTRIES)}")
         user_id = user_id or 900 + len(self.state.accounts)
         urls = spec.get("allowed_urls") or list(self.config.allowed_urls)
-        account = mint_token(country, user_id=user_id, allowed_urls=urls,
+        ips = spec.get("allowed_ips") or list(self.config.allowed_ips)
+        account = mint_token(country, user_id=user_id, allowed_urls=urls, allowed_ips=ips,
                              store_name=spec.get("store_name") or f"Tienda {user_id}",
                              integration_type=spec.get("integration_type") or "SHOPIFY",
                              issued_at=int(self.config.clock()),
@@ -137,8 +150,9 @@ def _guard(stand_in: DropiStandIn):
     g.account = stand_in.state.account_for(request.headers.get(TOKEN_HEADER), g.country)
     if g.account is None:
         raise ApiError(401, "Token de integración no válido")
-    if stand_in.config.enforce_origin and not _origin_allowed(g.account):
-        raise ApiError(403, "El origen de la petición no está autorizado para esta integración")
+    if stand_in.config.enforce_allow_list and not _caller_allowed(g.account):
+        return jsonify({"isSuccess": False, "message": "Access denied", "status": 401,
+                        "ip": request.remote_addr}), 401
     config = stand_in.config
     limited = stand_in.state.hit(g.account.token, config.requests_per_minute,
                                  config.rate_window_seconds)
@@ -153,12 +167,22 @@ def _guard(stand_in: DropiStandIn):
     return None
 
 
-def _origin_allowed(account: Account) -> bool:
-    if not account.allowed_urls:
-        return True
+def _caller_allowed(account: Account) -> bool:
+    """Dropi lets a call in only from a registered IP and domain (dropi-integration-facts §1:
+    "Access denied", sometimes naming the caller's IP). How it learns the domain of a
+    server-to-server call is not public, so this is stricter than anything we know of: the
+    caller's IP must equal a pair's `ip` (a pair without one admits nobody) and, when the pair
+    names a URL, the Origin (or Referer) the caller sends must be on that URL's host. The port
+    is not compared: a domain is registered, not a port."""
     sent = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    allowed = {urlsplit(url).netloc for url in account.allowed_urls}
-    return urlsplit(sent).netloc in allowed
+    sent_host = (urlsplit(sent).hostname or "").lower()
+    for pair in account.ip_url:
+        if not pair.get("ip") or str(pair["ip"]) != request.remote_addr:
+            continue
+        url_host = (urlsplit(str(pair.get("url") or "")).hostname or "").lower()
+        if not pair.get("url") or (sent_host and sent_host == url_host):
+            return True
+    return False
 
 
 def _record(stand_in: DropiStandIn, response: Response) -> Response:
@@ -280,4 +304,4 @@ def image(country, name):
 def _account_json(account: Account) -> dict:
     return {"country": account.country, "token": account.token, "user_id": account.user_id,
             "store_name": account.store_name, "integration_type": account.integration_type,
-            "allowed_urls": account.allowed_urls}
+            "allowed_urls": account.allowed_urls, "ip_url": account.ip_url}

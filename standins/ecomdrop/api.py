@@ -103,10 +103,8 @@ def custom_field_by_name(name: str):
     return jsonify(_definition(found[0]))
 
 
-@bp.get("/accounts/bot_fields")
-def bot_fields():
-    return jsonify(_copies(g.account.bot_fields,
-                           lambda f: {"id": f["id"], "name": f["name"], "type": f["type"]}))
+# No route lists bot fields: Ecomdrop's API documents bot fields by id only
+# (dropi-integration-facts §6), so GET /accounts/bot_fields is an unknown route here (404).
 
 
 @bp.get("/accounts/bot_fields/<int:field_id>")

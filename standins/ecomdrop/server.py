@@ -14,7 +14,6 @@ API under /api, authenticated by the `X-ACCESS-TOKEN` header (the account's API 
     GET    /accounts/custom_fields         [{"id", "name", "type", "description"}]
     POST   /accounts/custom_fields         JSON {"name", "type"} -> {"id", "name"}
     GET    /accounts/custom_fields/{id}|/name/{n}   {"id", "name", "type", "description"}
-    GET    /accounts/bot_fields            [{"id", "name", "type"}]   (no values)
     GET    /accounts/bot_fields/{id}       {"id", "name", "type", "value"}
     POST   /accounts/bot_fields/{id}       form value=           -> {"success": true}
     DELETE /accounts/bot_fields/{id}       -> {"success": true}   (value unset)
@@ -38,7 +37,8 @@ A contact is {"id", "page_id", "first_name", "last_name", "phone", "email", "gen
 "channel": 5, "subscribed", "subscribed_date", "last_interaction", "tags": [{"id", "name"}],
 "custom_fields": [{"id", "name", "type", "value"}]}. Errors are
 {"success": false, "error": {"code": status, "message": text}}: 400 bad input (a form field
-sent as JSON included), 401 missing or unknown key, 404 unknown id, 5xx injected faults.
+sent as JSON included), 401 missing or unknown key, 404 unknown id or route (there is no route
+that lists bot fields), 5xx injected faults.
 
 Test and demo controls (no key needed):
     GET    /standin/calls      {"calls": [{"method", "path", "query", "headers", "form", "json",
@@ -46,7 +46,9 @@ Test and demo controls (no key needed):
                                the key header reads "<present>", never the key
     DELETE /standin/calls      forget them
     POST   /standin/accounts   JSON {"api_key", "name", "flows": [names], "bot_fields": [names or
-                               {"name", "type", "value"}], "custom_fields", "tags"} -> 201 account
+                               {"name", "type", "value", "id"}], "custom_fields", "tags"}
+                               -> 201 account (default bot fields: "DROPI TOKEN <country>" at
+                               the ids Ecomdrop's flow templates use, e.g. CO 640597)
     GET    /standin/accounts   {"accounts": [account with bot field values, contacts, flow_runs]}
     POST   /standin/faults     JSON {"failure_rate", "failure_status", "latency_seconds",
                                "fail_next"} (fail_next: the next N /api calls fail)

@@ -12,7 +12,12 @@ from datetime import datetime, timezone
 
 DROPI_COUNTRIES = ("CO", "EC", "CL", "GT", "MX", "PA", "PE", "PY")
 DEFAULT_FLOWS = ("Nuevo pedido", "Carrito abandonado", "Confirmación de envío")
-DEFAULT_BOT_FIELDS = tuple(f"DROPI TOKEN {country}" for country in DROPI_COUNTRIES)
+# The bot field ids Ecomdrop's flow templates read the Dropi token from, per Dropi country
+# (dropi-integration-facts §6): every account starts with them, at these ids.
+DROPI_TOKEN_FIELD_IDS = {"CO": 640597, "EC": 805359, "CL": 665134, "GT": 747995, "MX": 641097,
+                         "PA": 742965, "PE": 142979, "PY": 240677}
+DEFAULT_BOT_FIELDS = tuple({"id": DROPI_TOKEN_FIELD_IDS[country],
+                            "name": f"DROPI TOKEN {country}"} for country in DROPI_COUNTRIES)
 DEFAULT_CUSTOM_FIELDS = ("order_number", "order_total", "order_items", "checkout_url")
 DEFAULT_TAGS = ("shopify",)
 MAX_FOUND = 100
@@ -44,10 +49,13 @@ def _digits(text: str | None) -> str:
     return re.sub(r"\D", "", text or "")
 
 
-def _named(spec: str | dict, default_type: int = 0) -> tuple[str, int, object]:
+def _named(spec: str | dict, default_type: int = 0) -> tuple[str, int, object, int | None]:
+    """(name, type, value, fixed id or None) of a field given by name or as a dict."""
     if isinstance(spec, dict):
-        return str(spec["name"]), int(spec.get("type") or default_type), spec.get("value")
-    return str(spec), default_type, None
+        fixed = int(spec["id"]) if spec.get("id") is not None else None
+        return (str(spec["name"]), int(spec.get("type") or default_type), spec.get("value"),
+                fixed)
+    return str(spec), default_type, None, None
 
 
 def _by_name(rows: dict[int, dict], name: str) -> dict | None:
@@ -90,8 +98,11 @@ class EcomdropStore:
             self._accounts[api_key] = account
             return account
 
-    def _add_field(self, rows: dict[int, dict], name: str, type_: int, value=None) -> dict:
-        fid = self.next_id()
+    def _add_field(self, rows: dict[int, dict], name: str, type_: int, value=None,
+                   fixed_id: int | None = None) -> dict:
+        fid = fixed_id
+        while fid is None or fid in rows:
+            fid = self.next_id()
         rows[fid] = {"id": fid, "name": name, "type": type_, "value": value}
         return rows[fid]
 

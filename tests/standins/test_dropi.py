@@ -30,7 +30,10 @@ def api(stand_in):
 
 
 def auth(stand_in, country: str = "CO") -> dict:
-    return {"dropi-integration-key": stand_in.extensions["dropi_stand_in"].token_for(country)}
+    """The token header and the Origin of the app the token was registered for."""
+    dropi = stand_in.extensions["dropi_stand_in"]
+    token = dropi.token_for(country)
+    return {"dropi-integration-key": token, "Origin": dropi.state.accounts[token].allowed_urls[0]}
 
 
 def products(api, headers, country="co", **body) -> dict:
@@ -92,8 +95,10 @@ def test_paging_and_every_filter(api, stand_in):
     public = all_products(api, headers)
     assert favourites and private and not {p["id"] for p in private} & {p["id"] for p in public}
     assert all(p["stock"] > 0 for p in all_products(api, headers, stockmayor=1))
-    in_kitchen = all_products(api, headers, category=2)
+    in_kitchen = all_products(api, headers, category=[2])
     assert in_kitchen and all(p["categories"][0]["name"] == "Cocina" for p in in_kitchen)
+    kitchen_or_home = all_products(api, headers, category=[1, 2])
+    assert {p["categories"][0]["name"] for p in kitchen_or_home} == {"Hogar", "Cocina"}
     in_cali = all_products(api, headers, warehouse_id=1103)
     assert in_cali and all(any(r["warehouse_id"] == 1103 for r in p["warehouse_product"])
                            for p in in_cali)
@@ -117,7 +122,8 @@ def test_images_are_local_pngs_and_some_urls_are_absolute(api, stand_in):
     image = api.get("/" + relative)
     assert image.status_code == 200 and image.mimetype == "image/png"
     assert image.data.startswith(b"\x89PNG") and len(image.data) < 8000
-    absolute = [e["url"] for p in catalog for e in p["gallery"] if e.get("url")]
+    absolute = [e["url"] for p in catalog for e in p["gallery"]
+                if (e.get("url") or "").startswith("http")]
     assert absolute and all(url.startswith("http://localhost/images/co/") for url in absolute)
 
 
@@ -132,16 +138,51 @@ def test_tokens_are_dropi_shaped_jwts_bound_to_country(api, stand_in):
     assert wrong_country.status_code == 401 and wrong_country.json["isSuccess"] is False
     issued = api.post("/standin/tokens", json={"country": "pe", "store_name": "Tienda Lima"}).json
     check = api.get("/pe/integrations/helpers/validateToken",
-                    headers={"dropi-integration-key": issued["token"]})
+                    headers={"dropi-integration-key": issued["token"],
+                             "Origin": "https://shop.example"})
     assert check.json["objects"]["store_name"] == "Tienda Lima"
 
 
-def test_origin_is_checked_against_ip_url_when_enforced(api, stand_in):
-    api.post("/standin/config", json={"enforce_origin": True})
-    url = "/co/integrations/helpers/validateToken"
-    assert api.get(url, headers=auth(stand_in)).status_code == 403
-    allowed = api.get(url, headers={**auth(stand_in), "Origin": "https://shop.example"})
-    assert allowed.status_code == 200
+URL = "/co/integrations/helpers/validateToken"
+
+
+def test_a_caller_outside_the_tokens_allow_list_is_denied_access_with_its_ip(api, stand_in):
+    outside = api.get(URL, headers=auth(stand_in), environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert outside.status_code == 401
+    assert outside.json == {"isSuccess": False, "message": "Access denied", "status": 401,
+                            "ip": "203.0.113.9"}
+    assert api.get(URL, headers=auth(stand_in)).status_code == 200  # 127.0.0.1 is registered
+
+
+@pytest.mark.parametrize("origin", [None, "https://other.example", "https://shop.example.evil.io"])
+def test_a_call_without_the_registered_domain_is_denied_access(api, stand_in, origin):
+    headers = {k: v for k, v in auth(stand_in).items() if k != "Origin"}
+    if origin:
+        headers["Origin"] = origin
+    denied = api.get(URL, headers=headers)
+    assert denied.status_code == 401 and denied.json["message"] == "Access denied"
+    assert denied.json["ip"] == "127.0.0.1"
+
+
+def test_the_referer_names_the_domain_when_there_is_no_origin(api, stand_in):
+    headers = {k: v for k, v in auth(stand_in).items() if k != "Origin"}
+    answer = api.get(URL, headers={**headers, "Referer": "https://shop.example/app/settings"})
+    assert answer.status_code == 200
+
+
+def test_a_token_registered_for_another_ip_is_denied_even_with_the_right_domain(api):
+    issued = api.post("/standin/tokens", json={"country": "co", "allowed_urls": [
+        "https://shop.example"], "allowed_ips": ["198.51.100.4"]}).json
+    assert issued["ip_url"] == [{"url": "https://shop.example", "ip": "198.51.100.4"}]
+    denied = api.get(URL, headers={"dropi-integration-key": issued["token"],
+                                   "Origin": "https://shop.example"})
+    assert denied.status_code == 401 and denied.json["ip"] == "127.0.0.1"
+
+
+def test_the_allow_list_can_be_turned_off_for_a_test_of_something_else(api, stand_in):
+    api.post("/standin/config", json={"enforce_allow_list": False})
+    headers = {k: v for k, v in auth(stand_in).items() if k != "Origin"}
+    assert api.get(URL, headers=headers, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 200
 
 
 def test_spain_refuses_the_integration_flag(api, stand_in):
@@ -155,8 +196,9 @@ def test_colombian_cities_carry_dane_codes(api, stand_in):
     antioquia = next(d for d in api.get("/co/integrations/department", headers=headers).json[
         "objects"] if d["name"] == "Antioquia")
     cities = api.post("/co/integrations/trajectory/bycity", headers=headers,
-                      json={"department_id": antioquia["id"]}).json["objects"]
-    assert {"name": "Medellín", "cod_dane": "05001"}.items() <= cities[0].items()
+                      json={"department_id": antioquia["id"]}).json["objects"]["cities"]
+    assert {"name": "Medellín", "cod_dane": "5001000"}.items() <= cities[0].items()
+    assert all(len(c["cod_dane"]) in (7, 8) for c in cities)
 
 
 def order_body(product: dict, **changes) -> dict:
@@ -188,7 +230,8 @@ def test_order_life_cycle_assigns_a_guide_and_takes_stock(api, stand_in):
     listed = api.get("/co/integrations/orders/myorders?status=ENTREGADO", headers=headers).json
     assert [o["id"] for o in listed["objects"]] == [created["id"]] and listed["count"] == 1
     other_store = {"dropi-integration-key": api.post("/standin/tokens", json={
-        "country": "CO"}).json["token"]}
+        "country": "CO"}).json["token"],
+                   "Origin": "https://shop.example"}
     assert api.get(f"/co/integrations/orders/myorders/{created['id']}",
                    headers=other_store).status_code == 404
 
@@ -257,3 +300,25 @@ def test_demo_tokens_allow_list_the_app_url_from_settings():
                         options={"verify_signature": False})
     assert claims["ip_url"] == [{"url": "https://app.example", "ip": "127.0.0.1"}]
     assert claims["iss"] == "http://app.dropi.mx:80"
+
+
+def test_category_is_an_array_and_an_empty_one_yields_nothing(api, stand_in):
+    headers = auth(stand_in)
+    assert products(api, headers, category=[])["objects"] == []
+    bare = api.post("/co/integrations/products/index", json={"category": 2}, headers=headers)
+    assert bare.status_code == 422 and bare.json["errors"] == {"category": ["array"]}
+
+
+def test_the_detail_sends_warehouses_as_arrays_and_some_galleries_with_relative_urls(
+        api, stand_in):
+    headers = auth(stand_in)
+    catalog = all_products(api, headers)
+    simple = next(p for p in catalog if p["type"] == "SIMPLE")
+    detail = api.get(f"/co/integrations/products/v2/{simple['id']}", headers=headers).json
+    rows = detail["objects"]["warehouse_product"]
+    assert rows and all(isinstance(r["warehouse"], list) and r["warehouse"][0]["id"]
+                        for r in rows)
+    assert all(isinstance(r["warehouse"], dict) for r in simple.get("warehouse_product") or [])
+    relative = [e["url"] for p in catalog for e in p["gallery"]
+                if e.get("url") and not e["url"].startswith("http")]
+    assert relative and all(re.fullmatch(r"images/co/\d+-\d\.png", url) for url in relative)

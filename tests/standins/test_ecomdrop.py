@@ -58,32 +58,44 @@ def test_me_and_flows_of_the_demo_account(stand_in):
     assert names == ["Nuevo pedido", "Carrito abandonado", "Confirmación de envío"]
 
 
-def test_bot_field_ids_differ_per_account_and_the_update_lands_in_the_right_one(stand_in):
+def test_accounts_start_with_the_dropi_token_fields_at_ecomdrops_template_ids(stand_in):
+    fields = {f["name"]: f["id"] for f in account_state(stand_in, "Tienda Demo")["bot_fields"]}
+    assert fields == {"DROPI TOKEN CO": 640597, "DROPI TOKEN EC": 805359,
+                      "DROPI TOKEN CL": 665134, "DROPI TOKEN GT": 747995,
+                      "DROPI TOKEN MX": 641097, "DROPI TOKEN PA": 742965,
+                      "DROPI TOKEN PE": 142979, "DROPI TOKEN PY": 240677}
+
+
+def test_there_is_no_route_that_lists_bot_fields(stand_in):
+    answer = requests.get(f"{stand_in}/api/accounts/bot_fields",
+                          headers={"X-ACCESS-TOKEN": DEMO_API_KEY}, timeout=5)
+    assert answer.status_code == 404
+    assert answer.json() == {"success": False, "error": {"code": 404, "message": "not found"}}
+
+
+def test_the_update_lands_in_the_right_accounts_bot_field(stand_in):
     add_account(stand_in, api_key="key-b", name="Tienda B",
-                bot_fields=["dropi_token_mx", "dropi_token_co"])
-    demo_id = client_for(stand_in).find_bot_field("DROPI TOKEN CO").id
+                bot_fields=[{"name": "dropi_token_co", "id": 912001}, "otro"])
     other = client_for(stand_in, "key-b")
     requests.delete(f"{stand_in}/standin/calls", timeout=5)
 
-    field_id = other.set_bot_field("DROPI TOKEN CO", "dropi-token-b")
+    assert other.set_bot_field(912001, "dropi-token-b") == "912001"
 
-    assert field_id != demo_id
     post = calls(stand_in)[-1]
-    assert (post["method"], post["path"]) == ("POST", f"/api/accounts/bot_fields/{field_id}")
+    assert (post["method"], post["path"]) == ("POST", "/api/accounts/bot_fields/912001")
     assert post["form"] == {"value": "dropi-token-b"} and post["json"] is None
     assert post["headers"]["x-access-token"] == "<present>"
     values = {f["name"]: f["value"] for f in account_state(stand_in, "Tienda B")["bot_fields"]}
-    assert values == {"dropi_token_mx": None, "dropi_token_co": "dropi-token-b"}
+    assert values == {"dropi_token_co": "dropi-token-b", "otro": None}
     demo = account_state(stand_in, "Tienda Demo")["bot_fields"]
     assert all(f["value"] is None for f in demo)
-    assert other.bot_field(field_id).value == "dropi-token-b"
+    assert other.bot_field(912001).value == "dropi-token-b"
 
 
-def test_an_account_without_the_bot_field_gets_a_clear_error(stand_in):
+def test_an_account_without_the_bot_field_answers_not_found(stand_in):
     add_account(stand_in, api_key="key-empty", name="Sin campos", bot_fields=[])
-    with pytest.raises(EcomdropNotFound) as error:
-        client_for(stand_in, "key-empty").set_bot_field("DROPI TOKEN CO", "x")
-    assert "no bot field named 'DROPI TOKEN CO'" in error.value.merchant_message
+    with pytest.raises(EcomdropNotFound):
+        client_for(stand_in, "key-empty").set_bot_field(640597, "x")
 
 
 def test_find_or_create_contact_then_send_flow_is_recorded(stand_in):
@@ -135,7 +147,7 @@ def test_an_invalid_key_is_a_401_with_an_error_body_and_is_never_recorded(stand_
 
 def test_the_stand_in_holds_the_api_contract(stand_in):
     headers = {"X-ACCESS-TOKEN": DEMO_API_KEY}
-    field_id = client_for(stand_in).find_bot_field("DROPI TOKEN CO").id
+    field_id = 640597
     as_json = requests.post(f"{stand_in}/api/accounts/bot_fields/{field_id}", json={"value": "x"},
                             headers=headers, timeout=5)
     assert as_json.status_code == 400 and "form" in as_json.json()["error"]["message"]

@@ -6,8 +6,8 @@ backoff, E.164 phone normalization and the mapping of failures to `EcomdropError
 whose `merchant_message` can be shown as is. The answer shapes it reads are the ones the local
 stand-in (standins/ecomdrop) serves and documents.
 
-The public API has no call to create a bot field, so bot fields are found by name
-(`find_bot_field`) and a missing one is reported to the merchant with what to do.
+The API documents bot fields by id only (no call lists or creates them), so the client reads
+and writes a bot field by its id.
 """
 from app.clients.ecomdrop.client import EcomdropClient
 from app.clients.ecomdrop.models import (

@@ -11,7 +11,6 @@ from app.clients.ecomdrop.models import (
     Contact,
     ContactAction,
     EcomdropError,
-    EcomdropNotFound,
     Field,
     FieldType,
     Flow,
@@ -27,6 +26,17 @@ from app.clients.ecomdrop.models import (
     path_segment as seg,
 )
 from app.clients.ecomdrop.transport import EcomdropTransport
+
+BOT_FIELD_ID_DIGITS = 20
+
+
+def bot_field_id(value: str | int) -> str:
+    """A bot field id as Ecomdrop writes them (digits); anything else raises EcomdropError."""
+    text = str(value).strip()
+    if not text.isdigit() or not text.isascii() or len(text) > BOT_FIELD_ID_DIGITS:
+        raise EcomdropError(_("“%(id)s” is not an Ecomdrop bot field id: it is a number.",
+                              id=text[:BOT_FIELD_ID_DIGITS]))
+    return text
 
 
 class EcomdropClient(EcomdropTransport):
@@ -64,39 +74,22 @@ class EcomdropClient(EcomdropTransport):
 
     # Bot fields ----------------------------------------------------------------------------
 
-    def bot_fields(self) -> list[Field]:
-        """The account's bot fields, without their values (GET /accounts/bot_fields)."""
-        rows = self._list("GET", "/accounts/bot_fields", what=_("the bot fields"))
-        return [field_from(r, with_value=False) for r in rows]
+    # Ecomdrop documents bot-field operations by id only (GET|POST|DELETE
+    # /accounts/bot_fields/{id}); there is no documented call that lists them, so none is used.
 
     def bot_field(self, field_id: str | int) -> Field:
-        """One bot field with its value (GET /accounts/bot_fields/{id})."""
+        """One bot field with its value (GET /accounts/bot_fields/{id}); EcomdropNotFound when
+        the account has no field with that id."""
+        field_id = bot_field_id(field_id)
         data = self._call("GET", f"/accounts/bot_fields/{seg(field_id)}",
                           what=_("the bot field %(id)s", id=field_id))
         record = record_of(data)
         id_of(record, _("the bot field %(id)s", id=field_id))
         return field_from(record, with_value=True)
 
-    def find_bot_field(self, name: str) -> Field:
-        """The bot field called `name` (case, spaces and underscores ignored).
-
-        The API cannot create bot fields, so a missing one raises EcomdropNotFound telling the
-        merchant to add it in Ecomdrop.
-        """
-        wanted = field_name_key(name)
-        for candidate in self.bot_fields():
-            if field_name_key(candidate.name) == wanted:
-                return candidate
-        raise EcomdropNotFound(_(
-            "Your Ecomdrop account has no bot field named '%(name)s'. Create it in Ecomdrop "
-            "(bot fields of your bot), then try again.", name=name))
-
-    def set_bot_field(self, name_or_id: str | int, value: str) -> str:
-        """Write a bot field, given its id or its name (POST form `value=`); returns the id."""
-        if isinstance(name_or_id, int) or str(name_or_id).strip().isdigit():
-            field_id = str(name_or_id).strip()
-        else:
-            field_id = self.find_bot_field(str(name_or_id)).id
+    def set_bot_field(self, field_id: str | int, value: str) -> str:
+        """Write a bot field by id (POST form `value=`); returns the id."""
+        field_id = bot_field_id(field_id)
         self._call("POST", f"/accounts/bot_fields/{seg(field_id)}", data={"value": value},
                    idempotent=True, what=_("the bot field %(id)s", id=field_id))
         return field_id

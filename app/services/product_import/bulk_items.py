@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.clients.dropi import DropiAuthError, DropiError, DropiRateLimited, DropiUnavailable
+from app.clients.dropi import (
+    DropiAccessDenied,
+    DropiAuthError,
+    DropiError,
+    DropiRateLimited,
+    DropiUnavailable,
+)
 from app.clients.http import backoff_delay
 from app.clients.shopify import (
     ShopifyError,
@@ -37,7 +43,7 @@ RETRY_CAP_SECONDS = 60.0
 TRANSIENT = (ShopifyThrottled, ShopifyServerError, ShopifyTransportError, DropiRateLimited,
              DropiUnavailable, IntegrityError, OperationalError)
 FATAL = (ShopifyUnauthorized, ShopifyShopFrozen, ShopifyForbidden, ShopifyLocked,
-         ShopifyNotFound, DropiAuthError, ImportNotReady)
+         ShopifyNotFound, DropiAuthError, DropiAccessDenied, ImportNotReady)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ stored encrypted (EncryptedText columns) and never returned: sections expose onl
 their last four characters. Functions take the Shop and an IntegrationClients; nothing here
 reads the Flask request.
 """
-from app.services.settings.bot_field import dropi_token_field_name, sync_dropi_token_field
+from app.services.settings.bot_field import (
+    default_token_field_id,
+    sync_dropi_token_field,
+    token_field_id,
+)
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
     Notice,
@@ -50,9 +54,9 @@ __all__ = [
     "COUNTRIES", "DropiForm", "DropiSection", "EcomdropForm", "EcomdropSection",
     "IntegrationClients", "IntegrationStatus", "LocationsSection", "Notice", "OPTIONS",
     "SaveOutcome", "SettingsInvalid", "SettingsStatus", "SettingsUnavailable", "account_flows", "cached_flows",
-    "check_connections", "dropi_form", "dropi_section", "dropi_token_field_name",
+    "check_connections", "default_token_field_id", "dropi_form", "dropi_section",
     "ecomdrop_form", "ecomdrop_section", "load_configuration", "load_locations",
     "locations_form", "options_form", "save_dropi", "save_ecomdrop", "save_location_mappings",
     "save_options", "saved_options", "settings_status", "sync_dropi_token_field",
-    "token_report",
+    "token_field_id", "token_report",
 ]

@@ -1,9 +1,10 @@
 """The Ecomdrop bot field that hands the Dropi token to the merchant's Ecomdrop flows.
 
-Ecomdrop's own flows call Dropi with the token kept in a bot field called
-"DROPI TOKEN <country>". Bot field ids differ per Ecomdrop account, so the field is looked up
-by name every time; the API cannot create one, so a missing field becomes a notice telling the
-merchant which field to create, and never fails the save that triggered the copy.
+Ecomdrop's flows call Dropi with the token kept in a bot field. Ecomdrop documents bot fields
+by id only (no call lists them), so the field is addressed by id: the id the merchant entered
+in Settings, else the id Ecomdrop's flow templates use for the shop's Dropi country (the ids
+the previous Ecomdrop connector wrote to). The field is read first, so a missing one becomes a
+notice telling the merchant what to do, never a failed save.
 """
 from __future__ import annotations
 
@@ -21,52 +22,70 @@ from app.services.settings.problems import ecomdrop_problem
 
 log = logging.getLogger(__name__)
 
+# Dropi country -> the bot field id Ecomdrop's flow templates read the Dropi token from
+# (dropi-integration-facts §6). Other countries have none: the merchant enters one.
+DEFAULT_TOKEN_FIELD_IDS: dict[str, str] = {
+    "CO": "640597", "EC": "805359", "CL": "665134", "GT": "747995", "MX": "641097",
+    "PA": "742965", "PE": "142979", "PY": "240677",
+}
 
-def dropi_token_field_name(country: str) -> str:
-    """The bot field Ecomdrop's flows read the Dropi token of `country` from."""
-    return f"DROPI TOKEN {country.upper()}"
+
+def default_token_field_id(country: str | None) -> str | None:
+    """The usual bot field id for the Dropi token of `country`, when there is one."""
+    return DEFAULT_TOKEN_FIELD_IDS.get((country or "").upper())
+
+
+def token_field_id(config: ShopConfiguration) -> str | None:
+    """The bot field this shop's Dropi token goes to: the merchant's choice, else the default."""
+    return config.ecomdrop_dropi_token_field_choice or default_token_field_id(
+        config.dropi_country)
 
 
 def sync_dropi_token_field(clients: IntegrationClients, config: ShopConfiguration
                            ) -> Notice | None:
-    """Copy the saved Dropi token into the Ecomdrop account's bot field for its country.
+    """Copy the saved Dropi token into the shop's Ecomdrop bot field (read first, then written).
 
     Does nothing (returns None) until both an Ecomdrop key and a Dropi token are saved.
     Stores the field id and the time on success; returns a notice saying what happened.
     """
     if not (config.ecomdrop_api_key and config.dropi_token and config.dropi_country):
         return None
-    name = dropi_token_field_name(config.dropi_country)
+    field_id = token_field_id(config)
+    if field_id is None:
+        return _not_copied(config, called_ecomdrop=False, message=_(
+            "Ecomdrop has no usual bot field for the Dropi token of %(country)s, so Ecomdrop's "
+            "flows cannot use it yet. Enter the id of the bot field your flows read it from in "
+            "the Ecomdrop section, then save it.", country=config.dropi_country))
     try:
         client = clients.ecomdrop(config.ecomdrop_api_key)
-        field = client.find_bot_field(name)
-        field_id = client.set_bot_field(field.id, config.dropi_token)
+        field = client.bot_field(field_id)
+        client.set_bot_field(field_id, config.dropi_token)
     except EcomdropNotFound:
-        return _missing_field(config, name)
+        return _not_copied(config, called_ecomdrop=True, message=_(
+            "Your Ecomdrop account has no bot field %(id)s, so Ecomdrop's flows cannot use the "
+            "Dropi token yet. In the Ecomdrop section, enter the id of the bot field your flows "
+            "read the Dropi token from, then save it.", id=field_id))
     except EcomdropError as exc:
         message = ecomdrop_problem(exc)
         record_failure(config, ECOMDROP, message)
         log.warning("Dropi token not copied to Ecomdrop for shop %s", config.shop_id)
         return Notice(_("The Dropi token was saved but could not be copied to Ecomdrop's "
-                        "bot field “%(name)s”: %(problem)s", name=name, problem=message),
+                        "bot field %(id)s: %(problem)s", id=field_id, problem=message),
                       "warning")
     config.ecomdrop_dropi_token_field_id = field_id
     config.ecomdrop_dropi_token_synced_at = utcnow()
     record_success(config, ECOMDROP)
     db.session.commit()
     log.info("Dropi token copied to Ecomdrop bot field %s for shop %s", field_id, config.shop_id)
-    return Notice(_("Ecomdrop's flows now use this Dropi token (bot field “%(name)s”).",
-                    name=name), "success")
+    return Notice(_("Ecomdrop's flows now use this Dropi token (bot field “%(name)s”, "
+                    "%(id)s).", name=field.name or field_id, id=field_id), "success")
 
 
-def _missing_field(config: ShopConfiguration, name: str) -> Notice:
-    # Listing the bot fields worked, so Ecomdrop itself is fine; only the field is missing.
+def _not_copied(config: ShopConfiguration, *, called_ecomdrop: bool, message: str) -> Notice:
     config.ecomdrop_dropi_token_field_id = None
     config.ecomdrop_dropi_token_synced_at = None
-    record_success(config, ECOMDROP)
+    if called_ecomdrop:  # Ecomdrop itself answered; only the field is missing
+        record_success(config, ECOMDROP)
     db.session.commit()
-    log.info("Ecomdrop account of shop %s has no bot field %s", config.shop_id, name)
-    return Notice(_("Your Ecomdrop account has no bot field named “%(name)s”, so Ecomdrop's "
-                    "flows cannot use the Dropi token yet. Create a bot field with exactly that "
-                    "name in Ecomdrop, then save the Dropi section again.", name=name),
-                  "warning")
+    log.info("Dropi token of shop %s has no Ecomdrop bot field to go to", config.shop_id)
+    return Notice(message, "warning")

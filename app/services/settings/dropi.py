@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from app.clients.dropi import (
     DROPI_HOSTS,
+    DropiAccessDenied,
     DropiClient,
     DropiError,
     DropiNotFound,
@@ -60,7 +61,9 @@ class TokenReport:
 
     integration_type: str | None
     allowed_urls: tuple[str, ...]
+    allowed_ips: tuple[str, ...]
     origin_allowed: bool
+    ip_allowed: bool | None  # None: this app's outgoing IP is not known
     expires_at: datetime | None
     expired: bool
     issuer_country: str | None
@@ -73,6 +76,10 @@ class DropiSection:
     store_name: str
     token_hint: str | None
     token: TokenReport | None
+    # Where this app calls Dropi from, to compare with what the token allows.
+    app_url: str = ""
+    outgoing_ip: str | None = None
+    outgoing_ip_from_dropi: bool = False  # True: Dropi named it when it refused a call
 
 
 def dropi_form(form: Mapping[str, str]) -> DropiForm:
@@ -84,8 +91,10 @@ def dropi_form(form: Mapping[str, str]) -> DropiForm:
     )
 
 
-def token_report(token: str | None, app_url: str) -> TokenReport | None:
-    """The token's integration type, allowed origins and issuer; None when it cannot be read."""
+def token_report(token: str | None, app_url: str, outgoing_ip: str | None = None
+                 ) -> TokenReport | None:
+    """The token's integration type, allowed origins and IPs, and issuer; None when it cannot
+    be read. `outgoing_ip` (when known) is checked against the token's IPs."""
     if not token:
         return None
     try:
@@ -95,7 +104,9 @@ def token_report(token: str | None, app_url: str) -> TokenReport | None:
     return TokenReport(
         integration_type=info.integration_type,
         allowed_urls=info.allowed_urls,
+        allowed_ips=info.allowed_ips,
         origin_allowed=info.allows_origin(app_url),
+        ip_allowed=info.allows_ip(outgoing_ip) if outgoing_ip else None,
         expires_at=info.expires_at,
         expired=info.expired,
         issuer_country=issuer_country(info.issuer),
@@ -112,18 +123,33 @@ def issuer_country(issuer: str | None) -> str | None:
     return None
 
 
+def known_outgoing_ip(config: ShopConfiguration | None, configured_ip: str | None
+                      ) -> tuple[str | None, bool]:
+    """This app's outgoing IP: the configured one (OUTGOING_IP), else the one Dropi named when
+    it last refused our server; and whether it came from Dropi."""
+    if configured_ip:
+        return configured_ip, False
+    refused = config.dropi_refused_caller_ip if config else None
+    return (refused, True) if refused else (None, False)
+
+
 def dropi_section(config: ShopConfiguration | None, app_url: str,
-                  submitted: DropiForm | None = None) -> DropiSection:
+                  submitted: DropiForm | None = None, *, outgoing_ip: str | None = None
+                  ) -> DropiSection:
     """The section as saved, or with what the merchant typed when a save failed."""
     token = config.dropi_token if config else None
     country = submitted.country if submitted else (config.dropi_country if config else "") or ""
     store = submitted.store_name if submitted else (config.dropi_store_name if config else "")
+    ip, from_dropi = known_outgoing_ip(config, outgoing_ip)
     return DropiSection(
         connected=bool(token and config.dropi_country),
         country=country,
         store_name=store or "",
         token_hint=secret_hint(token),
-        token=token_report(token, app_url),
+        token=token_report(token, app_url, ip),
+        app_url=app_url,
+        outgoing_ip=ip,
+        outgoing_ip_from_dropi=from_dropi,
     )
 
 
@@ -174,8 +200,9 @@ def save_dropi(clients: IntegrationClients, shop: Shop, submitted: DropiForm) ->
     db.session.commit()
     log.info("Dropi settings saved for shop %s (%s)%s", shop.domain, submitted.country,
              " with a replaced integration key" if token_changed else "")
-    notices = token_notices(token_report(token, clients.settings.shopify_app_url),
-                            submitted.country, clients.settings.shopify_app_url)
+    app_url = clients.settings.shopify_app_url
+    ip, _from_dropi = known_outgoing_ip(config, clients.settings.outgoing_ip)
+    notices = token_notices(token_report(token, app_url, ip), submitted.country, app_url, ip)
     if token_changed or country_changed or config.ecomdrop_dropi_token_synced_at is None:
         notices.append(sync_dropi_token_field(clients, config))
     return SaveOutcome(config, [n for n in notices if n is not None])
@@ -186,12 +213,20 @@ def _check_live(clients, config, token: str, submitted: DropiForm, token_changed
         check_dropi_token(clients.dropi(token, submitted.country))
     except DropiError as exc:
         message = dropi_problem(exc, submitted.country)
+        remember_refused_ip(config, exc)
         record_failure(config, DROPI, message)
         field = "dropi_token" if token_changed else "dropi_country"
         raise SettingsInvalid(submitted.without_secret(), {field: message}) from None
 
 
-def token_notices(report: TokenReport | None, country: str, app_url: str) -> list[Notice]:
+def remember_refused_ip(config: ShopConfiguration, exc: DropiError) -> None:
+    """Keep the IP Dropi named when it refused this app's server, to show it in Settings."""
+    if isinstance(exc, DropiAccessDenied) and exc.caller_ip:
+        config.dropi_refused_caller_ip = exc.caller_ip
+
+
+def token_notices(report: TokenReport | None, country: str, app_url: str,
+                  outgoing_ip: str | None = None) -> list[Notice]:
     """Warnings about a token that Dropi accepted today but that may cause trouble."""
     if report is None:
         return []
@@ -201,6 +236,11 @@ def token_notices(report: TokenReport | None, country: str, app_url: str) -> lis
             "This token does not list this app's address (%(url)s) among the addresses it "
             "allows, so Dropi may refuse the app's calls. In Dropi, create the integration "
             "token with this address.", url=app_url), "warning"))
+    if report.ip_allowed is False:
+        notices.append(Notice(_(
+            "This token does not list this app's server IP (%(ip)s) among the IPs it allows, "
+            "so Dropi may refuse the app's calls. Ask Dropi to enable the integration for this "
+            "IP.", ip=outgoing_ip), "warning"))
     if report.expired:
         notices.append(Notice(_("This token has expired. Create a new one in Dropi."),
                               "warning"))

@@ -9,10 +9,11 @@ from dataclasses import dataclass, replace
 from flask_babel import gettext as _
 
 from app.clients.ecomdrop import EcomdropAuthError, EcomdropError, Flow
+from app.clients.ecomdrop.client import BOT_FIELD_ID_DIGITS
 from app.extensions import db
 from app.models import Shop, ShopConfiguration
 from app.services.connection_status import secret_hint
-from app.services.settings.bot_field import sync_dropi_token_field
+from app.services.settings.bot_field import default_token_field_id, sync_dropi_token_field
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
     ECOMDROP,
@@ -41,6 +42,7 @@ class EcomdropForm:
     api_key: str = ""
     new_order_flow_id: str = ""
     abandoned_cart_flow_id: str = ""
+    token_field_id: str = ""  # empty: the usual bot field of the Dropi country
 
     def without_secret(self) -> "EcomdropForm":
         return replace(self, api_key="")
@@ -54,6 +56,9 @@ class EcomdropSection:
     key_hint: str | None
     new_order_flow_id: str
     abandoned_cart_flow_id: str
+    token_field_id: str = ""  # what the merchant entered; empty: the default below
+    default_token_field_id: str | None = None  # the usual one for the saved Dropi country
+    dropi_country: str | None = None
 
 
 def ecomdrop_form(form: Mapping[str, str]) -> EcomdropForm:
@@ -62,6 +67,7 @@ def ecomdrop_form(form: Mapping[str, str]) -> EcomdropForm:
         api_key=(form.get("ecomdrop_api_key") or "").strip(),
         new_order_flow_id=(form.get("new_order_flow_id") or "").strip(),
         abandoned_cart_flow_id=(form.get("abandoned_cart_flow_id") or "").strip(),
+        token_field_id=(form.get("dropi_token_field_id") or "").strip(),
     )
 
 
@@ -72,10 +78,15 @@ def ecomdrop_section(config: ShopConfiguration | None,
     chosen = submitted or EcomdropForm(
         new_order_flow_id=(config.ecomdrop_new_order_flow_id if config else None) or "",
         abandoned_cart_flow_id=(config.ecomdrop_abandoned_cart_flow_id if config else None) or "",
+        token_field_id=(config.ecomdrop_dropi_token_field_choice if config else None) or "",
     )
+    country = config.dropi_country if config else None
     return EcomdropSection(connected=bool(saved_key), key_hint=secret_hint(saved_key),
                            new_order_flow_id=chosen.new_order_flow_id,
-                           abandoned_cart_flow_id=chosen.abandoned_cart_flow_id)
+                           abandoned_cart_flow_id=chosen.abandoned_cart_flow_id,
+                           token_field_id=chosen.token_field_id,
+                           default_token_field_id=default_token_field_id(country),
+                           dropi_country=country)
 
 
 def _cache_key(shop: Shop) -> str:
@@ -139,6 +150,12 @@ def save_ecomdrop(clients: IntegrationClients, shop: Shop, submitted: EcomdropFo
     if len(key) > API_KEY_MAX:
         raise SettingsInvalid(submitted.without_secret(), {"ecomdrop_api_key": _(
             "That is too long to be an Ecomdrop API key. Copy only the key.")})
+    field_id = submitted.token_field_id
+    if field_id and not (field_id.isascii() and field_id.isdigit()
+                         and len(field_id) <= BOT_FIELD_ID_DIGITS):
+        raise SettingsInvalid(submitted.without_secret(), {"dropi_token_field_id": _(
+            "A bot field id is a number (digits only). Leave it empty to use the usual bot "
+            "field of your Dropi country.")})
     new_key = bool(key) and key != config.ecomdrop_api_key
     flows = _checked_flows(clients, config, key or config.ecomdrop_api_key, new_key, submitted)
     record_success(config, ECOMDROP)
@@ -148,10 +165,12 @@ def save_ecomdrop(clients: IntegrationClients, shop: Shop, submitted: EcomdropFo
         config.ecomdrop_api_key = key
     config.ecomdrop_new_order_flow_id = chosen["new_order_flow_id"] or None
     config.ecomdrop_abandoned_cart_flow_id = chosen["abandoned_cart_flow_id"] or None
+    field_changed = (field_id or None) != config.ecomdrop_dropi_token_field_choice
+    config.ecomdrop_dropi_token_field_choice = field_id or None
     db.session.commit()
     _remember_flows(shop, cache, flows)
     log.info("Ecomdrop settings saved for shop %s (new key: %s)", shop.domain, new_key)
-    if new_key or config.ecomdrop_dropi_token_synced_at is None:
+    if new_key or field_changed or config.ecomdrop_dropi_token_synced_at is None:
         notices.append(sync_dropi_token_field(clients, config))
     return SaveOutcome(config, [n for n in notices if n is not None])
 

@@ -25,13 +25,15 @@ class SettingsPage:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def settings_page(shop: Shop, cache, app_url: str) -> SettingsPage:
-    """The saved settings of `shop`, sections ready to render."""
+def settings_page(shop: Shop, cache, app_url: str, outgoing_ip: str | None = None
+                  ) -> SettingsPage:
+    """The saved settings of `shop`, sections ready to render; `outgoing_ip` is the configured
+    IP this app calls Dropi from, when known."""
     config = load_configuration(shop)
     return SettingsPage(
         ecomdrop=ecomdrop_section(config),
         flows=cached_flows(shop, cache) if config and config.ecomdrop_api_key else None,
-        dropi=dropi_section(config, app_url),
+        dropi=dropi_section(config, app_url, outgoing_ip=outgoing_ip),
         options=saved_options(config),
         status=settings_status(shop),
         stock_sync_unmapped=stock_sync_unmapped(config, len(saved_mappings(shop))),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.clients.dropi import (
+    DropiAccessDenied,
     DropiAuthError,
     DropiError,
     DropiNotFound,
@@ -44,6 +45,8 @@ def dropi_problem(exc: DropiError, country: str | None = None) -> str:
     if isinstance(exc, DropiTokenInvalid):
         return _("That is not a Dropi integration token. Copy the whole token from Dropi "
                  "(Mis integraciones): a long text in three parts that starts with “eyJ”.")
+    if isinstance(exc, DropiAccessDenied):
+        return exc.merchant_message
     if isinstance(exc, DropiAuthError):
         return _("Dropi %(country)s rejected the integration token. Check that it is the "
                  "current token of your %(country)s store in Dropi (Mis integraciones) and that "

@@ -19,7 +19,7 @@ from app.services.settings.common import (
     record_failure,
     record_success,
 )
-from app.services.settings.dropi import check_dropi_token
+from app.services.settings.dropi import check_dropi_token, remember_refused_ip
 from app.services.settings.problems import dropi_problem, ecomdrop_problem
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def check_connections(clients: IntegrationClients, shop: Shop) -> SettingsStatus
         try:
             check_dropi_token(clients.dropi(config.dropi_token, config.dropi_country))
         except DropiError as exc:
+            remember_refused_ip(config, exc)
             record_failure(config, DROPI, dropi_problem(exc, config.dropi_country))
         else:
             record_success(config, DROPI)
