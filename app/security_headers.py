@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, g, request
 
 from app.auth.shop_domain import sanitize_shop_domain
+from app.clients.dropi import DROPI_HOSTS, dropi_base_url
 from app.services.html_sanitizer import DROPI_IMAGE_ORIGINS, SHOPIFY_CDN_ORIGIN
 
 SHOPIFY_ADMIN_ORIGIN = "https://admin.shopify.com"
@@ -48,7 +49,8 @@ def content_policy(settings) -> str:
     Dropi's image hosts, no plugins, no <base> elsewhere, no inline script."""
     cdn = [origin_of(settings.app_bridge_url), origin_of(settings.polaris_url)]
     dropi_images = [origin_of(settings.dropi_image_base_url), *DROPI_IMAGE_ORIGINS]
-    dropi_images += [origin_of(url) for url in (settings.dropi_overrides() or {}).values()]
+    dropi_images += [origin_of(dropi_base_url(settings, country)) for country in DROPI_HOSTS
+                     if dropi_base_url(settings, country)]
     directives = [
         "default-src 'self'",
         "script-src " + _unique("'self'", *cdn),
