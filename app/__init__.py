@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.config import Settings
+from app.config import ConfigError, Settings
+from app.services.doctor import static_findings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Application factory: config, logging, extensions, blueprints, error handlers, CLI."""
     settings = settings or Settings.from_env()
+    refuse_fatal_configuration(settings)
     app = Flask(
         __name__,
         instance_path=str(settings.instance_path),
@@ -68,3 +70,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     register_admin_blueprints(app)
     register_security_headers(app)
+
+
+def refuse_fatal_configuration(settings: Settings) -> None:
+    """In production, a configuration `flask doctor` calls fatal stops the process here, before
+    it serves anyone; the message lists every problem. Development runs only warn via the CLI."""
+    if not settings.is_production:
+        return
+    fatal = [finding for finding in static_findings(settings) if finding.fatal]
+    if fatal:
+        problems = "\n".join(f"- {finding.message}" for finding in fatal)
+        raise ConfigError(f"This configuration cannot serve merchants (`flask doctor` says "
+                          f"more):\n{problems}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from app.diagnostics import collect_findings
+
 
 def register(app: Flask) -> None:
     @app.cli.command("worker")
@@ -18,6 +20,18 @@ def register(app: Flask) -> None:
     from app.webhooks.cli import register as register_webhook_commands
 
     register_webhook_commands(app)
+
+    @app.cli.command("doctor")
+    def doctor() -> None:
+        """Check this configuration before it serves merchants; exit 1 on a fatal problem."""
+        findings = collect_findings(app)
+        for finding in findings:
+            click.echo(f"{finding.level.upper():8} {finding.check}: {finding.message}")
+        fatal = [f for f in findings if f.fatal]
+        if fatal:
+            click.echo(f"{len(fatal)} fatal problem(s): fix them before serving merchants.")
+            raise SystemExit(1)
+        click.echo("Configuration OK" + (f" ({len(findings)} warning(s))" if findings else "."))
 
     @app.cli.command("rotate-keys")
     @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1),

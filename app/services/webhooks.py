@@ -296,3 +296,9 @@ def requeue_stale_events(*, enqueue: Enqueue, now: datetime | None = None) -> li
     if stale:
         log.warning("%d webhook events had no job; queued again", len(stale))
     return stale
+
+
+def registered_topics() -> set[str]:
+    """Every topic some handler processes (after importing every service module once)."""
+    _discover_handlers()
+    return {topic for topic, handlers in _registry.items() if handlers}
