@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import ConfigError, Settings
+from app.error_reporting import configure_error_reporting
+from app.logging_setup import configure_logging
 from app.services.doctor import static_findings
 
 
@@ -19,9 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.config.from_mapping(settings.flask_config())
 
-    from app.logging_setup import configure_logging
-
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    configure_error_reporting(settings)
     _init_extensions(app, settings)
     _register_blueprints(app)
 
@@ -62,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import register_admin_blueprints
     from app.auth.views import bp as auth_bp
     from app.health import bp as health_bp
+    from app.monitoring import register as register_monitoring
     from app.security_headers import register as register_security_headers
     from app.webhooks.views import bp as webhooks_bp
 
@@ -70,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     register_admin_blueprints(app)
     register_security_headers(app)
+    register_monitoring(app)
 
 
 def refuse_fatal_configuration(settings: Settings) -> None:

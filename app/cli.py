@@ -5,16 +5,20 @@ import click
 from flask import Flask
 
 from app.diagnostics import collect_findings
+from app.extensions import queue
+from app.scheduling import leased_consumer, scheduler_lease
 
 
 def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="Worker threads.")
     def worker(workers: int) -> None:
-        """Run the background job consumer on the configured queue (SQLite or Redis)."""
-        from app.extensions import queue
-
-        consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        """Run the background job consumer on the configured queue (SQLite or Redis). Start as
+        many as you like, on any machines: only the one holding the scheduler lease enqueues
+        periodic work."""
+        settings = app.config["SETTINGS"]
+        consumer = leased_consumer(queue, scheduler_lease(settings), workers=workers,
+                                   worker_type="thread", periodic=True)
         consumer.run()
 
     from app.webhooks.cli import register as register_webhook_commands
