@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from prometheus_client import start_http_server
 
 from app.diagnostics import collect_findings
 from app.extensions import queue
@@ -12,11 +13,18 @@ from app.scheduling import leased_consumer, scheduler_lease
 def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="Worker threads.")
-    def worker(workers: int) -> None:
+    @click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+                  help="Serve this worker's Prometheus metrics on this port (for a machine "
+                       "without a web process; PROMETHEUS_MULTIPROC_DIR shares them otherwise).")
+    @click.option("--metrics-address", default="127.0.0.1", show_default=True,
+                  help="Address of the metrics port: keep it internal.")
+    def worker(workers: int, metrics_port: int | None, metrics_address: str) -> None:
         """Run the background job consumer on the configured queue (SQLite or Redis). Start as
         many as you like, on any machines: only the one holding the scheduler lease enqueues
         periodic work."""
         settings = app.config["SETTINGS"]
+        if metrics_port:
+            start_http_server(metrics_port, addr=metrics_address)
         consumer = leased_consumer(queue, scheduler_lease(settings), workers=workers,
                                    worker_type="thread", periodic=True)
         consumer.run()

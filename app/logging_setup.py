@@ -114,6 +114,8 @@ def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
     global _configured
     root = logging.getLogger()
     root.setLevel(level.upper())
+    # Alembic announces each of its plugins at INFO whenever it is imported.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     _install_redacting_record_factory()
     if _configured:
         return
