@@ -299,6 +299,8 @@ def requeue_stale_events(*, enqueue: Enqueue, now: datetime | None = None) -> li
 
 
 def registered_topics() -> set[str]:
-    """Every topic some handler processes (after importing every service module once)."""
+    """Every topic some handler of the app processes (after importing every service module
+    once); handlers registered from outside `app` (tests) are not the app's."""
     _discover_handlers()
-    return {topic for topic, handlers in _registry.items() if handlers}
+    return {topic for topic, handlers in _registry.items()
+            if any(h.func.__module__.startswith("app.") for h in handlers)}
