@@ -8,6 +8,8 @@ from prometheus_client import start_http_server
 from app.diagnostics import collect_findings
 from app.extensions import queue
 from app.scheduling import leased_consumer, scheduler_lease
+from app.services.key_rotation import rotate_encryption_keys
+from app.webhooks.cli import register as register_webhook_commands
 
 
 def register(app: Flask) -> None:
@@ -29,8 +31,6 @@ def register(app: Flask) -> None:
                                    worker_type="thread", periodic=True)
         consumer.run()
 
-    from app.webhooks.cli import register as register_webhook_commands
-
     register_webhook_commands(app)
 
     @app.cli.command("doctor")
@@ -50,8 +50,6 @@ def register(app: Flask) -> None:
                   help="Rows read and committed at a time.")
     def rotate_keys(batch_size: int) -> None:
         """Re-encrypt every stored secret with the first key of ENCRYPTION_KEYS."""
-        from app.services.key_rotation import rotate_encryption_keys
-
         settings = app.config["SETTINGS"]
         report = rotate_encryption_keys(settings.encryption_keys[0], batch_size=batch_size)
         for column in report.columns:

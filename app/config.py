@@ -176,17 +176,6 @@ class Settings:
     def is_production(self) -> bool:
         return self.environment == "production"
 
-    def dropi_overrides(self) -> dict[str, str] | None:
-        """Per-country Dropi base URLs when a template is configured, else None (real hosts)."""
-        if not self.dropi_url_template:
-            return None
-        from app.clients.dropi import DROPI_HOSTS
-
-        return {
-            country: self.dropi_url_template.format(country=country.lower())
-            for country in DROPI_HOSTS
-        }
-
     def shop_base_url(self, shop: str) -> str:
         """Base URL for a shop's admin endpoints (OAuth and Admin API)."""
         return self.shopify_shop_url_template.format(shop=shop).rstrip("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import Flask
+from flask import Flask, current_app
 from huey import crontab
 
 from app.extensions import db, queue
@@ -12,6 +12,10 @@ from app.logging_setup import log_context
 from app.metrics import WEBHOOK_LAG_SECONDS
 from app.models import WebhookEvent
 from app.models.types import utcnow
+from app.services.product_import import process_import_job
+from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
+from app.services.uninstall import shop_is_active
+from app.services.webhooks import process_event, requeue_stale_events
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +35,6 @@ def in_app_context(func):
     def wrapper(*args, **kwargs):
         if _bound_app is None:
             raise RuntimeError("jobs need create_app() to have run in this process")
-        from app.extensions import db
-
         with _bound_app.app_context(), log_context(job=func.__name__):
             try:
                 return func(*args, **kwargs)
@@ -49,8 +51,6 @@ def for_active_shop(func):
 
     @functools.wraps(func)
     def wrapper(shop_domain: str, *args, **kwargs):
-        from app.services.uninstall import shop_is_active
-
         with log_context(shop=shop_domain):
             if not shop_is_active(shop_domain):
                 log.info("%s for %s skipped: the shop is not installed", func.__name__,
@@ -84,10 +84,6 @@ WEBHOOK_RETRY_BACKOFF = 2
 @in_app_context
 def process_webhook_event(event_row_id: int) -> str | None:
     """Run the handlers of one stored webhook event (retried with backoff when they fail)."""
-    from flask import current_app
-
-    from app.services.webhooks import process_event
-
     status = process_event(current_app.config["SETTINGS"], event_row_id)
     record_webhook_lag(event_row_id)
     return status.value if status else None
@@ -105,8 +101,6 @@ def record_webhook_lag(event_row_id: int) -> None:
 @in_app_context
 def requeue_stale_webhook_events() -> int:
     """Queue webhook events whose job never ran (a queue lost with a restart)."""
-    from app.services.webhooks import requeue_stale_events
-
     return len(requeue_stale_events(enqueue=process_webhook_event))
 
 
@@ -115,10 +109,6 @@ def requeue_stale_webhook_events() -> int:
 @for_active_shop
 def run_import_job(shop_domain: str, job_id: int) -> str | None:
     """Run (or resume) a bulk product import; items already done are not imported again."""
-    from flask import current_app
-
-    from app.services.product_import import process_import_job
-
     status = process_import_job(current_app.config["SETTINGS"], job_id,
                                 app_context=_bound_app.app_context)
     return status.value if status else None
@@ -128,6 +118,4 @@ def run_import_job(shop_domain: str, job_id: int) -> str | None:
 @in_app_context
 def resume_stale_import_jobs() -> int:
     """Queue again bulk imports whose worker died or whose queued task was lost."""
-    from app.services.product_import import resume_stale_import_jobs as resume
-
-    return len(resume(enqueue=run_import_job))
+    return len(resume_stale_imports(enqueue=run_import_job))

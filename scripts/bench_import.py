@@ -31,11 +31,9 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.config import Settings, toml_scopes
 from app.extensions import db
-from app.models import LocationMapping, Shop, ShopConfiguration
-from app.models.types import utcnow
+from app.models import Shop
 from standins.runner import stand_in_environment
 from standins.config import ShopifyStandInConfig
-from standins.dropi import geography
 from standins.dropi.server import DropiStandInConfig, create_dropi_stand_in
 from standins.shopify.server import create_shopify_stand_in
 from app.services.product_import import (
@@ -44,6 +42,8 @@ from app.services.product_import import (
     process_import_job,
     start_bulk_import,
 )
+from tests.factories import connect_dropi, install_shop, stocked_location
+from tests.live_standins import ShopifyStandInHandle
 
 SHOP = "bench-store.myshopify.com"
 API_KEY, API_SECRET, APP_URL = "bench-key", "bench-secret", "http://127.0.0.1:9"
@@ -117,7 +117,7 @@ def run_once(args, bucket: tuple[float, float], workdir: Path) -> dict:
         app = create_app(settings)
         with app.app_context():
             db.create_all()
-            job_id = _prepare(settings, stand_in, dropi_app, args.products)
+            job_id = _prepare(settings, shopify_app, dropi_app, args.products)
             start_points = stand_in.store.bucket(SHOP).status()["currentlyAvailable"]
             meter.recording = True
             started = time.perf_counter()
@@ -147,27 +147,15 @@ def _settings(workdir: Path, shopify_url: str, dropi_url: str) -> Settings:
     return Settings.from_env(env)
 
 
-def _prepare(settings, stand_in, dropi_app, count: int) -> int:
-    stand_in.create_shop(SHOP)
-    scopes = frozenset(toml_scopes().split(","))
-    token = stand_in.tokens.issue_offline(SHOP, scopes, expiring=False)["access_token"]
-    location = stand_in.store.create_location(SHOP, "Bodega Bogotá", city="Bogotá")
-    shop = Shop(domain=SHOP, access_token=token, scopes=",".join(sorted(scopes)),
-                api_version=settings.shopify_api_version, currency="COP",
-                installed_at=utcnow())
-    db.session.add(shop)
-    db.session.flush()
-    dropi = dropi_app.extensions["dropi_stand_in"]
-    db.session.add(ShopConfiguration(shop_id=shop.id, dropi_token=dropi.token_for("CO"),
-                                     dropi_country="CO"))
-    warehouse = geography.warehouses("CO")[0]
-    db.session.add(LocationMapping(shop_id=shop.id, shopify_location_id=location["id"],
-                                   shopify_location_name=location["name"],
-                                   dropi_warehouse_id=str(warehouse.id),
-                                   dropi_warehouse_name=warehouse.name))
-    db.session.commit()
-    ids = [str(p["id"]) for p in sorted(dropi.state.catalog("CO").values(),
-                                        key=lambda p: p["id"]) if not p["_private"]][:count]
+def _prepare(settings, shopify_app, dropi_app, count: int) -> int:
+    shopify = ShopifyStandInHandle("", shopify_app)
+    shop = install_shop(shopify, SHOP, name=None, timezone=None,
+                        scopes=frozenset(toml_scopes().split(",")),
+                        api_version=settings.shopify_api_version)
+    connect_dropi(dropi_app, shop, stocked_location(shopify, SHOP))
+    catalog = dropi_app.extensions["dropi_stand_in"].state.catalog("CO")
+    ids = [str(p["id"]) for p in sorted(catalog.values(), key=lambda p: p["id"])
+           if not p["_private"]][:count]
     prefs = ImportPreferences(price_rule="cost*1.8", compare_at_rule="price*1.3",
                               price_ending="900", import_images=True, status="ACTIVE")
     job = start_bulk_import(settings, shop, ids, prefs, enqueue=lambda *a: None)

@@ -6,9 +6,15 @@ from datetime import timedelta
 import pytest
 
 from app import create_app
-from app.extensions import db, queue
+from app.extensions import cache, db, queue
 from app.models import Shop
 from app.models.types import utcnow
+from tests.factories import StandInWorld, build_world
+from tests.live_standins import (
+    running_dropi_stand_in,
+    running_shopify_stand_in,
+    stand_in_settings,
+)
 from tests.support import make_settings, reset_database
 
 
@@ -29,6 +35,31 @@ def app(instance_dir):
         reset_database()
         queue.flush()
 
+
+@pytest.fixture
+def stand_ins():
+    """Live Shopify and Dropi stand-ins over HTTP, fresh for each test."""
+    with running_shopify_stand_in() as shopify, running_dropi_stand_in() as dropi:
+        yield shopify, dropi
+
+
+@pytest.fixture
+def world(stand_ins, tmp_path) -> StandInWorld:
+    """The real app wired to the live stand-ins, with an installed shop (live token), Dropi
+    connected and one Dropi warehouse mapped to a Shopify location."""
+    shopify, dropi = stand_ins
+    settings = stand_in_settings(tmp_path, shopify=shopify, dropi=dropi)
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    with app.app_context():
+        db.create_all()
+        cache.clear()
+        try:
+            yield build_world(shopify, dropi, settings, app.test_client())
+        finally:
+            reset_database()
+            queue.flush()
+            cache.clear()
 
 
 @pytest.fixture(scope="session")

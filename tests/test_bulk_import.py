@@ -10,7 +10,7 @@ from datetime import timedelta
 import requests
 
 from app.extensions import db
-from app.jobs import resume_stale_import_jobs
+from app.jobs import resume_stale_import_jobs, run_import_job
 from app.models import (
     ImportItemStatus,
     ImportJob,
@@ -27,12 +27,7 @@ from app.services.product_import import (
     start_bulk_import_for_search,
 )
 from tests.conftest import run_pending_jobs
-from tests.test_import_support import (  # noqa: F401  (fixtures)
-    dropi_product_ids,
-    prefs,
-    stand_ins,
-    world,
-)
+from tests.factories import dropi_product_ids, prefs
 
 
 def _handles(world) -> list[str]:
@@ -41,7 +36,8 @@ def _handles(world) -> list[str]:
 
 def test_a_bulk_import_runs_in_the_background_and_reports_each_item(world):
     ids = dropi_product_ids(world, 4) + ["99999999"]
-    job = start_bulk_import(world.settings, world.shop, ids + ids[:1], prefs())
+    job = start_bulk_import(world.settings, world.shop, ids + ids[:1], prefs(),
+                            enqueue=run_import_job)
     progress = job_progress(world.shop.id, job.id)
     assert (progress.status, progress.total, progress.processed) == (ImportJobStatus.QUEUED, 5, 0)
     assert run_pending_jobs() == 1
@@ -63,7 +59,7 @@ def test_a_bulk_import_runs_in_the_background_and_reports_each_item(world):
 
 def test_every_product_matching_a_search_is_imported(world):
     job = start_bulk_import_for_search(world.settings, world.shop, {"keywords": "lampara"},
-                                       prefs())
+                                       prefs(), enqueue=run_import_job)
     run_pending_jobs()
     expected = sorted(p["id"] for p in world.dropi_state.catalog("CO").values()
                       if "lampara" in _plain(p["name"]) and not p["_private"])
@@ -93,7 +89,8 @@ def test_progress_estimates_the_time_left_from_recent_items(world):
 
 def test_cancelling_stops_a_running_job_after_the_item_in_progress(world):
     world.shopify.faults(latency_ms=150)
-    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 24), prefs())
+    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 24), prefs(),
+                            enqueue=run_import_job)
     worker = threading.Thread(target=run_pending_jobs)
     worker.start()
     _wait(lambda: ImportJobItem.query.filter_by(status=ImportItemStatus.DONE).count() >= 1)
@@ -122,7 +119,8 @@ def _wait(predicate, timeout: float = 30.0) -> None:
 def test_dropi_rate_limiting_is_absorbed(world):
     requests.post(f"{world.dropi.url}/standin/config",
                   json={"requests_per_minute": 1, "rate_window_seconds": 1}, timeout=10)
-    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 5), prefs())
+    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 5), prefs(),
+                            enqueue=run_import_job)
     run_pending_jobs()
     progress = job_progress(world.shop.id, job.id)
     assert (progress.status, progress.succeeded, progress.failed) == (
@@ -136,7 +134,8 @@ def test_shopify_throttling_is_absorbed(world):
     world.shopify.faults(sequence=[429, "ok", 429], retry_after=0.2,
                          throttle={"size": 200, "restore_rate": 60})
     world.shopify.store.bucket(world.domain).drain()
-    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 6), prefs())
+    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 6), prefs(),
+                            enqueue=run_import_job)
     run_pending_jobs()
     progress = job_progress(world.shop.id, job.id)
     assert (progress.status, progress.succeeded, progress.failed) == (
@@ -162,7 +161,8 @@ def test_a_job_whose_worker_died_is_resumed_by_the_periodic_task(world):
 
 
 def test_a_job_with_a_live_worker_is_left_to_it(world):
-    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 2), prefs())
+    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 2), prefs(),
+                            enqueue=run_import_job)
     job.status, job.heartbeat_at = ImportJobStatus.RUNNING, utcnow()
     db.session.commit()
     resume_stale_import_jobs()
@@ -174,7 +174,8 @@ def test_a_job_with_a_live_worker_is_left_to_it(world):
 
 
 def test_a_job_of_a_shop_that_uninstalled_does_nothing(world):
-    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 2), prefs())
+    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 2), prefs(),
+                            enqueue=run_import_job)
     world.shop.uninstalled_at = utcnow()
     db.session.commit()
     run_pending_jobs()
@@ -185,7 +186,8 @@ def test_a_job_of_a_shop_that_uninstalled_does_nothing(world):
 def test_lost_shopify_access_stops_the_job_and_it_can_be_retried(world):
     token = world.shop.access_token
     world.shopify.stand_in.tokens.revoke_shop(world.domain)
-    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 3), prefs())
+    job = start_bulk_import(world.settings, world.shop, dropi_product_ids(world, 3), prefs(),
+                            enqueue=run_import_job)
     run_pending_jobs()
     progress = job_progress(world.shop.id, job.id)
     assert progress.status == ImportJobStatus.FAILED and progress.last_error
@@ -198,6 +200,6 @@ def test_lost_shopify_access_stops_the_job_and_it_can_be_retried(world):
     world.shop.needs_reauthorization, world.shop.reauthorization_reason = False, None
     assert world.shop.access_token != token
     db.session.commit()
-    retry_import_job(world.settings, world.shop, job.id)
+    retry_import_job(world.settings, world.shop, job.id, enqueue=run_import_job)
     run_pending_jobs()
     assert job_progress(world.shop.id, job.id).succeeded == 3

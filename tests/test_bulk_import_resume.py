@@ -25,12 +25,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.services.product_import import job_progress, start_bulk_import
 from tests.conftest import run_pending_jobs
-from tests.test_import_support import (  # noqa: F401  (fixtures)
-    dropi_product_ids,
-    prefs,
-    stand_ins,
-    world,
-)
+from tests.factories import dropi_product_ids, prefs
 
 PROJECT = Path(__file__).resolve().parent.parent
 WORKER = """

@@ -1,4 +1,4 @@
-"""app/services/catalog.py without Flask views, against the Dropi stand-in over HTTP: filters,
+"""app/services/catalog/ without Flask views, against the Dropi stand-in over HTTP: filters,
 the short-lived cache (per shop and filters, never keyed by a secret), one query for the
 imported marks of a page, collecting every match for a bulk import, money in the shop's
 currency."""
@@ -18,17 +18,11 @@ from app.services.catalog import (
     CatalogFilters,
     CatalogNotConnected,
     browse_catalog,
-    format_money,
     imported_marks,
     matching_product_ids,
-    shopify_admin_product_url,
 )
-from tests.test_products_support import (  # noqa: F401  (fixtures)
-    install_shop,
-    public_products,
-    stand_ins,
-    world,
-)
+from app.services.formatting import format_money, shopify_admin_product_url
+from tests.factories import install_shop, public_products
 
 
 def list_calls(world) -> int:

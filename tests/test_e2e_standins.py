@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import ComplianceRequest, Shop, WebhookEvent, WebhookStatus
 from app.models.types import utcnow
 from standins.dropi import geography
+from app.jobs import run_import_job
 from app.services.product_import import ImportPreferences, job_progress, start_bulk_import
 from tests.browser_support import running_stack
 from tests.live_standins import wait_until
@@ -85,7 +86,8 @@ def test_concurrent_requests_and_a_job_with_an_expiring_token_refresh_it_exactly
         old_token = shop.access_token
         shop.access_token_expires_at = utcnow() + timedelta(seconds=60)  # inside the margin
         db.session.commit()
-        job = start_bulk_import(stack.app.settings, shop, product_ids, ImportPreferences())
+        job = start_bulk_import(stack.app.settings, shop, product_ids, ImportPreferences(),
+                                enqueue=run_import_job)
         job_id, shop_id = job.id, shop.id
 
     # Three Locations sections (each reads Shopify) and three home pages (the session check

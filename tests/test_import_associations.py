@@ -18,12 +18,7 @@ from app.services.product_import import (
     list_associations,
 )
 from tests.conftest import create_shop
-from tests.test_import_support import (  # noqa: F401  (fixtures)
-    find_dropi_product,
-    prefs,
-    stand_ins,
-    world,
-)
+from tests.factories import find_dropi_product, prefs
 
 
 def _many(shop_id: int, count: int, *, start: int = 0) -> None:

@@ -15,14 +15,7 @@ from app.services.product_import import (
     import_product,
     preview_import,
 )
-from tests.test_import_support import (  # noqa: F401  (fixtures)
-    find_dropi_product,
-    merchant_adds_variant,
-    prefs,
-    stand_ins,
-    warehouse_units,
-    world,
-)
+from tests.factories import find_dropi_product, merchant_adds_variant, prefs, warehouse_units
 
 
 def _product(world, dropi_id) -> dict:

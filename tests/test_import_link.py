@@ -15,13 +15,7 @@ from app.services.product_import import (
     search_shopify_products,
     suggest_variant_links,
 )
-from tests.test_import_support import (  # noqa: F401  (fixtures)
-    find_dropi_product,
-    prefs,
-    stand_ins,
-    warehouse_units,
-    world,
-)
+from tests.factories import find_dropi_product, prefs, warehouse_units
 
 
 def merchant_product(world, title: str, options: dict[str, list[str]] | None = None,

@@ -14,14 +14,12 @@ import responses
 from app.models import ProductAssociation
 from standins.shopify.graphql_api import execute_admin_graphql
 from app.services.product_import import import_product, resync_association
-from tests.test_import_support import (  # noqa: F401  (fixtures)
+from tests.factories import (
     SCOPES,
     find_dropi_product,
     merchant_adds_variant,
     prefs,
-    stand_ins,
     warehouse_units,
-    world,
 )
 
 

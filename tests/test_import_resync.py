@@ -13,14 +13,7 @@ from app.services.product_import import (
     preview_reprice,
     resync_association,
 )
-from tests.test_import_support import (  # noqa: F401  (fixtures)
-    find_dropi_product,
-    merchant_adds_variant,
-    prefs,
-    stand_ins,
-    warehouse_units,
-    world,
-)
+from tests.factories import find_dropi_product, merchant_adds_variant, prefs
 
 
 def test_resync_brings_stock_price_and_name_from_dropi(world):

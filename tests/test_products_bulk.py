@@ -7,13 +7,7 @@ import re
 
 from app.extensions import db, queue
 from app.models import ImportJob
-from tests.test_products_support import (  # noqa: F401  (fixtures)
-    find_product,
-    public_products,
-    stand_ins,
-    text_of,
-    world,
-)
+from tests.factories import find_product, install_shop, public_products, text_of
 
 PREFS = {"title_source": "dropi", "description_source": "dropi", "price_rule": "cost*2",
          "use_dropi_barcode": "0", "import_images": "0", "status": "DRAFT"}
@@ -119,8 +113,6 @@ def test_cancel_stops_the_job_and_its_polling(world):
 
 
 def test_another_shop_cannot_see_or_cancel_the_job(world):
-    from tests.test_products_support import install_shop
-
     ids = [str(p["id"]) for p in public_products(world)[:2]]
     world.htmx("POST", "/app/products/bulk", data={**PREFS, "ids": ids})
     job = ImportJob.query.filter_by(shop_id=world.shop.id).one()

@@ -10,15 +10,13 @@ import requests
 
 from app.extensions import db
 from app.models import ProductAssociation, ShopConfiguration
-from app.services.catalog import format_money
-from tests.test_products_support import (  # noqa: F401  (fixtures)
+from app.services.formatting import format_money
+from tests.factories import (
     connect_dropi,
     find_product,
     install_shop,
     public_products,
-    stand_ins,
     text_of,
-    world,
 )
 
 
@@ -139,7 +137,7 @@ def test_pages_are_cached_briefly_per_shop_and_filters(world):
 
     world.htmx("GET", "/app/products", q="lámpara", in_stock="1")
     other = install_shop(world.shopify, "cache-neighbour.myshopify.com")
-    connect_dropi(world.dropi, other, None)
+    connect_dropi(world.dropi.app, other, None)
     world.htmx("GET", "/app/products", q="lámpara", domain=other.domain)
     assert len([c for c in dropi_calls(world) if c["path"].endswith("products/index")]) == 3
 

@@ -10,14 +10,7 @@ from decimal import Decimal
 
 from app.extensions import db
 from app.models import LocationMapping, ProductAssociation
-from tests.test_products_support import (  # noqa: F401  (fixtures)
-    connect_dropi,
-    find_product,
-    install_shop,
-    stand_ins,
-    text_of,
-    world,
-)
+from tests.factories import connect_dropi, find_product, install_shop, text_of
 
 FORM = {"title_source": "dropi", "description_source": "dropi", "price_rule": "cost*1.4",
         "compare_at_rule": "price*1.5", "price_ending": "900", "min_margin_percent": "35",
@@ -224,7 +217,7 @@ def test_another_shops_session_cannot_use_this_shops_products(world):
     raw = find_product(world, variable=True)
     mine = merchant_product(world, raw, "Solo mío")
     other = install_shop(world.shopify, "link-neighbour.myshopify.com")
-    connect_dropi(world.dropi, other, world.shopify.store.create_location(other.domain, "Casa"))
+    connect_dropi(world.dropi.app, other, world.shopify.store.create_location(other.domain, "Casa"))
 
     response = world.htmx("GET", f"/app/products/{raw['id']}/link/search", q="Solo",
                           domain=other.domain)

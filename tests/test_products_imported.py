@@ -14,13 +14,7 @@ from sqlalchemy import insert
 from app.extensions import db
 from app.models import ProductAssociation
 from app.models.types import utcnow
-from tests.test_products_support import (  # noqa: F401  (fixtures)
-    find_product,
-    install_shop,
-    stand_ins,
-    text_of,
-    world,
-)
+from tests.factories import find_product, install_shop, text_of
 
 FORM = {"title_source": "dropi", "description_source": "dropi", "price_rule": "cost*2",
         "use_dropi_barcode": "0", "import_images": "0", "status": "DRAFT"}

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 
+from app.auth.embedded import embedded_url
+
 # The app's sections, in menu order. An entry appears once its endpoint is registered.
 NAV: list[tuple[str, str]] = [
     ("products.index", _l("Products")),
@@ -44,8 +46,6 @@ def register_admin_blueprints(app: Flask) -> None:
         blueprint = getattr(module, "bp", None)
         if isinstance(blueprint, Blueprint):
             app.register_blueprint(blueprint)
-    from app.auth.embedded import embedded_url
-
     app.jinja_env.globals.setdefault("embedded_url", embedded_url)
     app.context_processor(lambda: {"shell": shell_context()})
 
@@ -56,8 +56,6 @@ def endpoint_registered(endpoint: str) -> bool:
 
 def nav_items() -> list[NavItem]:
     """The NAV entries whose area exists, with links that keep the embedded parameters."""
-    from app.auth.embedded import embedded_url
-
     current = request.blueprint
     return [
         NavItem(embedded_url(endpoint), str(label), active=endpoint.split(".")[0] == current)
@@ -72,8 +70,6 @@ def shell_context() -> Shell:
                      and endpoint_registered(HOME_ENDPOINT))
     home_url = None
     if authenticated:
-        from app.auth.embedded import embedded_url
-
         home_url = embedded_url(HOME_ENDPOINT)
     return Shell(
         api_key=settings.shopify_api_key,

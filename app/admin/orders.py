@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.admin.responses import render_page_or_fragment
 from app.auth.embedded import embedded_view
 from app.clients.shopify import ShopifyError, ShopifyForbidden
-from app.services.catalog import format_money
+from app.services.formatting import format_money
 from app.services.orders_overview import OrdersPage, clean_search, recent_orders
 
 log = logging.getLogger(__name__)

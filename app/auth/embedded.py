@@ -34,6 +34,7 @@ from app.auth.session_token import (
 )
 from app.auth.shop_domain import decode_host
 from app.clients.shopify import ShopifyError
+from app.clients.shopify_oauth import InvalidSubjectToken
 from app.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, normalize_locale
 from app.services.shop_install import ensure_online_session, installed_shop_for_session
 from app.services.shopify_tokens import ReauthorizationRequired
@@ -94,7 +95,7 @@ def _authenticate_document(settings, online_token: bool):
         claims = _claims(settings, id_token)
         shop = installed_shop_for_session(settings, claims, id_token, allow_exchange=True)
         online = ensure_online_session(settings, shop, claims, id_token) if online_token else None
-    except InvalidSessionToken as exc:
+    except (InvalidSessionToken, InvalidSubjectToken) as exc:
         log.info("document load without a valid session token (%s); bouncing", exc)
         return responses.bounce_redirect(settings)
     except ShopifyError as exc:
@@ -108,7 +109,7 @@ def _authenticate_fetch(settings, token: str | None, online_token: bool):
         claims = _claims(settings, token)
         shop = installed_shop_for_session(settings, claims, token, allow_exchange=False)
         online = ensure_online_session(settings, shop, claims, token) if online_token else None
-    except InvalidSessionToken as exc:
+    except (InvalidSessionToken, InvalidSubjectToken) as exc:
         log.info("request with an invalid session token (%s); asking for a retry", exc)
         return responses.retry_with_new_token()
     except ReauthorizationRequired as exc:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.auth.oauth import embedded_admin_url
 from app.auth.shop_domain import admin_url_for_host, decode_host, sanitize_shop_domain
-from app.auth.token_endpoint import TokenRequestFailed
+from app.clients.shopify_oauth import TokenRequestFailed
 from app.services.shopify_tokens import (
     REASON_NO_TOKEN,
     REASON_NOT_INSTALLED,

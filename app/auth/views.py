@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from app.auth import oauth, responses
 from app.auth.bots import is_bot
 from app.auth.shop_domain import sanitize_shop_domain
-from app.auth.token_endpoint import TokenRequestFailed
+from app.clients.shopify_oauth import TokenRequestFailed
 from app.services.shop_install import install_from_authorization_code
 
 log = logging.getLogger(__name__)

@@ -68,6 +68,13 @@ NO_STOCK_IN_LIST = frozenset({"CO", "PY", "PE", "PA"})
 NO_INTEGRATION_FLAG = frozenset({"ES"})
 
 
+def dropi_base_url(settings, country: str) -> str | None:
+    """The country's base URL from DROPI_URL_TEMPLATE (the stand-ins), or None for Dropi's host."""
+    if not settings.dropi_url_template or (country or "").upper() not in DROPI_HOSTS:
+        return None
+    return settings.dropi_url_template.format(country=country.lower())
+
+
 class DropiClient(DropiTransport):
     """A Dropi account in one country, reached with its integration token.
 
@@ -79,8 +86,7 @@ class DropiClient(DropiTransport):
     @classmethod
     def for_settings(cls, settings, token: str, country: str, **kwargs) -> "DropiClient":
         """A client wired from Settings: stand-in hosts, app URL as origin, timeouts, images."""
-        overrides = settings.dropi_overrides() or {}
-        kwargs.setdefault("base_url", overrides.get((country or "").upper()))
+        kwargs.setdefault("base_url", dropi_base_url(settings, country))
         kwargs.setdefault("timeout", settings.http_timeout_seconds)
         kwargs.setdefault("allowed_url", settings.shopify_app_url)
         kwargs.setdefault("image_base_url", settings.dropi_image_base_url)

@@ -89,6 +89,17 @@ class ShopifyClient:
         self._throttle = throttle or SHARED_THROTTLE
         self._operations_dir = operations_dir
 
+    @classmethod
+    def for_settings(cls, settings, shop_domain: str, *, access_token: Callable[[], str],
+                     on_unauthorized: Callable[[], str] | None = None,
+                     **kwargs) -> ShopifyClient:
+        """A client for `shop_domain` wired from Settings: the shop's base URL (the stand-in's
+        when configured), the pinned API version and the timeout."""
+        kwargs.setdefault("timeout", settings.http_timeout_seconds)
+        return cls(shop_domain, base_url=settings.shop_base_url(shop_domain),
+                   api_version=settings.shopify_api_version, access_token=access_token,
+                   on_unauthorized=on_unauthorized, **kwargs)
+
     def query(self, name: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run query ``name`` and return its ``data``; retried on throttling, 5xx and timeouts."""
         if operation_kind(name, self._operations_dir) != "query":

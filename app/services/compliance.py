@@ -22,9 +22,9 @@ from app.models import (
     WebhookStatus,
 )
 from app.models.types import utcnow
+from app.services.customer_match import CustomerRef, mentions_customer, order_id_forms
 from app.services.uninstall import event_time
 from app.services.webhooks import webhook_handler
-from app.webhooks.customer_match import CustomerRef, mentions_customer, order_id_forms
 
 log = logging.getLogger(__name__)
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.session_token import SessionTokenClaims
-from app.auth.token_endpoint import TokenGrant, request_code_grant
 from app.clients.shopify import ShopifyError
+from app.clients.shopify_oauth import TokenGrant, request_code_grant
 from app.extensions import db
 from app.models import Session, Shop
 from app.models.types import utcnow
@@ -24,6 +24,13 @@ from app.services.shopify_tokens import (
 log = logging.getLogger(__name__)
 
 ONLINE_TOKEN_MARGIN = timedelta(seconds=60)
+
+
+class VerifiedSession(Protocol):
+    """What these functions read from a verified session token's claims."""
+
+    shop: str
+    user_id: str
 
 
 def complete_install(settings, shop_domain: str, grant: TokenGrant) -> Shop:
@@ -64,7 +71,7 @@ def ensure_shop_details(settings, shop: Shop, *, force: bool = False) -> bool:
     return True
 
 
-def installed_shop_for_session(settings, claims: SessionTokenClaims, session_token: str, *,
+def installed_shop_for_session(settings, claims: VerifiedSession, session_token: str, *,
                                allow_exchange: bool) -> Shop:
     """The installed shop of a verified session token, with a live offline token.
 
@@ -91,7 +98,7 @@ def installed_shop_for_session(settings, claims: SessionTokenClaims, session_tok
 
 
 def ensure_online_session(
-    settings, shop: Shop, claims: SessionTokenClaims, session_token: str
+    settings, shop: Shop, claims: VerifiedSession, session_token: str
 ) -> Session:
     """The live online (per-user) session of the token's user, exchanging for one if needed."""
     session_id = Session.online_id(shop.domain, claims.user_id)

@@ -25,11 +25,6 @@ def shopify_client_for(settings, shop: Shop, *, allow_refresh: bool = True) -> S
         handed_out["token"] = token
         return token
 
-    return ShopifyClient(
-        shop.domain,
-        base_url=settings.shop_base_url(shop.domain),
-        api_version=settings.shopify_api_version,
-        access_token=access_token,
-        on_unauthorized=on_unauthorized if allow_refresh else None,
-        timeout=settings.http_timeout_seconds,
-    )
+    return ShopifyClient.for_settings(
+        settings, shop.domain, access_token=access_token,
+        on_unauthorized=on_unauthorized if allow_refresh else None)

@@ -18,14 +18,14 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth.token_endpoint import (
+from app.clients.shopify import ShopifyUnauthorized
+from app.clients.shopify_oauth import (
     RefreshTokenRejected,
     TokenGrant,
     TokenRequestFailed,
     request_refresh,
     request_token_exchange,
 )
-from app.clients.shopify import ShopifyUnauthorized
 from app.extensions import db
 from app.models import Shop
 from app.models.types import utcnow
@@ -73,7 +73,7 @@ def exchange_session_token(
 ) -> TokenGrant:
     """Trade a verified App Bridge session token for an expiring offline (or online) token.
 
-    Raises InvalidSubjectToken (an InvalidSessionToken) when Shopify refuses the session token,
+    Raises InvalidSubjectToken when Shopify refuses the session token,
     TokenRequestFailed for any other failure.
     """
     return request_token_exchange(settings, shop_domain, session_token, online=online)

@@ -57,7 +57,7 @@ class JobProgress:
 
 def start_bulk_import(settings, shop: Shop, dropi_product_ids: list[str],
                       prefs: ImportPreferences, *, names: Mapping[str, str] | None = None,
-                      enqueue: Enqueue | None = None) -> ImportJob:
+                      enqueue: Enqueue) -> ImportJob:
     """Queue the import of these Dropi products (duplicates ignored) with one set of
     preferences; returns the job, already enqueued."""
     ids = _clean_ids(dropi_product_ids)
@@ -70,13 +70,13 @@ def start_bulk_import(settings, shop: Shop, dropi_product_ids: list[str],
                                      dropi_product_id=pid, dropi_name=(names.get(pid) or None))
                        for i, pid in enumerate(ids))
     db.session.commit()
-    _enqueue(enqueue, shop.domain, job.id)
+    enqueue(shop.domain, job.id)
     log.info("Bulk import %s queued for %s: %s products", job.id, shop.domain, len(ids))
     return job
 
 
 def start_bulk_import_for_search(settings, shop: Shop, search: Mapping[str, object],
-                                 prefs: ImportPreferences, *, enqueue: Enqueue | None = None
+                                 prefs: ImportPreferences, *, enqueue: Enqueue
                                  ) -> ImportJob:
     """Queue the import of every Dropi product matching a catalog search (keywords, in_stock,
     category, favorites, private); the job lists them itself, up to 5,000."""
@@ -85,7 +85,7 @@ def start_bulk_import_for_search(settings, shop: Shop, search: Mapping[str, obje
                     preferences={**prefs.to_dict(), "search": wanted}, total=0)
     db.session.add(job)
     db.session.commit()
-    _enqueue(enqueue, shop.domain, job.id)
+    enqueue(shop.domain, job.id)
     return job
 
 
@@ -132,7 +132,7 @@ def cancel_import_job(shop_id: int, job_id) -> ImportJob:
     return job
 
 
-def retry_import_job(settings, shop: Shop, job_id, *, enqueue: Enqueue | None = None
+def retry_import_job(settings, shop: Shop, job_id, *, enqueue: Enqueue
                      ) -> ImportJob:
     """Run a finished job again: failed and pending items are imported (done ones are not)."""
     job = get_job(shop.id, job_id)
@@ -143,7 +143,7 @@ def retry_import_job(settings, shop: Shop, job_id, *, enqueue: Enqueue | None = 
         item.status, item.error = ImportItemStatus.PENDING, None
     job.status, job.finished_at, job.last_error = ImportJobStatus.QUEUED, None, None
     db.session.commit()
-    _enqueue(enqueue, shop.domain, job.id)
+    enqueue(shop.domain, job.id)
     return job
 
 
@@ -173,12 +173,6 @@ def _clean_ids(dropi_product_ids) -> list[str]:
         raise ImportValidationError({"products": _(
             "A bulk import takes at most %(limit)s products.", limit=MAX_BULK_ITEMS)})
     return ids
-
-
-def _enqueue(enqueue: Enqueue | None, shop_domain: str, job_id: int) -> None:
-    if enqueue is None:
-        from app.jobs import run_import_job as enqueue
-    enqueue(shop_domain, job_id)
 
 
 def _eta(job: ImportJob, items: list[ImportJobItem]) -> int | None:

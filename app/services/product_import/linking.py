@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.clients.dropi_models import DropiProduct
 from app.services.product_import.context import ImportContext
 from app.services.product_import.errors import ImportRefused, ImportValidationError
-from app.services.product_import.importer import fetch_product, finish_write, plan_for
+from app.services.product_import.pipeline import fetch_product, finish_write, plan_for
 from app.services.product_import.plan import SIMPLE_KEY, ProductPlan, fold
 from app.services.product_import.preferences import ImportPreferences
 from app.services.product_import.product_input import (

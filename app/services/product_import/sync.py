@@ -16,7 +16,7 @@ from app.services.pricing import PricingError, quote_price
 from app.services.product_import.associations import get_association
 from app.services.product_import.context import ImportContext
 from app.services.product_import.errors import ImportRefused
-from app.services.product_import.importer import fetch_product, finish_write, plan_for
+from app.services.product_import.pipeline import fetch_product, finish_write, plan_for
 from app.services.product_import.preferences import ImportPreferences
 from app.services.product_import.product_input import VariantWrite, match_owned, patch_write
 from app.services.product_import.records import (

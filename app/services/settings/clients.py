@@ -15,6 +15,7 @@ from app.clients.ecomdrop import EcomdropClient
 from app.clients.shopify import ShopifyClient
 from app.config import Settings
 from app.models import Shop
+from app.services.shopify_session import shopify_client_for
 
 
 @dataclass
@@ -34,6 +35,4 @@ class IntegrationClients:
 
     def shopify(self, shop: Shop) -> ShopifyClient:
         """The shop's Admin API client with its offline token kept fresh."""
-        from app.services.shopify_session import shopify_client_for
-
         return shopify_client_for(self.settings, shop)

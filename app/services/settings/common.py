@@ -95,9 +95,3 @@ def _check(service: str) -> None:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}")
 
-
-def secret_hint(secret: str | None) -> str | None:
-    """How a saved secret is shown: its last four characters, and only for long secrets."""
-    from app.services.connection_status import secret_hint as hint
-
-    return hint(secret)

@@ -21,6 +21,7 @@ from app.clients.dropi import (
 )
 from app.extensions import db
 from app.models import Shop, ShopConfiguration
+from app.services.connection_status import secret_hint
 from app.services.settings.bot_field import sync_dropi_token_field
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
@@ -31,7 +32,6 @@ from app.services.settings.common import (
     configuration_for_update,
     record_failure,
     record_success,
-    secret_hint,
 )
 from app.services.settings.problems import dropi_problem
 

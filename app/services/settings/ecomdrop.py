@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.clients.ecomdrop import EcomdropAuthError, EcomdropError, Flow
 from app.extensions import db
 from app.models import Shop, ShopConfiguration
+from app.services.connection_status import secret_hint
 from app.services.settings.bot_field import sync_dropi_token_field
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
@@ -23,7 +24,6 @@ from app.services.settings.common import (
     load_configuration,
     record_failure,
     record_success,
-    secret_hint,
 )
 from app.services.settings.problems import ecomdrop_problem
 

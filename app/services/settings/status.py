@@ -10,6 +10,7 @@ from app.clients.dropi import DropiError
 from app.clients.ecomdrop import EcomdropError
 from app.extensions import db
 from app.models import Shop, ShopConfiguration
+from app.services.connection_status import secret_hint
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
     DROPI,
@@ -17,7 +18,6 @@ from app.services.settings.common import (
     load_configuration,
     record_failure,
     record_success,
-    secret_hint,
 )
 from app.services.settings.dropi import check_dropi_token
 from app.services.settings.problems import dropi_problem, ecomdrop_problem

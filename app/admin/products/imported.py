@@ -1,17 +1,16 @@
 """/app/products routes for bulk imports (start, progress, cancel) and the Imported page
-(search, re-sync, re-price with a preview, delete). They join the `products` blueprint, which
-imports this module; `bp` is not re-exported so the blueprint is registered once."""
+(search, re-sync, re-price with a preview, delete)."""
 from __future__ import annotations
 
 from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
 
-from app.admin.products import bp as products_bp
-from app.admin.products import form_values, settings, submitted_preferences
+from app.admin.products.blueprint import bp, form_values, settings, submitted_preferences
 from app.admin.responses import render_page_or_fragment, toast
 from app.auth.embedded import embedded_view
 from app.clients.dropi import DropiError
 from app.errors import error_response
+from app.jobs import run_import_job
 from app.models import ImportItemStatus, ImportJobStatus
 from app.services.catalog import BULK_CAP, CatalogFilters, matching_product_ids
 from app.services.product_import import (
@@ -73,7 +72,8 @@ def _import_type_label(import_type: str) -> str:
     return {"bulk": _("Bulk import"), "auto": _("Automatic")}.get(import_type, _("Imported"))
 
 
-def template_helpers() -> dict:
+@bp.context_processor
+def _imported_helpers() -> dict:
     return {"job_status_label": _job_status_label, "job_status_tone": _job_status_tone,
             "duration": _duration, "visible_items": _visible_items,
             "import_type_label": _import_type_label,
@@ -89,7 +89,7 @@ def _ticked_ids() -> list[str]:
     return [i for i in dict.fromkeys(request.form.getlist("ids")) if i.isdigit()][:BULK_CAP]
 
 
-@products_bp.post("/bulk/prepare")
+@bp.post("/bulk/prepare")
 @embedded_view
 def bulk_prepare():
     ids, matched = _ticked_ids(), None
@@ -104,7 +104,7 @@ def bulk_prepare():
                            values=form_values(ImportPreferences()), errors={})
 
 
-@products_bp.post("/bulk")
+@bp.post("/bulk")
 @embedded_view
 def bulk_start():
     ids = _ticked_ids()
@@ -113,7 +113,7 @@ def bulk_start():
         if prefs is None:
             raise ImportValidationError(errors)
         import_context_for(settings(), g.shop)  # refuses now when Dropi or stock is not set up
-        job = start_bulk_import(settings(), g.shop, ids, prefs)
+        job = start_bulk_import(settings(), g.shop, ids, prefs, enqueue=run_import_job)
     except ImportValidationError as invalid:
         return make_response(render_template(
             "products/_bulk_form.html", ids=ids, matched=None, cap=BULK_CAP,
@@ -123,14 +123,14 @@ def bulk_start():
     return toast(response, _("Bulk import started."))
 
 
-@products_bp.get("/jobs/<int:job_id>")
+@bp.get("/jobs/<int:job_id>")
 @embedded_view
 def job(job_id: int):
     return render_page_or_fragment("products/job.html", "products/_job.html",
                                    progress=job_progress(g.shop.id, job_id))
 
 
-@products_bp.post("/jobs/<int:job_id>/cancel")
+@bp.post("/jobs/<int:job_id>/cancel")
 @embedded_view
 def job_cancel(job_id: int):
     cancel_import_job(g.shop.id, job_id)
@@ -141,7 +141,7 @@ def job_cancel(job_id: int):
 
 # --- imported products ----------------------------------------------------------------------
 
-@products_bp.get("/imported")
+@bp.get("/imported")
 @embedded_view
 def imported():
     search = request.args.get("q", "").strip()[:200]
@@ -153,7 +153,7 @@ def imported():
                                    listing=page, search=search, jobs=jobs)
 
 
-@products_bp.post("/imported/<int:association_id>/resync")
+@bp.post("/imported/<int:association_id>/resync")
 @embedded_view
 def resync(association_id: int):
     result = resync_association(import_context_for(settings(), g.shop), association_id)
@@ -165,14 +165,14 @@ def resync(association_id: int):
                  kind="error")
 
 
-@products_bp.get("/imported/<int:association_id>/delete")
+@bp.get("/imported/<int:association_id>/delete")
 @embedded_view
 def delete_confirm(association_id: int):
     return render_template("products/_delete_confirm.html",
                            association=get_association(g.shop.id, association_id))
 
 
-@products_bp.post("/imported/<int:association_id>/delete")
+@bp.post("/imported/<int:association_id>/delete")
 @embedded_view
 def delete(association_id: int):
     archive = request.form.get("archive_product") == "1"
@@ -198,7 +198,7 @@ def _selected_associations() -> list[int]:
     return [int(i) for i in dict.fromkeys(request.form.getlist("ids")) if i.isdigit()]
 
 
-@products_bp.post("/imported/reprice")
+@bp.post("/imported/reprice")
 @embedded_view
 def reprice_preview():
     ids = _selected_associations()
@@ -214,7 +214,7 @@ def reprice_preview():
     return _reprice_form(ids, changes=changes)
 
 
-@products_bp.post("/imported/reprice/apply")
+@bp.post("/imported/reprice/apply")
 @embedded_view
 def reprice_apply():
     ids = _selected_associations()

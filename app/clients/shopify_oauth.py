@@ -12,8 +12,7 @@ from typing import Any
 
 import requests
 
-from app.auth.session_token import InvalidSessionToken
-from app.clients.shopify import ShopifyError
+from app.clients.shopify_errors import ShopifyError
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +33,13 @@ class TokenRequestFailed(ShopifyError):
     )
 
 
-class InvalidSubjectToken(InvalidSessionToken):
-    """Shopify refused the session token given to the token exchange (`invalid_subject_token`)."""
+class InvalidSubjectToken(Exception):
+    """Shopify refused the session token given to the token exchange (`invalid_subject_token`).
+
+    Like an invalid session token, only a fresh session token helps, so callers treat both alike.
+    """
+
+    merchant_message = "Your Shopify session expired. Reload the app from your Shopify admin."
 
 
 class RefreshTokenRejected(TokenRequestFailed):

@@ -1,0 +1,36 @@
+"""The short-lived cache of Dropi catalog answers, shared between processes (Redis or files):
+keys scoped to the shop's Dropi connection, and a failing cache read as a miss."""
+from __future__ import annotations
+
+import logging
+
+from app.models import Shop, ShopConfiguration
+
+log = logging.getLogger(__name__)
+
+CATALOG_CACHE_SECONDS = 60
+OPTIONS_CACHE_SECONDS = 600
+
+
+def cache_scope(shop: Shop, config: ShopConfiguration) -> str:
+    """The key prefix of the shop's catalog entries for its current Dropi connection."""
+    # Saving the settings (a new token or country) changes updated_at, so older pages expire.
+    version = config.updated_at.timestamp() if config.updated_at else 0
+    return f"catalog:{shop.id}:{shop.domain}:{config.dropi_country.upper()}:{version}"
+
+
+def cached(cache, key: str, timeout: int, load):
+    """The entry at `key`, or `load()` stored there for `timeout` seconds."""
+    try:
+        found = cache.get(key)
+    except Exception:  # an unreadable entry (a changed class, a Redis hiccup) is a miss
+        log.warning("catalog cache read failed for %s", key, exc_info=True)
+        found = None
+    if found is not None:
+        return found
+    value = load()
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:
+        log.warning("catalog cache write failed for %s", key, exc_info=True)
+    return value
