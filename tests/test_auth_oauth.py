@@ -70,7 +70,7 @@ def test_a_wrong_secret_a_tampered_value_or_a_missing_timestamp_fail():
 
 
 @pytest.fixture
-def shopify():
+def shopify_http():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 
@@ -113,9 +113,9 @@ def callback_query(state: str, *, shop: str = SHOP, timestamp: int | None = None
     return urlencode(pairs + [("hmac", query_hmac(pairs, API_SECRET))])
 
 
-def test_callback_exchanges_the_code_installs_and_opens_the_app_in_the_admin(client, shopify):
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_oauth", "shprt_oauth"))
-    shopify.post(GRAPHQL_URL, json=shop_details_payload())
+def test_callback_exchanges_the_code_installs_and_opens_the_app_in_the_admin(client, shopify_http):
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_oauth", "shprt_oauth"))
+    shopify_http.post(GRAPHQL_URL, json=shop_details_payload())
     consent, _ = begin(client)
     state = parse_qs(urlsplit(consent.headers["Location"]).query)["state"][0]
 
@@ -124,24 +124,24 @@ def test_callback_exchanges_the_code_installs_and_opens_the_app_in_the_admin(cli
 
     assert response.status_code == 302
     assert response.headers["Location"] == f"https://admin.shopify.com/store/test-shop/apps/{API_KEY}"
-    assert json.loads(shopify.calls[0].request.body) == {
+    assert json.loads(shopify_http.calls[0].request.body) == {
         "client_id": API_KEY, "client_secret": API_SECRET, "code": "auth-code-123", "expiring": "1"}
     shop = db.session.execute(db.select(Shop).filter_by(domain=SHOP)).scalar_one()
     assert shop.access_token == "shpat_oauth" and shop.refresh_token == "shprt_oauth"
     assert shop.name == "Tienda Bogotá" and shop.installed_at is not None
     assert "Max-Age=0" in response.headers["Set-Cookie"]
     assert client.get(callback_url).status_code == 403  # the state works once
-    assert len(shopify.calls) == 2
+    assert len(shopify_http.calls) == 2
 
 
-def test_callback_without_the_state_cookie_is_refused_before_any_token_request(shopify, app):
+def test_callback_without_the_state_cookie_is_refused_before_any_token_request(shopify_http, app):
     fresh = app.test_client()
     response = fresh.get(f"/auth/callback?{callback_query('a' * 64)}")
     assert response.status_code == 403
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_a_state_cookie_older_than_60_seconds_is_refused(client, shopify, app):
+def test_a_state_cookie_older_than_60_seconds_is_refused(client, shopify_http, app):
     class SignedLongAgo(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(time.time()) - 61
@@ -151,42 +151,42 @@ def test_a_state_cookie_older_than_60_seconds_is_refused(client, shopify, app):
     client.set_cookie("shopify_app_state", old.dumps({"state": state, "shop": SHOP}),
                       path="/auth/callback")
     assert client.get(f"/auth/callback?{callback_query(state)}").status_code == 403
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_callback_with_another_state_is_refused(client, shopify):
+def test_callback_with_another_state_is_refused(client, shopify_http):
     begin(client)
     response = client.get(f"/auth/callback?{callback_query('b' * 64)}")
     assert response.status_code == 403
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_callback_with_a_bad_hmac_is_refused(client, shopify):
+def test_callback_with_a_bad_hmac_is_refused(client, shopify_http):
     consent, _ = begin(client)
     state = parse_qs(urlsplit(consent.headers["Location"]).query)["state"][0]
     query = callback_query(state).replace("auth-code-123", "stolen-code")
     assert client.get(f"/auth/callback?{query}").status_code == 403
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_callback_with_an_old_timestamp_is_refused(client, shopify):
+def test_callback_with_an_old_timestamp_is_refused(client, shopify_http):
     consent, _ = begin(client)
     state = parse_qs(urlsplit(consent.headers["Location"]).query)["state"][0]
     query = callback_query(state, timestamp=int(time.time()) - 91)
     assert client.get(f"/auth/callback?{query}").status_code == 403
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_callback_for_another_shop_than_the_one_started_is_refused(client, shopify):
+def test_callback_for_another_shop_than_the_one_started_is_refused(client, shopify_http):
     consent, _ = begin(client)
     state = parse_qs(urlsplit(consent.headers["Location"]).query)["state"][0]
     query = callback_query(state, shop="other-shop.myshopify.com")
     assert client.get(f"/auth/callback?{query}").status_code == 403
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
 @pytest.mark.parametrize("hostile", HOSTILE)
-def test_hostile_shops_are_rejected_by_begin_and_callback(client, shopify, hostile):
+def test_hostile_shops_are_rejected_by_begin_and_callback(client, shopify_http, hostile):
     response = client.get(f"/auth?shop={hostile}")
     assert response.status_code == 400
     assert "Location" not in response.headers and "Set-Cookie" not in response.headers
@@ -197,7 +197,7 @@ def test_hostile_shops_are_rejected_by_begin_and_callback(client, shopify, hosti
     exit_page = client.get("/auth/exit-iframe?" + urlencode(
         {"exitIframe": f"{APP_URL}/auth?shop={SHOP}", "shop": hostile}))
     assert exit_page.status_code == 400
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
 @pytest.mark.parametrize("target", [

@@ -51,7 +51,7 @@ def page():
 
 
 @pytest.fixture
-def shopify():
+def shopify_http():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 
@@ -72,13 +72,14 @@ def reloaded(shop_id: int) -> Shop:
     return db.session.get(Shop, shop_id)
 
 
-def test_refresh_sends_the_exact_grant_and_stores_both_rotated_tokens(app, shopify, expiring_shop):
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
+def test_refresh_sends_the_exact_grant_and_stores_both_rotated_tokens(app, shopify_http,
+                                                                      expiring_shop):
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
 
     token = fresh_offline_token(settings_of(app), expiring_shop)
 
     assert token == "shpat_new" and expiring_shop.access_token == "shpat_new"
-    request = shopify.calls[0].request
+    request = shopify_http.calls[0].request
     assert request.headers["Content-Type"] == "application/json"
     assert json.loads(request.body) == {"client_id": API_KEY, "client_secret": API_SECRET,
                                         "grant_type": "refresh_token", "refresh_token": "shprt_old"}
@@ -88,17 +89,17 @@ def test_refresh_sends_the_exact_grant_and_stores_both_rotated_tokens(app, shopi
     assert shop.refresh_token_expires_at - utcnow() > timedelta(days=29)
 
 
-def test_a_token_with_more_than_the_margin_left_is_used_as_it_is(app, shopify, shop):
+def test_a_token_with_more_than_the_margin_left_is_used_as_it_is(app, shopify_http, shop):
     assert fresh_offline_token(settings_of(app), shop) == shop.access_token
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_two_threads_racing_cause_exactly_one_refresh(app, shopify, expiring_shop):
+def test_two_threads_racing_cause_exactly_one_refresh(app, shopify_http, expiring_shop):
     def slow_grant(request):
         time.sleep(0.3)
         return 200, {}, json.dumps(shopify_token_grant("shpat_new", "shprt_new"))
 
-    shopify.add_callback(responses.POST, TOKEN_URL, callback=slow_grant)
+    shopify_http.add_callback(responses.POST, TOKEN_URL, callback=slow_grant)
     shop_id, start, results = expiring_shop.id, threading.Barrier(2, timeout=30), []
 
     def worker():
@@ -114,7 +115,7 @@ def test_two_threads_racing_cause_exactly_one_refresh(app, shopify, expiring_sho
     for thread in threads:
         thread.join(timeout=30)
     assert results == ["shpat_new", "shpat_new"]
-    assert len(shopify.calls) == 1
+    assert len(shopify_http.calls) == 1
     assert reloaded(shop_id).refresh_token == "shprt_new"
 
 
@@ -170,8 +171,8 @@ def test_two_processes_racing_cause_exactly_one_refresh(app, expiring_shop, inst
 
 
 def test_a_refresh_in_the_middle_of_the_callers_unsaved_work_neither_blocks_nor_loses_it(
-        app, shopify, expiring_shop, other_shop):
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
+        app, shopify_http, expiring_shop, other_shop):
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
     other_shop.name = "Renamed while importing"
     db.session.flush()  # the caller now holds an open write transaction
 
@@ -183,8 +184,8 @@ def test_a_refresh_in_the_middle_of_the_callers_unsaved_work_neither_blocks_nor_
         "shpat_new", "shprt_new")
 
 
-def test_invalid_grant_flags_the_shop_for_reauthorization(app, shopify, expiring_shop):
-    shopify.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+def test_invalid_grant_flags_the_shop_for_reauthorization(app, shopify_http, expiring_shop):
+    shopify_http.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
 
     with pytest.raises(ReauthorizationRequired) as refused:
         fresh_offline_token(settings_of(app), expiring_shop)
@@ -196,12 +197,13 @@ def test_invalid_grant_flags_the_shop_for_reauthorization(app, shopify, expiring
     assert shop.refresh_token == "shprt_old"
     with pytest.raises(ReauthorizationRequired):  # no second attempt against Shopify
         fresh_offline_token(settings_of(app), shop)
-    assert len(shopify.calls) == 1
+    assert len(shopify_http.calls) == 1
 
 
-def test_after_invalid_grant_htmx_shows_the_reauthorization_banner(app, shopify, expiring_shop):
+def test_after_invalid_grant_htmx_shows_the_reauthorization_banner(app, shopify_http,
+                                                                   expiring_shop):
     app.register_blueprint(probe)
-    shopify.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
+    shopify_http.post(TOKEN_URL, status=400, json={"error": "invalid_grant"})
     client = app.test_client()
 
     response = client.post(f"{PAGE}?locale=en", headers=htmx_headers(mint_session_token(SHOP)))
@@ -215,35 +217,37 @@ def test_after_invalid_grant_htmx_shows_the_reauthorization_banner(app, shopify,
     assert "data-app-banner" in body
 
 
-def test_the_next_document_load_renews_access_with_a_token_exchange(app, shopify, expiring_shop):
+def test_the_next_document_load_renews_access_with_a_token_exchange(app, shopify_http,
+                                                                    expiring_shop):
     app.register_blueprint(probe)
     expiring_shop.needs_reauthorization = True
     expiring_shop.reauthorization_reason = "refused"
     db.session.commit()
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_renewed", "shprt_renewed"))
-    shopify.post(GRAPHQL_URL, json=shop_details_payload())
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_renewed", "shprt_renewed"))
+    shopify_http.post(GRAPHQL_URL, json=shop_details_payload())
 
     token = mint_session_token(SHOP)
     response = app.test_client().get(f"{PAGE}?{embedded_query(SHOP, id_token=token)}")
 
     assert response.status_code == 200
-    assert json.loads(shopify.calls[0].request.body)["subject_token"] == token
+    assert json.loads(shopify_http.calls[0].request.body)["subject_token"] == token
     shop = reloaded(expiring_shop.id)
     assert shop.needs_reauthorization is False and shop.reauthorization_reason is None
     assert (shop.access_token, shop.refresh_token) == ("shpat_renewed", "shprt_renewed")
 
 
-def test_without_refresh_allowed_no_refresh_is_attempted(app, shopify, expiring_shop):
+def test_without_refresh_allowed_no_refresh_is_attempted(app, shopify_http, expiring_shop):
     settings = settings_of(app)
     assert fresh_offline_token(settings, expiring_shop, allow_refresh=False) == "shpat_old"
     expiring_shop.access_token_expires_at = utcnow() - timedelta(seconds=1)
     with pytest.raises(ReauthorizationRequired):
         fresh_offline_token(settings, expiring_shop, allow_refresh=False)
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_a_failed_refresh_keeps_the_tokens_and_does_not_flag_the_shop(app, shopify, expiring_shop):
-    shopify.post(TOKEN_URL, status=503, body="unavailable")
+def test_a_failed_refresh_keeps_the_tokens_and_does_not_flag_the_shop(app, shopify_http,
+                                                                      expiring_shop):
+    shopify_http.post(TOKEN_URL, status=503, body="unavailable")
     with pytest.raises(TokenRequestFailed):
         fresh_offline_token(settings_of(app), expiring_shop)
     shop = reloaded(expiring_shop.id)
@@ -251,27 +255,29 @@ def test_a_failed_refresh_keeps_the_tokens_and_does_not_flag_the_shop(app, shopi
     assert shop.needs_reauthorization is False
 
 
-def test_client_refreshes_before_calling_shopify_when_under_the_margin(app, shopify, expiring_shop):
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
-    shopify.post(GRAPHQL_URL, json=shop_details_payload())
+def test_client_refreshes_before_calling_shopify_when_under_the_margin(app, shopify_http,
+                                                                       expiring_shop):
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
+    shopify_http.post(GRAPHQL_URL, json=shop_details_payload())
 
     data = shopify_client_for(settings_of(app), expiring_shop).query("shop_details")
 
     assert data["shop"]["currencyCode"] == "COP"
-    assert [call.request.url for call in shopify.calls] == [TOKEN_URL, GRAPHQL_URL]
-    assert shopify.calls[1].request.headers["X-Shopify-Access-Token"] == "shpat_new"
+    assert [call.request.url for call in shopify_http.calls] == [TOKEN_URL, GRAPHQL_URL]
+    assert shopify_http.calls[1].request.headers["X-Shopify-Access-Token"] == "shpat_new"
 
 
-def test_client_refreshes_once_after_a_401_and_retries_with_the_new_token(app, shopify, shop):
-    shopify.post(GRAPHQL_URL, status=401, body='{"errors":"[API] Invalid API key or access token"}')
-    shopify.post(GRAPHQL_URL, json=shop_details_payload())
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
+def test_client_refreshes_once_after_a_401_and_retries_with_the_new_token(app, shopify_http, shop):
+    shopify_http.post(GRAPHQL_URL, status=401,
+                      body='{"errors":"[API] Invalid API key or access token"}')
+    shopify_http.post(GRAPHQL_URL, json=shop_details_payload())
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_new", "shprt_new"))
 
     data = shopify_client_for(settings_of(app), shop).query("shop_details")
 
     assert data["shop"]["name"] == "Tienda Bogotá"
-    graphql = [c.request for c in shopify.calls if c.request.url == GRAPHQL_URL]
+    graphql = [c.request for c in shopify_http.calls if c.request.url == GRAPHQL_URL]
     sent = [r.headers["X-Shopify-Access-Token"] for r in graphql]
     assert sent == ["shpat_testshoplive", "shpat_new"]
-    assert sum(1 for c in shopify.calls if c.request.url == TOKEN_URL) == 1
+    assert sum(1 for c in shopify_http.calls if c.request.url == TOKEN_URL) == 1
     assert reloaded(shop.id).refresh_token == "shprt_new"

@@ -21,20 +21,22 @@ SHOP = "test-shop.myshopify.com"
 
 
 @pytest.fixture
-def shopify():
+def shopify_stand_in():
     with running_shopify_stand_in() as handle:
         handle.create_shop(SHOP, seed=True)
         yield handle
 
 
 @pytest.fixture
-def app(shopify, tmp_path):
-    with running_app(stand_in_settings(tmp_path, shopify=shopify), shopify=shopify) as running:
+def app(shopify_stand_in, tmp_path):
+    settings = stand_in_settings(tmp_path, shopify=shopify_stand_in)
+    with running_app(settings, shopify=shopify_stand_in) as running:
         yield running
 
 
-def token_stats(shopify) -> dict:
-    return requests.get(f"{shopify.url}/standin/tokens", timeout=5).json()["shops"].get(SHOP, {})
+def token_stats(shopify_stand_in) -> dict:
+    stats = requests.get(f"{shopify_stand_in.url}/standin/tokens", timeout=5).json()
+    return stats["shops"].get(SHOP, {})
 
 
 def installed_shop(app) -> Shop:
@@ -42,17 +44,17 @@ def installed_shop(app) -> Shop:
     return db.session.execute(db.select(Shop).filter_by(domain=SHOP)).scalar_one()
 
 
-def open_in_admin(shopify, app) -> requests.Response:
-    page = requests.get(shopify.admin_url(SHOP), timeout=10).text
+def open_in_admin(shopify_stand_in, app) -> requests.Response:
+    page = requests.get(shopify_stand_in.admin_url(SHOP), timeout=10).text
     url = html.unescape(re.search(r'id="app-iframe"[^>]*\ssrc="([^"]+)"', page).group(1))
     return app.get(url, timeout=30)
 
 
-def test_an_install_started_outside_the_admin_goes_through_oauth(shopify, app):
+def test_an_install_started_outside_the_admin_goes_through_oauth(shopify_stand_in, app):
     begin = app.get(f"/auth?shop={SHOP}", allow_redirects=False)
     assert begin.status_code == 302
     consent_url = begin.headers["Location"]
-    assert consent_url.startswith(f"{shopify.url}/{SHOP}/admin/oauth/authorize?")
+    assert consent_url.startswith(f"{shopify_stand_in.url}/{SHOP}/admin/oauth/authorize?")
     state_cookie = begin.cookies.get("shopify_app_state") or re.search(
         r"shopify_app_state=([^;]+)", begin.headers["Set-Cookie"]).group(1)
 
@@ -64,23 +66,25 @@ def test_an_install_started_outside_the_admin_goes_through_oauth(shopify, app):
                    headers={"Cookie": f"shopify_app_state={state_cookie}"})
 
     assert done.status_code == 302
-    assert done.headers["Location"] == f"{shopify.url}/store/test-shop/apps/{API_KEY}"
+    assert done.headers["Location"] == f"{shopify_stand_in.url}/store/test-shop/apps/{API_KEY}"
     with app.app.app_context():
         shop = installed_shop(app)
         assert shop.is_installed and shop.name == "Tienda Andina"
         assert shop.refresh_token and shop.access_token_expires_at > utcnow()
 
 
-def test_the_callback_without_the_state_cookie_never_reaches_the_token_endpoint(shopify, app):
+def test_the_callback_without_the_state_cookie_never_reaches_the_token_endpoint(shopify_stand_in,
+                                                                                app):
     begin = app.get(f"/auth?shop={SHOP}", allow_redirects=False)
     approved = requests.post(begin.headers["Location"], allow_redirects=False, timeout=10)
     refused = app.get(approved.headers["Location"], allow_redirects=False)
     assert refused.status_code == 403
-    assert token_stats(shopify).get("live_access_tokens", 0) == 0
+    assert token_stats(shopify_stand_in).get("live_access_tokens", 0) == 0
 
 
-def test_an_expiring_token_is_refreshed_against_the_stand_in_and_keeps_working(shopify, app):
-    assert open_in_admin(shopify, app).status_code == 200
+def test_an_expiring_token_is_refreshed_against_the_stand_in_and_keeps_working(shopify_stand_in,
+                                                                               app):
+    assert open_in_admin(shopify_stand_in, app).status_code == 200
     with app.app.app_context():
         shop = installed_shop(app)
         old_access, old_refresh = shop.access_token, shop.refresh_token
@@ -93,20 +97,20 @@ def test_an_expiring_token_is_refreshed_against_the_stand_in_and_keeps_working(s
         assert token != old_access and shop.refresh_token != old_refresh
         assert data["shop"]["myshopifyDomain"] == SHOP
         assert installed_shop(app).access_token == token
-    assert token_stats(shopify)["refresh_calls"] == 1
+    assert token_stats(shopify_stand_in)["refresh_calls"] == 1
 
 
-def test_htmx_requests_with_the_stand_ins_session_token_are_accepted(shopify, app):
-    assert open_in_admin(shopify, app).status_code == 200
-    response = app.get("/app", headers=htmx_headers(shopify.session_token(SHOP)))
+def test_htmx_requests_with_the_stand_ins_session_token_are_accepted(shopify_stand_in, app):
+    assert open_in_admin(shopify_stand_in, app).status_code == 200
+    response = app.get("/app", headers=htmx_headers(shopify_stand_in.session_token(SHOP)))
     assert response.status_code == 200
     expired = app.get("/app", headers=htmx_headers("x.y.z"))
     assert expired.status_code == 401
     assert expired.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
 
 
-def test_the_stand_in_admin_may_frame_the_app(shopify, app):
-    page = open_in_admin(shopify, app)
+def test_the_stand_in_admin_may_frame_the_app(shopify_stand_in, app):
+    page = open_in_admin(shopify_stand_in, app)
     assert page.headers["Content-Security-Policy"] == (
-        f"frame-ancestors https://{SHOP} https://admin.shopify.com {shopify.url};"
+        f"frame-ancestors https://{SHOP} https://admin.shopify.com {shopify_stand_in.url};"
     )

@@ -50,7 +50,7 @@ def client(app):
 
 
 @pytest.fixture
-def shopify():
+def shopify_http():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 
@@ -60,16 +60,16 @@ def stored_shop() -> Shop | None:
     return db.session.execute(db.select(Shop).filter_by(domain=SHOP)).scalar_one_or_none()
 
 
-def test_first_load_exchanges_the_session_token_and_installs_the_shop(client, shopify):
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_first", "shprt_first"))
-    shopify.post(GRAPHQL_URL, json=shop_details_payload())
+def test_first_load_exchanges_the_session_token_and_installs_the_shop(client, shopify_http):
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_first", "shprt_first"))
+    shopify_http.post(GRAPHQL_URL, json=shop_details_payload())
     token = mint_session_token(SHOP)
 
     response = client.get(f"{PAGE}?{embedded_query(SHOP, id_token=token)}")
 
     assert response.status_code == 200
     assert response.get_data(as_text=True) == f"installed {SHOP} as Tienda Bogotá"
-    exchange = shopify.calls[0].request
+    exchange = shopify_http.calls[0].request
     assert exchange.headers["Content-Type"] == "application/json"
     assert exchange.headers["Accept"] == "application/json"
     assert json.loads(exchange.body) == {
@@ -81,15 +81,15 @@ def test_first_load_exchanges_the_session_token_and_installs_the_shop(client, sh
         "requested_token_type": "urn:shopify:params:oauth:token-type:offline-access-token",
         "expiring": "1",
     }
-    details = shopify.calls[1].request
+    details = shopify_http.calls[1].request
     assert details.headers["X-Shopify-Access-Token"] == "shpat_first"
     assert "query ShopDetails" in json.loads(details.body)["query"]
 
 
-def test_the_installed_shop_keeps_tokens_expiry_and_details(client, shopify):
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_first", "shprt_first",
+def test_the_installed_shop_keeps_tokens_expiry_and_details(client, shopify_http):
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_first", "shprt_first",
                                                      scope="read_products,read_orders"))
-    shopify.post(GRAPHQL_URL, json=shop_details_payload())
+    shopify_http.post(GRAPHQL_URL, json=shop_details_payload())
     client.get(f"{PAGE}?{embedded_query(SHOP, id_token=mint_session_token(SHOP))}")
 
     shop = stored_shop()
@@ -103,12 +103,12 @@ def test_the_installed_shop_keeps_tokens_expiry_and_details(client, shopify):
     assert shop.needs_reauthorization is False
 
 
-def test_a_reinstall_records_a_new_install_and_clears_the_uninstall(client, shopify, app):
+def test_a_reinstall_records_a_new_install_and_clears_the_uninstall(client, shopify_http, app):
     long_ago = utcnow() - timedelta(days=90)
     create_shop(SHOP, installed_at=long_ago, uninstalled_at=utcnow() - timedelta(days=1),
                 access_token=None, refresh_token=None)
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_again", "shprt_again"))
-    shopify.post(GRAPHQL_URL, json=shop_details_payload(name="Renamed"))
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_again", "shprt_again"))
+    shopify_http.post(GRAPHQL_URL, json=shop_details_payload(name="Renamed"))
 
     response = client.get(f"{PAGE}?{embedded_query(SHOP, id_token=mint_session_token(SHOP))}")
 
@@ -118,29 +118,30 @@ def test_a_reinstall_records_a_new_install_and_clears_the_uninstall(client, shop
     assert shop.access_token == "shpat_again" and shop.name == "Renamed"
 
 
-def test_a_live_stored_token_means_no_exchange(client, shopify, shop):
+def test_a_live_stored_token_means_no_exchange(client, shopify_http, shop):
     response = client.get(f"{PAGE}?{embedded_query(SHOP, id_token=mint_session_token(SHOP))}")
     assert response.status_code == 200
-    assert len(shopify.calls) == 0
+    assert len(shopify_http.calls) == 0
 
 
-def test_invalid_subject_token_sends_the_document_through_the_bounce(client, shopify):
-    shopify.post(TOKEN_URL, status=400, json={"error": "invalid_subject_token"})
+def test_invalid_subject_token_sends_the_document_through_the_bounce(client, shopify_http):
+    shopify_http.post(TOKEN_URL, status=400, json={"error": "invalid_subject_token"})
     response = client.get(f"{PAGE}?{embedded_query(SHOP, id_token=mint_session_token(SHOP))}")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/auth/session-token?")
     assert stored_shop() is None
 
 
-def test_invalid_subject_token_on_htmx_answers_401_with_the_retry_header(client, shopify, shop):
-    shopify.post(TOKEN_URL, status=400, json={"error": "invalid_subject_token"})
+def test_invalid_subject_token_on_htmx_answers_401_with_the_retry_header(client, shopify_http,
+                                                                         shop):
+    shopify_http.post(TOKEN_URL, status=400, json={"error": "invalid_subject_token"})
     response = client.get(f"{PAGE}/me", headers=htmx_headers(mint_session_token(SHOP)))
     assert response.status_code == 401
     assert response.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
 
 
-def test_a_failing_token_endpoint_shows_a_clear_page_and_stores_nothing(client, shopify):
-    shopify.post(TOKEN_URL, status=502, body="bad gateway")
+def test_a_failing_token_endpoint_shows_a_clear_page_and_stores_nothing(client, shopify_http):
+    shopify_http.post(TOKEN_URL, status=502, body="bad gateway")
     query = embedded_query(SHOP, id_token=mint_session_token(SHOP), locale="en")
     response = client.get(f"{PAGE}?{query}")
     assert response.status_code == 503
@@ -150,24 +151,24 @@ def test_a_failing_token_endpoint_shows_a_clear_page_and_stores_nothing(client, 
     assert stored_shop() is None
 
 
-def test_install_survives_a_failing_shop_details_query_and_retries_it_later(client, shopify):
-    shopify.post(TOKEN_URL, json=shopify_token_grant("shpat_first", "shprt_first"))
-    shopify.post(GRAPHQL_URL, status=404, body="Not Found")
+def test_install_survives_a_failing_shop_details_query_and_retries_it_later(client, shopify_http):
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant("shpat_first", "shprt_first"))
+    shopify_http.post(GRAPHQL_URL, status=404, body="Not Found")
     first = client.get(f"{PAGE}?{embedded_query(SHOP, id_token=mint_session_token(SHOP))}")
     assert first.status_code == 200
     assert stored_shop().access_token == "shpat_first" and stored_shop().name is None
 
-    shopify.replace(responses.POST, GRAPHQL_URL, json=shop_details_payload(name="Later"))
+    shopify_http.replace(responses.POST, GRAPHQL_URL, json=shop_details_payload(name="Later"))
     second = client.get(f"{PAGE}?{embedded_query(SHOP, id_token=mint_session_token(SHOP))}")
     assert second.get_data(as_text=True) == f"installed {SHOP} as Later"
-    token_calls = [c for c in shopify.calls if c.request.url == TOKEN_URL]
+    token_calls = [c for c in shopify_http.calls if c.request.url == TOKEN_URL]
     assert len(token_calls) == 1
 
 
-def test_an_online_token_is_exchanged_once_per_user_and_stored(client, shopify, shop):
+def test_an_online_token_is_exchanged_once_per_user_and_stored(client, shopify_http, shop):
     user = {"id": 902541635, "first_name": "Ana", "last_name": "Gómez", "email": "ana@example.com",
             "email_verified": True, "account_owner": True, "locale": "es-CO", "collaborator": False}
-    shopify.post(TOKEN_URL, json=shopify_token_grant(
+    shopify_http.post(TOKEN_URL, json=shopify_token_grant(
         "shpua_online", None, expires_in=86399, associated_user=user,
         associated_user_scope="read_products"))
     token = mint_session_token(SHOP, user_id="902541635")
@@ -177,8 +178,8 @@ def test_an_online_token_is_exchanged_once_per_user_and_stored(client, shopify, 
     second = client.get(f"{PAGE}/me", headers=htmx_headers(again))
 
     assert first.get_data(as_text=True) == "hello Ana (ana@example.com)"
-    assert second.status_code == 200 and len(shopify.calls) == 1
-    body = json.loads(shopify.calls[0].request.body)
+    assert second.status_code == 200 and len(shopify_http.calls) == 1
+    body = json.loads(shopify_http.calls[0].request.body)
     assert body["requested_token_type"] == "urn:shopify:params:oauth:token-type:online-access-token"
     assert body["subject_token"] == token and body["expiring"] == "1"
     session = db.session.get(Session, f"{SHOP}_902541635")

@@ -43,7 +43,7 @@ def clock():
 
 
 @pytest.fixture
-def dropi(clock):
+def dropi_stand_in(clock):
     app = create_dropi_stand_in(DropiStandInConfig(allowed_urls=(APP_URL,), clock=clock))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -55,22 +55,24 @@ def dropi(clock):
     thread.join(timeout=5)
 
 
-def client_for(dropi, clock, country: str = "CO", **kwargs) -> DropiClient:
-    base = dropi.config["BASE_URL"]
+def client_for(dropi_stand_in, clock, country: str = "CO", **kwargs) -> DropiClient:
+    base = dropi_stand_in.config["BASE_URL"]
     settings = Settings(dropi_url_template=base + "/{country}/integrations",
                         dropi_image_base_url=base + "/", shopify_app_url=APP_URL,
                         http_timeout_seconds=5)
-    token = kwargs.pop("token", None) or dropi.extensions["dropi_stand_in"].token_for(country)
+    token = (kwargs.pop("token", None)
+             or dropi_stand_in.extensions["dropi_stand_in"].token_for(country))
     kwargs.setdefault("budget", RequestBudget(6000, burst=1000))
     return DropiClient.for_settings(settings, token, country, sleep=clock.sleep, **kwargs)
 
 
-def stand_in_calls(dropi) -> list[dict]:
-    return requests.get(dropi.config["BASE_URL"] + "/standin/calls", timeout=5).json()["calls"]
+def stand_in_calls(dropi_stand_in) -> list[dict]:
+    calls = requests.get(dropi_stand_in.config["BASE_URL"] + "/standin/calls", timeout=5)
+    return calls.json()["calls"]
 
 
-def test_pages_filters_and_detail_over_http(dropi, clock):
-    client = client_for(dropi, clock)
+def test_pages_filters_and_detail_over_http(dropi_stand_in, clock):
+    client = client_for(dropi_stand_in, clock)
     first, second = client.list_products(page_size=20), client.list_products(start=20,
                                                                              page_size=20)
     assert first.total >= 200 and len(first.items) == len(second.items) == 20
@@ -85,22 +87,22 @@ def test_pages_filters_and_detail_over_http(dropi, clock):
     assert detail.variations[0].attributes and detail.variations[0].warehouse_stocks
     image = requests.get(detail.images[0], timeout=5)
     assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
-    sent = stand_in_calls(dropi)[0]
+    sent = stand_in_calls(dropi_stand_in)[0]
     assert sent["headers"]["origin"] == APP_URL and sent["json"]["get_stock"] is False
     with pytest.raises(DropiNotFound):
         client.get_product(1)
 
 
-def test_array_envelope_from_the_stand_in_reads_the_same(dropi, clock):
-    client = client_for(dropi, clock)
+def test_array_envelope_from_the_stand_in_reads_the_same(dropi_stand_in, clock):
+    client = client_for(dropi_stand_in, clock)
     objects = client.list_products(page_size=5)
-    requests.post(dropi.config["BASE_URL"] + "/standin/config",
+    requests.post(dropi_stand_in.config["BASE_URL"] + "/standin/config",
                   json={"list_envelope": "array"}, timeout=5)
     assert client.list_products(page_size=5) == objects
 
 
-def test_order_is_created_then_followed_to_its_guide(dropi, clock):
-    client = client_for(dropi, clock, "MX")
+def test_order_is_created_then_followed_to_its_guide(dropi_stand_in, clock):
+    client = client_for(dropi_stand_in, clock, "MX")
     product = next(p for p in client.list_products(page_size=100, in_stock=True).items
                    if p.is_variable)
     variation = next(v for v in product.variations if v.stock > 0)
@@ -115,7 +117,7 @@ def test_order_is_created_then_followed_to_its_guide(dropi, clock):
 
     assert created.status == "PENDIENTE CONFIRMACION" and created.shipping_guide is None
     assert created.lines[0].variation_id == variation.id
-    base = dropi.config["BASE_URL"]
+    base = dropi_stand_in.config["BASE_URL"]
     for _ in range(2):
         requests.post(f"{base}/standin/orders/{created.id}/advance", timeout=5)
     followed = client.get_order(created.id)
@@ -127,28 +129,28 @@ def test_order_is_created_then_followed_to_its_guide(dropi, clock):
     assert next(v for v in after.variations if v.id == variation.id).stock == variation.stock - 1
 
 
-def test_stand_in_throttle_is_absorbed_by_the_client(dropi, clock):
-    requests.post(dropi.config["BASE_URL"] + "/standin/config",
+def test_stand_in_throttle_is_absorbed_by_the_client(dropi_stand_in, clock):
+    requests.post(dropi_stand_in.config["BASE_URL"] + "/standin/config",
                   json={"requests_per_minute": 3}, timeout=5)
-    client = client_for(dropi, clock)
+    client = client_for(dropi_stand_in, clock)
 
     for _ in range(5):
         assert client.departments()
 
-    statuses = [c["status"] for c in stand_in_calls(dropi)]
+    statuses = [c["status"] for c in stand_in_calls(dropi_stand_in)]
     assert statuses.count(429) == 1 and statuses.count(200) == 5
     assert len(clock.slept) == 1 and 60 <= clock.slept[0] <= 66
 
 
-def test_token_of_another_country_is_rejected(dropi, clock):
-    colombian_token = dropi.extensions["dropi_stand_in"].token_for("CO")
-    client = client_for(dropi, clock, "PE", token=colombian_token)
+def test_token_of_another_country_is_rejected(dropi_stand_in, clock):
+    colombian_token = dropi_stand_in.extensions["dropi_stand_in"].token_for("CO")
+    client = client_for(dropi_stand_in, clock, "PE", token=colombian_token)
     with pytest.raises(DropiAuthError, match="Perú \\(PE\\)"):
         client.validate_token()
 
 
-def test_shipping_quotes_and_cities_over_http(dropi, clock):
-    client = client_for(dropi, clock)
+def test_shipping_quotes_and_cities_over_http(dropi_stand_in, clock):
+    client = client_for(dropi_stand_in, clock)
     antioquia = next(d for d in client.departments() if d.name == "Antioquia")
     medellin = next(c for c in client.cities(antioquia.id) if c.cod_dane == "05001")
     quotes = client.quote_shipping(medellin, [{"id": 10001, "quantity": 1,

@@ -53,7 +53,7 @@ def _name(body: dict) -> str:
 
 
 @pytest.fixture
-def shopify(world):
+def shopify_recorder(world):
     recorder = ShopifyRecorder(world)
     endpoint = f"{world.shopify.url}/{world.domain}/admin/api/2026-10/graphql.json"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
@@ -62,12 +62,12 @@ def shopify(world):
         yield recorder
 
 
-def test_a_new_product_is_one_product_set_with_every_choice(world, shopify):
+def test_a_new_product_is_one_product_set_with_every_choice(world, shopify_recorder):
     raw = find_dropi_product(world, variable=False)
     result = import_product(world.ctx(), raw["id"], prefs(use_dropi_barcode=True,
                                                           import_images=True))
     assert result.ok and result.created
-    [body] = shopify.bodies("ProductSet")
+    [body] = shopify_recorder.bodies("ProductSet")
     cost = Decimal(raw["sale_price"])
     image_root = world.settings.dropi_image_base_url
     assert body["variables"] == {
@@ -103,12 +103,12 @@ def _image(root: str, world, entry: dict) -> str:
     return entry["url"]
 
 
-def test_stock_is_set_with_change_from_quantity_and_an_idempotent_key(world, shopify):
+def test_stock_is_set_with_change_from_quantity_and_an_idempotent_key(world, shopify_recorder):
     raw = find_dropi_product(world, variable=False)
     units = warehouse_units(raw, world.warehouse_id)
     assert units > 0, "pick a product with stock in the mapped warehouse"
     import_product(world.ctx(), raw["id"], prefs())
-    [body] = shopify.bodies("InventorySetQuantities")
+    [body] = shopify_recorder.bodies("InventorySetQuantities")
     assert "@idempotent(key: $idempotencyKey)" in body["query"]
     uuid.UUID(body["variables"]["idempotencyKey"])
     variant = world.variants_of(world.products_with_handle(f"dropi-co-{raw['id']}")[0]["id"])[0]
@@ -120,47 +120,48 @@ def test_stock_is_set_with_change_from_quantity_and_an_idempotent_key(world, sho
     assert world.available(variant) == units
 
 
-def test_a_retried_stock_write_reuses_its_key_and_a_new_write_gets_a_new_one(world, shopify):
+def test_a_retried_stock_write_reuses_its_key_and_a_new_write_gets_a_new_one(world,
+                                                                             shopify_recorder):
     raw = find_dropi_product(world, variable=False)
     failures = iter([(503, {"errors": "Service Unavailable"})])
-    shopify.before["InventorySetQuantities"] = lambda body: next(failures, None)
+    shopify_recorder.before["InventorySetQuantities"] = lambda body: next(failures, None)
     import_product(world.ctx(), raw["id"], prefs())
-    first, retried = shopify.bodies("InventorySetQuantities")
+    first, retried = shopify_recorder.bodies("InventorySetQuantities")
     assert first == retried
     world.set_dropi_stock(raw["id"], 7, warehouse_id=world.warehouse_id)
     association = ProductAssociation.query.one()
     resync_association(world.ctx(), association.id)
-    later = shopify.bodies("InventorySetQuantities")[-1]
+    later = shopify_recorder.bodies("InventorySetQuantities")[-1]
     assert later["variables"]["idempotencyKey"] != first["variables"]["idempotencyKey"]
     assert later["variables"]["input"]["quantities"][0]["quantity"] == 7
 
 
-def test_supplier_html_loses_scripts_and_event_handlers(world, shopify):
+def test_supplier_html_loses_scripts_and_event_handlers(world, shopify_recorder):
     catalog = sorted(world.dropi_state.catalog("CO").values(), key=lambda p: p["id"])
     for hostile in ("<script", "onerror=", "javascript:", "onclick="):
         raw = next(p for p in catalog if hostile in (p["description"] or "") and not p["_private"])
         assert import_product(world.ctx(), raw["id"], prefs()).ok
-        sent = shopify.bodies("ProductSet")[-1]["variables"]["input"]["descriptionHtml"]
+        sent = shopify_recorder.bodies("ProductSet")[-1]["variables"]["input"]["descriptionHtml"]
         for forbidden in ("<script", "onerror", "onclick", "javascript:", "<iframe", "style="):
             assert forbidden not in sent.lower()
         assert "<li>" in sent and raw["name"] in sent
 
 
-def test_shopify_user_errors_reach_the_merchant_and_nothing_is_recorded(world, shopify):
+def test_shopify_user_errors_reach_the_merchant_and_nothing_is_recorded(world, shopify_recorder):
     raw = find_dropi_product(world, variable=False)
     refusal = {"data": {"productSet": {"product": None, "userErrors": [
         {"field": ["input", "files", "0", "originalSource"], "message": "Image URL is invalid",
          "code": "INVALID_INPUT"}]}}}
-    shopify.before["ProductSet"] = lambda body: (200, refusal)
+    shopify_recorder.before["ProductSet"] = lambda body: (200, refusal)
     result = import_product(world.ctx(), raw["id"], prefs())
     assert not result.written and result.association is None and not result.ok
     assert result.user_errors[0]["message"] == "Image URL is invalid"
     assert result.error_text == "input.files.0.originalSource: Image URL is invalid"
     assert ProductAssociation.query.count() == 0
-    assert shopify.bodies("InventorySetQuantities") == []
+    assert shopify_recorder.bodies("InventorySetQuantities") == []
 
 
-def test_a_sale_between_reading_and_writing_stock_is_read_again(world, shopify):
+def test_a_sale_between_reading_and_writing_stock_is_read_again(world, shopify_recorder):
     raw = find_dropi_product(world, variable=False)
     import_product(world.ctx(), raw["id"], prefs())
     variant = world.variants_of(world.products_with_handle(f"dropi-co-{raw['id']}")[0]["id"])[0]
@@ -173,25 +174,25 @@ def test_a_sale_between_reading_and_writing_stock_is_read_again(world, shopify):
             level["_q"]["available"] -= 1
             level["_q"]["on_hand"] -= 1
 
-    shopify.before["InventorySetQuantities"] = a_customer_buys_one
+    shopify_recorder.before["InventorySetQuantities"] = a_customer_buys_one
     before = level["_q"]["available"]
     result = resync_association(world.ctx(), ProductAssociation.query.one().id)
     assert result.ok, result.user_errors
-    stale, fresh = shopify.bodies("InventorySetQuantities")[-2:]
+    stale, fresh = shopify_recorder.bodies("InventorySetQuantities")[-2:]
     assert stale["variables"]["input"]["quantities"][0]["changeFromQuantity"] == before
     assert fresh["variables"]["input"]["quantities"][0]["changeFromQuantity"] == before - 1
     assert fresh["variables"]["idempotencyKey"] != stale["variables"]["idempotencyKey"]
     assert world.available(variant) == 40
 
 
-def test_a_reimport_carries_the_merchants_own_variant_by_id_unchanged(world, shopify):
+def test_a_reimport_carries_the_merchants_own_variant_by_id_unchanged(world, shopify_recorder):
     raw = find_dropi_product(world, variable=True, min_variations=2)
     first = import_product(world.ctx(), raw["id"], prefs())
     option = world.store_shop.products[first.shopify_product_id]["_options"][0]["name"]
     own = merchant_adds_variant(world, first.shopify_product_id, {option: "Edición dorada"},
                                 "MINE-1", "99000")
     import_product(world.ctx(), raw["id"], prefs(price_rule="cost*3"))
-    sent = shopify.bodies("ProductSet")[-1]["variables"]
+    sent = shopify_recorder.bodies("ProductSet")[-1]["variables"]
     assert sent["identifier"] == {"id": first.shopify_product_id}
     [carried] = [v for v in sent["input"]["variants"] if v.get("id") == own["id"]]
     assert Decimal(carried.pop("price")) == Decimal(99000)
@@ -204,7 +205,7 @@ def test_a_reimport_carries_the_merchants_own_variant_by_id_unchanged(world, sho
 
 
 def test_two_simultaneous_imports_of_one_product_leave_one_product_and_one_record(world,
-                                                                                   shopify):
+                                                                                   shopify_recorder):
     from flask import current_app
 
     raw = find_dropi_product(world, variable=False)
@@ -212,7 +213,7 @@ def test_two_simultaneous_imports_of_one_product_leave_one_product_and_one_recor
     other: dict = {}
 
     def the_other_click_wins_the_race(body):
-        shopify.before.pop("ProductSet")  # only the first request is held back
+        shopify_recorder.before.pop("ProductSet")  # only the first request is held back
         def import_in_other_request():
             with app.app_context():
                 other["result"] = import_product(world.ctx(), raw["id"], prefs())
@@ -221,7 +222,7 @@ def test_two_simultaneous_imports_of_one_product_leave_one_product_and_one_recor
         thread.start()
         thread.join(timeout=30)
 
-    shopify.before["ProductSet"] = the_other_click_wins_the_race
+    shopify_recorder.before["ProductSet"] = the_other_click_wins_the_race
     result = import_product(world.ctx(), raw["id"], prefs())
     assert other["result"].ok and result.ok
     assert len(world.store_shop.products) == 1

@@ -31,14 +31,14 @@ _domains = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
-def shopify():
+def shopify_stand_in():
     with running_shopify_stand_in() as running:
         yield running
 
 
 @pytest.fixture
-def web(shopify, instance_dir):
-    app = create_app(stand_in_settings(instance_dir, shopify=shopify))
+def web(shopify_stand_in, instance_dir):
+    app = create_app(stand_in_settings(instance_dir, shopify=shopify_stand_in))
     app.config["TESTING"] = True
     with app.app_context():
         db.create_all()
@@ -49,11 +49,12 @@ def web(shopify, instance_dir):
                 connection.execute(table.delete())
 
 
-def install(shopify, *, seed: bool = True, scopes=ORDER_SCOPES, zone="America/Bogota") -> str:
+def install(shopify_stand_in, *, seed: bool = True, scopes=ORDER_SCOPES,
+            zone="America/Bogota") -> str:
     """A shop in the stand-in (seeded with the demo orders) and installed in the app."""
     domain = f"orders-{next(_domains)}.myshopify.com"
-    shopify.create_shop(domain, seed=seed)
-    token = shopify.stand_in.tokens.issue_offline(domain, frozenset(scopes),
+    shopify_stand_in.create_shop(domain, seed=seed)
+    token = shopify_stand_in.stand_in.tokens.issue_offline(domain, frozenset(scopes),
                                                   expiring=False)["access_token"]
     db.session.add(Shop(domain=domain, access_token=token, scopes=",".join(sorted(scopes)),
                         api_version="2026-10", name="Tienda", currency="COP",
@@ -89,13 +90,14 @@ def next_page_url(response) -> str | None:
     return html.unescape(found.group(1)) if found else None
 
 
-def add_product_and_order(shopify, domain: str, *, sku: str, email: str, first: str, last: str):
-    shopify.store.create_product(domain, {
+def add_product_and_order(shopify_stand_in, domain: str, *, sku: str, email: str, first: str,
+                          last: str):
+    shopify_stand_in.store.create_product(domain, {
         "title": "Vela Aromática de Soya", "status": "ACTIVE",
         "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
         "variants": [{"optionValues": [{"optionName": "Title", "name": "Default Title"}],
                       "sku": sku, "price": "25000"}]})
-    return shopify.store.create_order(domain, line_items=[{"sku": sku, "quantity": 3}],
+    return shopify_stand_in.store.create_order(domain, line_items=[{"sku": sku, "quantity": 3}],
                                       customer={"email": email, "firstName": first,
                                                 "lastName": last}, email=email)
 
@@ -103,8 +105,8 @@ def add_product_and_order(shopify, domain: str, *, sku: str, email: str, first: 
 # --- listing -------------------------------------------------------------------------------
 
 def test_the_page_lists_the_seeded_orders_newest_first_with_money_dates_and_statuses(
-        shopify, web):
-    domain = install(shopify)
+        shopify_stand_in, web):
+    domain = install(shopify_stand_in)
     response = open_page(web, domain)
     page = text(response)
 
@@ -115,8 +117,8 @@ def test_the_page_lists_the_seeded_orders_newest_first_with_money_dates_and_stat
     assert "1 × Audífonos Bluetooth TWS Pro" in laura and "2 × Cargador Rápido USB-C 20W" in laura
     # 89.900 + 2 × 34.900 + 12.000 shipping, in pesos without decimals
     assert "171.700\xa0COP" in laura
-    created = next(order["createdAt"] for order in shopify.store.shop(domain).orders.values()
-                   if order["name"] == "#1001")
+    orders = shopify_stand_in.store.shop(domain).orders.values()
+    created = next(order["createdAt"] for order in orders if order["name"] == "#1001")
     in_bogota = datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(
         ZoneInfo("America/Bogota"))
     assert f'datetime="{in_bogota.isoformat()}"' in laura
@@ -126,8 +128,8 @@ def test_the_page_lists_the_seeded_orders_newest_first_with_money_dates_and_stat
 
 
 def test_the_page_says_the_order_pipeline_is_not_switched_on_and_links_to_settings(
-        shopify, web):
-    domain = install(shopify)
+        shopify_stand_in, web):
+    domain = install(shopify_stand_in)
     page = text(open_page(web, domain))
 
     notice = page[page.index('id="orders-pipeline-notice"'):]
@@ -142,31 +144,32 @@ def test_the_page_says_the_order_pipeline_is_not_switched_on_and_links_to_settin
     ("en", "Orders", "Search by order number, customer or email", "Paid"),
 ])
 def test_the_page_speaks_spanish_by_default_and_english_on_request(
-        shopify, web, locale, heading, label, paid):
-    domain = install(shopify)
+        shopify_stand_in, web, locale, heading, label, paid):
+    domain = install(shopify_stand_in)
     page = text(open_page(web, domain, locale=locale))
 
     assert f"<h1>{heading}</h1>" in page
     assert label in page and f'tone="success">{paid}</s-badge>' in page
 
 
-def test_an_empty_shop_says_it_has_no_orders_yet(shopify, web):
-    domain = install(shopify, seed=False)
+def test_an_empty_shop_says_it_has_no_orders_yet(shopify_stand_in, web):
+    domain = install(shopify_stand_in, seed=False)
     page = text(open_page(web, domain, locale="en"))
 
     assert "Your store has no orders yet." in page and "<table" not in page
 
 
 def test_the_service_gives_decimal_totals_and_times_in_the_shop_zone_without_flask(
-        shopify, web):
-    bogota, unknown = install(shopify, seed=False), install(shopify, seed=False, zone="Mars/Base")
+        shopify_stand_in, web):
+    bogota = install(shopify_stand_in, seed=False)
+    unknown = install(shopify_stand_in, seed=False, zone="Mars/Base")
     for domain in (bogota, unknown):
-        shopify.store.create_product(domain, {
+        shopify_stand_in.store.create_product(domain, {
             "title": "Mug",
             "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
             "variants": [{"optionValues": [{"optionName": "Title", "name": "Default Title"}],
                           "sku": "MUG", "price": "19.90"}]})
-        shopify.store.create_order(domain, line_items=[{"sku": "MUG", "quantity": 2}])
+        shopify_stand_in.store.create_order(domain, line_items=[{"sku": "MUG", "quantity": 2}])
     settings = web.application.config["SETTINGS"]
     shops = {s.domain: s for s in db.session.query(Shop)}
 
@@ -179,11 +182,11 @@ def test_the_service_gives_decimal_totals_and_times_in_the_shop_zone_without_fla
     assert in_bogota.customer_name is None and in_bogota.lines[0].sku == "MUG"
 
 
-def test_a_guest_order_without_customer_or_address_is_listed_plainly(shopify, web):
-    domain = install(shopify, seed=False)
-    add_product_and_order(shopify, domain, sku="VEL-ARO", email="x@example.com", first="X",
+def test_a_guest_order_without_customer_or_address_is_listed_plainly(shopify_stand_in, web):
+    domain = install(shopify_stand_in, seed=False)
+    add_product_and_order(shopify_stand_in, domain, sku="VEL-ARO", email="x@example.com", first="X",
                           last="Y")
-    shopify.store.create_order(domain, line_items=[{"sku": "VEL-ARO", "quantity": 1}])
+    shopify_stand_in.store.create_order(domain, line_items=[{"sku": "VEL-ARO", "quantity": 1}])
     page = text(open_page(web, domain, locale="en"))
 
     assert "No customer" in page and "1 × Vela Aromática de Soya" in page
@@ -191,8 +194,8 @@ def test_a_guest_order_without_customer_or_address_is_listed_plainly(shopify, we
 
 # --- search and paging ---------------------------------------------------------------------
 
-def test_search_narrows_the_list_by_email_and_by_order_number(shopify, web):
-    domain = install(shopify)
+def test_search_narrows_the_list_by_email_and_by_order_number(shopify_stand_in, web):
+    domain = install(shopify_stand_in)
     by_email = htmx_get(web, domain, q="laura.gomez@example.com")
     by_number = htmx_get(web, domain, q="#1003")
     nobody = htmx_get(web, domain, q="nadie@example.com")
@@ -205,8 +208,8 @@ def test_search_narrows_the_list_by_email_and_by_order_number(shopify, web):
     assert "Ningún pedido coincide con «nadie@example.com»." in text(nobody)
 
 
-def test_the_search_box_asks_for_the_list_as_the_merchant_types(shopify, web):
-    domain = install(shopify)
+def test_the_search_box_asks_for_the_list_as_the_merchant_types(shopify_stand_in, web):
+    domain = install(shopify_stand_in)
     page = open_page(web, domain).get_data(as_text=True)
     search_box = page[page.index('id="orders-q"'):]
     search_box = search_box[:search_box.index(">")]
@@ -215,10 +218,10 @@ def test_the_search_box_asks_for_the_list_as_the_merchant_types(shopify, web):
     assert 'hx-get="/app/orders"' in search_box and 'hx-target="#orders-list"' in search_box
 
 
-def test_next_page_follows_the_cursor_to_the_older_orders(shopify, web):
-    domain = install(shopify)
+def test_next_page_follows_the_cursor_to_the_older_orders(shopify_stand_in, web):
+    domain = install(shopify_stand_in)
     for _ in range(21):  # 25 orders: one full page of 20, then the 5 oldest
-        shopify.store.create_order(domain, line_items=[{"sku": "CAR-USB", "quantity": 1}])
+        shopify_stand_in.store.create_order(domain, line_items=[{"sku": "CAR-USB", "quantity": 1}])
     first = open_page(web, domain)
     following = next_page_url(first)
     second = htmx_get(web, domain, following)
@@ -230,10 +233,10 @@ def test_next_page_follows_the_cursor_to_the_older_orders(shopify, web):
     assert "Pedidos más recientes" in text(second)
 
 
-def test_paging_a_search_keeps_the_search(shopify, web):
-    domain = install(shopify)
+def test_paging_a_search_keeps_the_search(shopify_stand_in, web):
+    domain = install(shopify_stand_in)
     for _ in range(21):
-        shopify.store.create_order(domain, line_items=[{"sku": "CAR-USB", "quantity": 1}],
+        shopify_stand_in.store.create_order(domain, line_items=[{"sku": "CAR-USB", "quantity": 1}],
                                    email="mayorista@example.com")
     first = htmx_get(web, domain, q="mayorista@example.com")
     second = htmx_get(web, domain, next_page_url(first))
@@ -244,11 +247,11 @@ def test_paging_a_search_keeps_the_search(shopify, web):
 
 # --- isolation and errors ------------------------------------------------------------------
 
-def test_a_second_shop_never_sees_the_first_shops_orders(shopify, web):
-    first = install(shopify)
-    second = install(shopify, seed=False)
-    add_product_and_order(shopify, second, sku="VEL-ARO", email="sofia.herrera@example.com",
-                          first="Sofía", last="Herrera")
+def test_a_second_shop_never_sees_the_first_shops_orders(shopify_stand_in, web):
+    first = install(shopify_stand_in)
+    second = install(shopify_stand_in, seed=False)
+    add_product_and_order(shopify_stand_in, second, sku="VEL-ARO",
+                          email="sofia.herrera@example.com", first="Sofía", last="Herrera")
     first_page = text(open_page(web, first))
     second_page = text(open_page(web, second))
     # The second shop's session token, with the first shop's domain in the query.
@@ -261,16 +264,17 @@ def test_a_second_shop_never_sees_the_first_shops_orders(shopify, web):
     assert order_names(spoofed) == ["#1001"] and "Sofía Herrera" in text(spoofed)
 
 
-def test_a_cursor_shopify_does_not_accept_shows_a_banner_not_a_server_error(shopify, web):
-    domain = install(shopify)
+def test_a_cursor_shopify_does_not_accept_shows_a_banner_not_a_server_error(shopify_stand_in, web):
+    domain = install(shopify_stand_in)
     response = htmx_get(web, domain, after="not-a-cursor")
 
     assert response.status_code == 200
     assert "Shopify no envió tus pedidos" in text(response) and order_names(response) == []
 
 
-def test_a_missing_read_orders_scope_shows_a_clear_banner_instead_of_an_error(shopify, web):
-    domain = install(shopify, scopes={"read_products"})
+def test_a_missing_read_orders_scope_shows_a_clear_banner_instead_of_an_error(shopify_stand_in,
+                                                                              web):
+    domain = install(shopify_stand_in, scopes={"read_products"})
     document = open_page(web, domain)
     fragment = htmx_get(web, domain, q="laura")
 

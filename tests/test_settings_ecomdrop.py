@@ -43,7 +43,7 @@ def flows_cache():
 
 
 @pytest.fixture
-def ecomdrop():
+def ecomdrop_http():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         yield mock
 
@@ -62,13 +62,14 @@ def refuse(mock, key=BAD_KEY):
     mock.get(f"{BASE}/accounts/flows", json=body, status=401, match=match)
 
 
-def test_a_good_key_is_checked_live_then_stored_encrypted(clients, shop, flows_cache, ecomdrop):
-    account(ecomdrop)
+def test_a_good_key_is_checked_live_then_stored_encrypted(clients, shop, flows_cache,
+                                                          ecomdrop_http):
+    account(ecomdrop_http)
 
     outcome = save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY,
                                                         new_order_flow_id="101"), flows_cache)
 
-    sent = [(c.request.method, c.request.url) for c in ecomdrop.calls]
+    sent = [(c.request.method, c.request.url) for c in ecomdrop_http.calls]
     assert sent[:2] == [("GET", f"{BASE}/accounts/me"), ("GET", f"{BASE}/accounts/flows")]
     config = load_configuration(shop)
     assert config.ecomdrop_api_key == GOOD_KEY and config.ecomdrop_new_order_flow_id == "101"
@@ -78,8 +79,8 @@ def test_a_good_key_is_checked_live_then_stored_encrypted(clients, shop, flows_c
     assert outcome.configuration.id == config.id
 
 
-def test_a_refused_key_is_not_saved_and_says_why(clients, shop, flows_cache, ecomdrop):
-    refuse(ecomdrop)
+def test_a_refused_key_is_not_saved_and_says_why(clients, shop, flows_cache, ecomdrop_http):
+    refuse(ecomdrop_http)
 
     with pytest.raises(SettingsInvalid) as refused:
         save_ecomdrop(clients, shop, EcomdropForm(api_key=BAD_KEY, new_order_flow_id="101"),
@@ -91,13 +92,13 @@ def test_a_refused_key_is_not_saved_and_says_why(clients, shop, flows_cache, eco
     config = load_configuration(shop)
     assert config.ecomdrop_api_key is None
     assert "rejected the API key" in config.ecomdrop_last_error
-    assert [c.request.url for c in ecomdrop.calls] == [f"{BASE}/accounts/me"]
+    assert [c.request.url for c in ecomdrop_http.calls] == [f"{BASE}/accounts/me"]
 
 
-def test_a_refused_new_key_keeps_the_saved_one(clients, shop, flows_cache, ecomdrop):
-    account(ecomdrop)
+def test_a_refused_new_key_keeps_the_saved_one(clients, shop, flows_cache, ecomdrop_http):
+    account(ecomdrop_http)
     save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), flows_cache)
-    refuse(ecomdrop)
+    refuse(ecomdrop_http)
 
     with pytest.raises(SettingsInvalid):
         save_ecomdrop(clients, shop, EcomdropForm(api_key=BAD_KEY), flows_cache)
@@ -107,16 +108,16 @@ def test_a_refused_new_key_keeps_the_saved_one(clients, shop, flows_cache, ecomd
     assert config.ecomdrop_last_error.startswith("A new API key was not saved")
 
 
-def test_the_first_save_needs_a_key(clients, shop, flows_cache, ecomdrop):
+def test_the_first_save_needs_a_key(clients, shop, flows_cache, ecomdrop_http):
     with pytest.raises(SettingsInvalid) as missing:
         save_ecomdrop(clients, shop, EcomdropForm(new_order_flow_id="101"), flows_cache)
 
     assert missing.value.errors == {"ecomdrop_api_key": "Paste your Ecomdrop API key."}
-    assert not ecomdrop.calls
+    assert not ecomdrop_http.calls
 
 
-def test_ecomdrop_down_saves_nothing_and_says_so(clients, shop, flows_cache, ecomdrop):
-    ecomdrop.get(f"{BASE}/accounts/me", status=503, json={"error": "maintenance"})
+def test_ecomdrop_down_saves_nothing_and_says_so(clients, shop, flows_cache, ecomdrop_http):
+    ecomdrop_http.get(f"{BASE}/accounts/me", status=503, json={"error": "maintenance"})
 
     with pytest.raises(SettingsInvalid) as down:
         save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), flows_cache)
@@ -125,8 +126,8 @@ def test_ecomdrop_down_saves_nothing_and_says_so(clients, shop, flows_cache, eco
     assert load_configuration(shop).ecomdrop_api_key is None
 
 
-def test_flows_must_be_from_the_account(clients, shop, flows_cache, ecomdrop):
-    account(ecomdrop)
+def test_flows_must_be_from_the_account(clients, shop, flows_cache, ecomdrop_http):
+    account(ecomdrop_http)
     save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY, new_order_flow_id="101"),
                   flows_cache)
 
@@ -139,12 +140,12 @@ def test_flows_must_be_from_the_account(clients, shop, flows_cache, ecomdrop):
 
 
 def test_a_new_account_without_the_chosen_flows_clears_them_with_a_notice(
-        clients, shop, flows_cache, ecomdrop):
-    account(ecomdrop)
+        clients, shop, flows_cache, ecomdrop_http):
+    account(ecomdrop_http)
     save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY, new_order_flow_id="101"),
                   flows_cache)
     other_key = "ecd_other_account_99998888"
-    account(ecomdrop, key=other_key, flows=[{"id": 500, "name": "Pedido"}])
+    account(ecomdrop_http, key=other_key, flows=[{"id": 500, "name": "Pedido"}])
 
     outcome = save_ecomdrop(clients, shop, EcomdropForm(api_key=other_key,
                                                         new_order_flow_id="101"), flows_cache)
@@ -156,24 +157,24 @@ def test_a_new_account_without_the_chosen_flows_clears_them_with_a_notice(
     assert [f.id for f in account_flows(clients, shop, flows_cache)] == ["500"]
 
 
-def test_flows_are_cached_and_refreshable(clients, shop, flows_cache, ecomdrop):
-    account(ecomdrop)
+def test_flows_are_cached_and_refreshable(clients, shop, flows_cache, ecomdrop_http):
+    account(ecomdrop_http)
     save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), flows_cache)
-    ecomdrop.calls.reset()
+    ecomdrop_http.calls.reset()
 
     cached = account_flows(clients, shop, flows_cache)
     assert [f.name for f in cached] == ["Nuevo pedido", "Carrito abandonado"]
-    assert not ecomdrop.calls
+    assert not ecomdrop_http.calls
 
-    ecomdrop.replace(responses.GET, f"{BASE}/accounts/flows",
+    ecomdrop_http.replace(responses.GET, f"{BASE}/accounts/flows",
                      json=FLOWS + [{"id": 103, "name": "Envío"}])
     refreshed = account_flows(clients, shop, flows_cache, refresh=True)
     assert [f.id for f in refreshed] == ["101", "102", "103"]
-    assert len(ecomdrop.calls) == 1
+    assert len(ecomdrop_http.calls) == 1
 
 
-def test_flows_are_cached_per_shop(clients, shop, other_shop, flows_cache, ecomdrop):
-    account(ecomdrop)
+def test_flows_are_cached_per_shop(clients, shop, other_shop, flows_cache, ecomdrop_http):
+    account(ecomdrop_http)
     save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), flows_cache)
 
     with pytest.raises(SettingsUnavailable) as none_saved:
@@ -182,10 +183,10 @@ def test_flows_are_cached_per_shop(clients, shop, other_shop, flows_cache, ecomd
     assert "Save your Ecomdrop API key" in none_saved.value.message
 
 
-def test_failing_flow_listing_is_recorded(clients, shop, flows_cache, ecomdrop):
-    account(ecomdrop)
+def test_failing_flow_listing_is_recorded(clients, shop, flows_cache, ecomdrop_http):
+    account(ecomdrop_http)
     save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), flows_cache)
-    ecomdrop.replace(responses.GET, f"{BASE}/accounts/flows", status=401,
+    ecomdrop_http.replace(responses.GET, f"{BASE}/accounts/flows", status=401,
                      json={"success": False, "error": "revoked"})
 
     with pytest.raises(SettingsUnavailable) as revoked:
@@ -205,8 +206,8 @@ class UnreachableCache:
         raise ConnectionError("cache server unreachable")
 
 
-def test_a_cache_outage_does_not_stop_a_save_or_the_flow_list(clients, shop, ecomdrop):
-    account(ecomdrop)
+def test_a_cache_outage_does_not_stop_a_save_or_the_flow_list(clients, shop, ecomdrop_http):
+    account(ecomdrop_http)
 
     save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), UnreachableCache())
     flows = account_flows(clients, shop, UnreachableCache())

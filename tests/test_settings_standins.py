@@ -43,36 +43,37 @@ def english(app):
 
 
 @pytest.fixture(scope="module")
-def dropi():
+def dropi_stand_in():
     with running_dropi_stand_in() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def ecomdrop():
+def ecomdrop_stand_in():
     with running_ecomdrop_stand_in() as server:
         yield server
 
 
 @pytest.fixture
-def clients(app, dropi, ecomdrop, instance_dir):
-    settings = stand_in_settings(instance_dir, dropi=dropi, ecomdrop=ecomdrop)
+def clients(app, dropi_stand_in, ecomdrop_stand_in, instance_dir):
+    settings = stand_in_settings(instance_dir, dropi=dropi_stand_in, ecomdrop=ecomdrop_stand_in)
     return IntegrationClients(settings, sleep=lambda seconds: None)
 
 
-def demo_token(dropi, country: str) -> str:
-    tokens = requests.get(f"{dropi.url}/standin/tokens", timeout=5).json()["tokens"]
+def demo_token(dropi_stand_in, country: str) -> str:
+    tokens = requests.get(f"{dropi_stand_in.url}/standin/tokens", timeout=5).json()["tokens"]
     return next(t["token"] for t in tokens if t["country"] == country)
 
 
-def ecomdrop_bot_fields(ecomdrop, account: str = "Tienda Demo") -> dict:
-    accounts = requests.get(f"{ecomdrop.url}/standin/accounts", timeout=5).json()["accounts"]
+def ecomdrop_bot_fields(ecomdrop_stand_in, account: str = "Tienda Demo") -> dict:
+    listed = requests.get(f"{ecomdrop_stand_in.url}/standin/accounts", timeout=5)
+    accounts = listed.json()["accounts"]
     fields = next(a for a in accounts if a["name"] == account)["bot_fields"]
     return {f["name"]: f["value"] for f in fields}
 
 
-def dropi_calls(dropi) -> list[dict]:
-    return requests.get(f"{dropi.url}/standin/calls", timeout=5).json()["calls"]
+def dropi_calls(dropi_stand_in) -> list[dict]:
+    return requests.get(f"{dropi_stand_in.url}/standin/calls", timeout=5).json()["calls"]
 
 
 def test_the_demo_ecomdrop_key_is_accepted_and_its_flows_offered(clients, shop):
@@ -92,51 +93,52 @@ def test_an_unknown_ecomdrop_key_is_refused(clients, shop):
 
 
 @pytest.mark.parametrize("country", ["CO", "MX", "PY", "ES"])
-def test_each_countrys_token_is_accepted_on_its_own_host(clients, shop, dropi, country):
-    requests.delete(f"{dropi.url}/standin/calls", timeout=5)
+def test_each_countrys_token_is_accepted_on_its_own_host(clients, shop, dropi_stand_in, country):
+    requests.delete(f"{dropi_stand_in.url}/standin/calls", timeout=5)
 
-    save_dropi(clients, shop, DropiForm(country=country, token=demo_token(dropi, country)))
+    save_dropi(clients, shop, DropiForm(country=country, token=demo_token(dropi_stand_in, country)))
 
-    call = dropi_calls(dropi)[0]
+    call = dropi_calls(dropi_stand_in)[0]
     assert call["path"].startswith(f"/{country.lower()}/integrations/")
     assert load_configuration(shop).dropi_country == country
 
 
-def test_a_token_from_another_country_is_refused(clients, shop, dropi):
+def test_a_token_from_another_country_is_refused(clients, shop, dropi_stand_in):
     with pytest.raises(SettingsInvalid) as refused:
-        save_dropi(clients, shop, DropiForm(country="MX", token=demo_token(dropi, "CO")))
+        save_dropi(clients, shop, DropiForm(country="MX", token=demo_token(dropi_stand_in, "CO")))
 
     assert "Dropi México rejected the integration token" in refused.value.errors["dropi_token"]
     assert load_configuration(shop).dropi_token is None
 
 
-def test_the_dropi_token_reaches_the_ecomdrop_bot_field_of_its_country(clients, shop, dropi,
-                                                                      ecomdrop):
+def test_the_dropi_token_reaches_the_ecomdrop_bot_field_of_its_country(
+        clients, shop, dropi_stand_in, ecomdrop_stand_in):
     save_ecomdrop(clients, shop, EcomdropForm(api_key=DEMO_API_KEY), SimpleCache())
-    co_token, pe_token = demo_token(dropi, "CO"), demo_token(dropi, "PE")
+    co_token, pe_token = demo_token(dropi_stand_in, "CO"), demo_token(dropi_stand_in, "PE")
 
     save_dropi(clients, shop, DropiForm(country="CO", token=co_token))
-    assert ecomdrop_bot_fields(ecomdrop)["DROPI TOKEN CO"] == co_token
+    assert ecomdrop_bot_fields(ecomdrop_stand_in)["DROPI TOKEN CO"] == co_token
 
     save_dropi(clients, shop, DropiForm(country="PE", token=pe_token))
-    assert ecomdrop_bot_fields(ecomdrop)["DROPI TOKEN PE"] == pe_token
+    assert ecomdrop_bot_fields(ecomdrop_stand_in)["DROPI TOKEN PE"] == pe_token
     config = load_configuration(shop)
     assert config.ecomdrop_dropi_token_field_id is not None
     assert config.ecomdrop_dropi_token_synced_at is not None
 
 
-def test_a_country_without_a_bot_field_gets_a_notice(clients, shop, dropi):
+def test_a_country_without_a_bot_field_gets_a_notice(clients, shop, dropi_stand_in):
     save_ecomdrop(clients, shop, EcomdropForm(api_key=DEMO_API_KEY), SimpleCache())
 
-    outcome = save_dropi(clients, shop, DropiForm(country="AR", token=demo_token(dropi, "AR")))
+    token = demo_token(dropi_stand_in, "AR")
+    outcome = save_dropi(clients, shop, DropiForm(country="AR", token=token))
 
     assert any("DROPI TOKEN AR" in n.message for n in outcome.notices)
     assert load_configuration(shop).dropi_country == "AR"
 
 
-def test_the_status_check_reaches_both_stand_ins(clients, shop, dropi):
+def test_the_status_check_reaches_both_stand_ins(clients, shop, dropi_stand_in):
     save_ecomdrop(clients, shop, EcomdropForm(api_key=DEMO_API_KEY), SimpleCache())
-    save_dropi(clients, shop, DropiForm(country="CL", token=demo_token(dropi, "CL")))
+    save_dropi(clients, shop, DropiForm(country="CL", token=demo_token(dropi_stand_in, "CL")))
 
     status = check_connections(clients, shop)
 
@@ -145,8 +147,8 @@ def test_the_status_check_reaches_both_stand_ins(clients, shop, dropi):
     assert status.dropi.last_success_at and status.ecomdrop.last_success_at
 
 
-def test_locations_map_between_the_shopify_and_dropi_stand_ins(app, dropi, ecomdrop, shop,
-                                                               instance_dir):
+def test_locations_map_between_the_shopify_and_dropi_stand_ins(
+        app, dropi_stand_in, ecomdrop_stand_in, shop, instance_dir):
     with running_shopify_stand_in() as shopify:
         shopify.create_shop(SHOP, seed=True)
         shopify.store.create_location(SHOP, "Bodega Norte", city="Medellín")
@@ -155,10 +157,10 @@ def test_locations_map_between_the_shopify_and_dropi_stand_ins(app, dropi, ecomd
         shop.access_token = grant["access_token"]
         shop.access_token_expires_at = utcnow() + timedelta(hours=1)
         db.session.commit()
-        settings = stand_in_settings(instance_dir, shopify=shopify, dropi=dropi,
-                                     ecomdrop=ecomdrop)
+        settings = stand_in_settings(instance_dir, shopify=shopify, dropi=dropi_stand_in,
+                                     ecomdrop=ecomdrop_stand_in)
         clients = IntegrationClients(settings, sleep=lambda seconds: None)
-        save_dropi(clients, shop, DropiForm(country="CO", token=demo_token(dropi, "CO")))
+        save_dropi(clients, shop, DropiForm(country="CO", token=demo_token(dropi_stand_in, "CO")))
 
         section = load_locations(clients, shop)
         assert section.ready, section.problems

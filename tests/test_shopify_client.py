@@ -75,7 +75,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def shopify():
+def shopify_http():
     with responses.RequestsMock() as mocked:
         yield mocked
 
@@ -117,10 +117,11 @@ SHOP_DATA = {"shop": {"name": "Tienda", "currencyCode": "COP", "ianaTimezone": "
                       "myshopifyDomain": SHOP}}
 
 
-def test_query_posts_operation_text_and_variables_to_the_versioned_endpoint(shopify, make_client):
-    shopify.post(ENDPOINT, json=answer({"locations": {"nodes": [], "pageInfo": {}}}))
+def test_query_posts_operation_text_and_variables_to_the_versioned_endpoint(shopify_http,
+                                                                            make_client):
+    shopify_http.post(ENDPOINT, json=answer({"locations": {"nodes": [], "pageInfo": {}}}))
     make_client().query("locations", {"first": 5})
-    call = shopify.calls[0]
+    call = shopify_http.calls[0]
     assert call.request.url == ENDPOINT
     assert call.request.headers["X-Shopify-Access-Token"] == TOKEN
     assert call.request.headers["Content-Type"] == "application/json"
@@ -128,17 +129,17 @@ def test_query_posts_operation_text_and_variables_to_the_versioned_endpoint(shop
     assert call.request.req_kwargs["timeout"] == 10.0
 
 
-def test_query_returns_data(shopify):
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA))
+def test_query_returns_data(shopify_http):
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA))
     client = ShopifyClient(SHOP, base_url=BASE_URL + "/", api_version="2026-10",
                            access_token=lambda: TOKEN, timeout=3.5)
     assert client.query("shop_details") == SHOP_DATA
-    assert shopify.calls[0].request.req_kwargs["timeout"] == 3.5
-    assert sent_body(shopify.calls[0])["query"].startswith("query ShopDetails")
+    assert shopify_http.calls[0].request.req_kwargs["timeout"] == 3.5
+    assert sent_body(shopify_http.calls[0])["query"].startswith("query ShopDetails")
 
 
-def test_decimal_money_is_sent_exactly_as_a_string(shopify, mutator):
-    shopify.post(ENDPOINT, json=answer({"productVariantsBulkUpdate": {
+def test_decimal_money_is_sent_exactly_as_a_string(shopify_http, mutator):
+    shopify_http.post(ENDPOINT, json=answer({"productVariantsBulkUpdate": {
         "productVariants": [{"id": "gid://shopify/ProductVariant/1", "price": "19.90"}],
         "userErrors": []}}))
     result = mutator.mutate("variant_price", {
@@ -146,7 +147,7 @@ def test_decimal_money_is_sent_exactly_as_a_string(shopify, mutator):
         "variants": [{"id": "gid://shopify/ProductVariant/1", "price": Decimal("19.90")}],
     })
     assert result["productVariants"][0]["price"] == "19.90"
-    assert sent_body(shopify.calls[0])["variables"]["variants"][0]["price"] == "19.90"
+    assert sent_body(shopify_http.calls[0])["variables"]["variants"][0]["price"] == "19.90"
 
 
 @pytest.mark.parametrize(
@@ -159,31 +160,31 @@ def test_decimal_money_is_sent_exactly_as_a_string(shopify, mutator):
     ],
 )
 def test_shop_status_answers_map_to_typed_errors_without_retrying(
-    shopify, make_client, clock, status, error, words
+    shopify_http, make_client, clock, status, error, words
 ):
-    shopify.post(ENDPOINT, status=status, body='{"errors":"[API] refused"}')
+    shopify_http.post(ENDPOINT, status=status, body='{"errors":"[API] refused"}')
     with pytest.raises(error) as raised:
         make_client().query("shop_details")
     assert words in raised.value.merchant_message
     assert raised.value.status == status and raised.value.shop == SHOP
-    assert len(shopify.calls) == 1 and clock.sleeps == []
+    assert len(shopify_http.calls) == 1 and clock.sleeps == []
 
 
-def test_access_denied_names_the_missing_scope(shopify, mutator):
+def test_access_denied_names_the_missing_scope(shopify_http, mutator):
     denied = {
         "message": "Access denied for orders field.",
         "extensions": {"code": "ACCESS_DENIED", "requiredAccess": "`read_orders` access scope."},
     }
-    shopify.post(ENDPOINT, json={"errors": [denied], "data": None})
+    shopify_http.post(ENDPOINT, json={"errors": [denied], "data": None})
     with pytest.raises(ShopifyForbidden) as raised:
         mutator.mutate("order_cancel", {"orderId": "gid://shopify/Order/1",
                                               "reason": "CUSTOMER", "restock": True})
     assert "read_orders access scope" in raised.value.merchant_message
-    assert len(shopify.calls) == 1
+    assert len(shopify_http.calls) == 1
 
 
-def test_user_errors_raise_with_field_message_and_code(shopify, mutator):
-    shopify.post(ENDPOINT, json=answer({"productUpdate": {"product": None, "userErrors": [
+def test_user_errors_raise_with_field_message_and_code(shopify_http, mutator):
+    shopify_http.post(ENDPOINT, json=answer({"productUpdate": {"product": None, "userErrors": [
         {"field": ["product", "title"], "message": "Title can't be blank"}]}}))
     with pytest.raises(ShopifyUserErrors) as raised:
         mutator.mutate("product_update_title",
@@ -196,10 +197,10 @@ def test_user_errors_raise_with_field_message_and_code(shopify, mutator):
     )
 
 
-def test_prefixed_user_errors_are_found_too(shopify, mutator):
+def test_prefixed_user_errors_are_found_too(shopify_http, mutator):
     refused = {"field": ["orderId"], "message": "Order has already been cancelled",
                "code": "INVALID"}
-    shopify.post(ENDPOINT, json=answer({"orderCancel": {"job": None,
+    shopify_http.post(ENDPOINT, json=answer({"orderCancel": {"job": None,
                                                         "orderCancelUserErrors": [refused]}}))
     with pytest.raises(ShopifyUserErrors) as raised:
         mutator.mutate("order_cancel", {"orderId": "gid://shopify/Order/1",
@@ -208,9 +209,10 @@ def test_prefixed_user_errors_are_found_too(shopify, mutator):
     assert "Order has already been cancelled" in raised.value.merchant_message
 
 
-def test_mutation_returns_its_payload_object(shopify, mutator):
+def test_mutation_returns_its_payload_object(shopify_http, mutator):
     product = {"id": "gid://shopify/Product/1", "title": "Reloj"}
-    shopify.post(ENDPOINT, json=answer({"productUpdate": {"product": product, "userErrors": []}}))
+    updated = {"productUpdate": {"product": product, "userErrors": []}}
+    shopify_http.post(ENDPOINT, json=answer(updated))
     result = mutator.mutate("product_update_title", {"product": product})
     assert result == {"product": product, "userErrors": []}
 
@@ -220,7 +222,7 @@ def test_query_refuses_a_mutation_so_it_is_never_retried_blindly(mutator):
         mutator.query("product_update_title", {"product": {}})
 
 
-def test_paginate_follows_cursors_across_three_pages(shopify, make_client):
+def test_paginate_follows_cursors_across_three_pages(shopify_http, make_client):
     pages = [
         (["Bodega Bogotá", "Bodega Medellín"], True, "c1"),
         (["Bodega Cali"], True, "c2"),
@@ -228,28 +230,28 @@ def test_paginate_follows_cursors_across_three_pages(shopify, make_client):
     ]
     for names, more, cursor in pages:
         nodes = [{"id": f"gid://shopify/Location/{n}", "name": n} for n in names]
-        shopify.post(ENDPOINT, json=answer({"locations": {
+        shopify_http.post(ENDPOINT, json=answer({"locations": {
             "nodes": nodes, "pageInfo": {"hasNextPage": more, "endCursor": cursor}}}))
     client = make_client()
     found = [node["name"] for node in client.paginate("locations", path=("locations",))]
     assert found == ["Bodega Bogotá", "Bodega Medellín", "Bodega Cali", "Bodega Cartagena"]
-    assert [sent_body(call)["variables"] for call in shopify.calls] == [
+    assert [sent_body(call)["variables"] for call in shopify_http.calls] == [
         {"first": 250}, {"first": 250, "after": "c1"}, {"first": 250, "after": "c2"}
     ]
 
 
-def test_timeout_becomes_transport_error_after_retrying_the_query(shopify, make_client, clock):
-    shopify.post(ENDPOINT, body=requests.exceptions.ReadTimeout("read timed out"))
+def test_timeout_becomes_transport_error_after_retrying_the_query(shopify_http, make_client, clock):
+    shopify_http.post(ENDPOINT, body=requests.exceptions.ReadTimeout("read timed out"))
     client = make_client(max_attempts=3)
     with pytest.raises(ShopifyTransportError) as raised:
         client.query("shop_details")
-    assert len(shopify.calls) == 3 and len(clock.sleeps) == 2
+    assert len(shopify_http.calls) == 3 and len(clock.sleeps) == 2
     assert "could not reach Shopify" in raised.value.merchant_message
 
 
-def test_deprecation_header_is_logged_once_per_operation(shopify, make_client, caplog):
+def test_deprecation_header_is_logged_once_per_operation(shopify_http, make_client, caplog):
     reason = f"Field X is deprecated ({uuid.uuid4().hex})"
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA),
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA),
                  headers={"X-Shopify-API-Deprecated-Reason": reason})
     client = make_client()
     with caplog.at_level(logging.WARNING, logger="app.clients.shopify"):
@@ -259,21 +261,21 @@ def test_deprecation_header_is_logged_once_per_operation(shopify, make_client, c
     assert len(warnings) == 1 and "shop_details" in warnings[0].getMessage()
 
 
-def test_calls_are_logged_with_shop_operation_and_cost(shopify, make_client, caplog):
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA, requested=3, available=997.0))
+def test_calls_are_logged_with_shop_operation_and_cost(shopify_http, make_client, caplog):
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA, requested=3, available=997.0))
     with caplog.at_level(logging.INFO, logger="app.clients.shopify"):
         make_client().query("shop_details")
     expected = f"Shopify shop_details for {SHOP}: cost 3 (requested 3), bucket 997.0/1000.0"
     assert expected in caplog.text
 
 
-def test_access_token_never_reaches_logs_even_at_debug(shopify, make_client, caplog):
-    shopify.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
-    shopify.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
+def test_access_token_never_reaches_logs_even_at_debug(shopify_http, make_client, caplog):
+    shopify_http.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
+    shopify_http.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
     client = make_client(on_unauthorized=lambda: NEW_TOKEN)
     with caplog.at_level(logging.DEBUG), pytest.raises(ShopifyUnauthorized) as raised:
         client.query("shop_details")
-    assert shopify.calls[1].request.headers["X-Shopify-Access-Token"] == NEW_TOKEN
+    assert shopify_http.calls[1].request.headers["X-Shopify-Access-Token"] == NEW_TOKEN
     logged = caplog.text + "".join(str(r.args) + r.getMessage() for r in caplog.records)
     assert caplog.records and TOKEN not in logged and NEW_TOKEN not in logged
     assert TOKEN not in str(raised.value) and NEW_TOKEN not in str(raised.value)

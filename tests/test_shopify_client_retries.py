@@ -31,7 +31,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def shopify():
+def shopify_http():
     with responses.RequestsMock() as mocked:
         yield mocked
 
@@ -52,38 +52,38 @@ UPDATED = {"productUpdate": {"product": PRODUCT["product"], "userErrors": []}}
 
 
 def test_throttled_answer_is_retried_after_the_wait_the_bucket_implies(
-    shopify, make_client, clock
+    shopify_http, make_client, clock
 ):
-    shopify.post(ENDPOINT, json=answer(requested=152, available=40.0, rate=50.0,
+    shopify_http.post(ENDPOINT, json=answer(requested=152, available=40.0, rate=50.0,
                                        errors=THROTTLED))
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA, requested=152, available=0.0))
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA, requested=152, available=0.0))
     assert make_client().query("shop_details") == SHOP_DATA
     # (152 requested - 40 available) / 50 points per second
     assert clock.sleeps == [pytest.approx(2.24)]
-    assert len(shopify.calls) == 2
+    assert len(shopify_http.calls) == 2
 
 
-def test_throttled_mutation_is_retried_because_shopify_never_ran_it(shopify, mutator, clock):
-    shopify.post(ENDPOINT, json=answer(requested=110, available=10.0, rate=100.0,
+def test_throttled_mutation_is_retried_because_shopify_never_ran_it(shopify_http, mutator, clock):
+    shopify_http.post(ENDPOINT, json=answer(requested=110, available=10.0, rate=100.0,
                                        errors=THROTTLED))
-    shopify.post(ENDPOINT, json=answer(UPDATED))
+    shopify_http.post(ENDPOINT, json=answer(UPDATED))
     assert mutator.mutate("product_update_title", PRODUCT) == UPDATED["productUpdate"]
     assert clock.sleeps == [pytest.approx(1.0)]
 
 
-def test_gives_up_with_throttled_error_after_max_attempts(shopify, make_client, clock):
-    shopify.post(ENDPOINT, json=answer(requested=100, available=0.0, rate=50.0,
+def test_gives_up_with_throttled_error_after_max_attempts(shopify_http, make_client, clock):
+    shopify_http.post(ENDPOINT, json=answer(requested=100, available=0.0, rate=50.0,
                                        errors=THROTTLED))
     with pytest.raises(ShopifyThrottled) as raised:
         make_client(max_attempts=3).query("shop_details")
-    assert len(shopify.calls) == 3 and clock.sleeps == [2.0, 2.0]
+    assert len(shopify_http.calls) == 3 and clock.sleeps == [2.0, 2.0]
     assert "too many requests" in raised.value.merchant_message
 
 
 def test_waits_before_sending_when_the_bucket_cannot_afford_the_operation(
-    shopify, make_client, clock
+    shopify_http, make_client, clock
 ):
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA, requested=112, available=12.0, rate=50.0))
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA, requested=112, available=12.0, rate=50.0))
     client = make_client()
     client.query("shop_details")
     assert clock.sleeps == []
@@ -92,19 +92,19 @@ def test_waits_before_sending_when_the_bucket_cannot_afford_the_operation(
     assert clock.sleeps == [pytest.approx(1.0)]
 
 
-def test_unknown_operation_is_expected_to_cost_fifty_points(shopify, make_client, clock):
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA, requested=2, available=20.0, rate=50.0))
-    shopify.post(ENDPOINT, json=answer({"locations": {"nodes": [], "pageInfo": {}}}))
+def test_unknown_operation_is_expected_to_cost_fifty_points(shopify_http, make_client, clock):
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA, requested=2, available=20.0, rate=50.0))
+    shopify_http.post(ENDPOINT, json=answer({"locations": {"nodes": [], "pageInfo": {}}}))
     client = make_client()
     client.query("shop_details")
     client.query("locations", {"first": 10})
     assert clock.sleeps == [pytest.approx((50 - 20) / 50)]
 
 
-def test_bucket_is_tracked_per_shop(shopify, make_client, clock):
+def test_bucket_is_tracked_per_shop(shopify_http, make_client, clock):
     other_endpoint = "https://other-shop.myshopify.com/admin/api/2026-10/graphql.json"
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA, requested=100, available=0.0, rate=50.0))
-    shopify.post(other_endpoint, json=answer(SHOP_DATA, requested=100, available=900.0))
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA, requested=100, available=0.0, rate=50.0))
+    shopify_http.post(other_endpoint, json=answer(SHOP_DATA, requested=100, available=900.0))
     throttle = ThrottleState(clock=clock)
     make_client(throttle=throttle).query("shop_details")
     other = ShopifyClient("other-shop.myshopify.com", base_url="https://other-shop.myshopify.com",
@@ -116,89 +116,89 @@ def test_bucket_is_tracked_per_shop(shopify, make_client, clock):
     assert clock.sleeps == [pytest.approx(2.0)]
 
 
-def test_retry_after_on_429_waits_about_that_many_seconds(shopify, make_client, clock):
-    shopify.post(ENDPOINT, status=429, headers={"Retry-After": "2"}, body="Too Many Requests")
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA))
+def test_retry_after_on_429_waits_about_that_many_seconds(shopify_http, make_client, clock):
+    shopify_http.post(ENDPOINT, status=429, headers={"Retry-After": "2"}, body="Too Many Requests")
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA))
     assert make_client().query("shop_details") == SHOP_DATA
     assert len(clock.sleeps) == 1 and 2.0 <= clock.sleeps[0] <= 2.2
 
 
-def test_huge_retry_after_is_capped(shopify, make_client, clock):
-    shopify.post(ENDPOINT, status=503, headers={"Retry-After": "3600"})
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA))
+def test_huge_retry_after_is_capped(shopify_http, make_client, clock):
+    shopify_http.post(ENDPOINT, status=503, headers={"Retry-After": "3600"})
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA))
     make_client().query("shop_details")
     assert clock.sleeps == [30.0]
 
 
-def test_server_errors_are_retried_for_queries(shopify, make_client, clock):
-    shopify.post(ENDPOINT, status=502, body="Bad Gateway")
-    shopify.post(ENDPOINT, status=500, body="Internal Server Error")
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA))
+def test_server_errors_are_retried_for_queries(shopify_http, make_client, clock):
+    shopify_http.post(ENDPOINT, status=502, body="Bad Gateway")
+    shopify_http.post(ENDPOINT, status=500, body="Internal Server Error")
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA))
     assert make_client().query("shop_details") == SHOP_DATA
-    assert len(shopify.calls) == 3 and len(clock.sleeps) == 2
+    assert len(shopify_http.calls) == 3 and len(clock.sleeps) == 2
     assert all(0 < wait <= 30.0 for wait in clock.sleeps)
 
 
-def test_server_error_gives_up_after_max_attempts(shopify, make_client):
-    shopify.post(ENDPOINT, status=503, body="Service Unavailable")
+def test_server_error_gives_up_after_max_attempts(shopify_http, make_client):
+    shopify_http.post(ENDPOINT, status=503, body="Service Unavailable")
     with pytest.raises(ShopifyServerError) as raised:
         make_client(max_attempts=4).query("shop_details")
-    assert len(shopify.calls) == 4
+    assert len(shopify_http.calls) == 4
     assert "trouble" in raised.value.merchant_message
 
 
-def test_non_idempotent_mutation_is_not_repeated_after_a_server_error(shopify, mutator, clock):
-    shopify.post(ENDPOINT, status=500, body="Internal Server Error")
+def test_non_idempotent_mutation_is_not_repeated_after_a_server_error(shopify_http, mutator, clock):
+    shopify_http.post(ENDPOINT, status=500, body="Internal Server Error")
     with pytest.raises(ShopifyServerError):
         mutator.mutate("product_update_title", PRODUCT)
-    assert len(shopify.calls) == 1 and clock.sleeps == []
+    assert len(shopify_http.calls) == 1 and clock.sleeps == []
 
 
-def test_idempotent_mutation_is_repeated_with_the_same_body(shopify, mutator):
-    shopify.post(ENDPOINT, status=500, body="Internal Server Error")
-    shopify.post(ENDPOINT, json=answer(UPDATED))
+def test_idempotent_mutation_is_repeated_with_the_same_body(shopify_http, mutator):
+    shopify_http.post(ENDPOINT, status=500, body="Internal Server Error")
+    shopify_http.post(ENDPOINT, json=answer(UPDATED))
     assert mutator.mutate("product_update_title", PRODUCT, idempotent=True)["product"]
-    assert len(shopify.calls) == 2
-    assert shopify.calls[0].request.body == shopify.calls[1].request.body
+    assert len(shopify_http.calls) == 2
+    assert shopify_http.calls[0].request.body == shopify_http.calls[1].request.body
 
 
-def test_401_refreshes_the_token_once_and_repeats_the_request(shopify, make_client):
+def test_401_refreshes_the_token_once_and_repeats_the_request(shopify_http, make_client):
     refreshes = []
 
     def refresh() -> str:
         refreshes.append(1)
         return NEW_TOKEN
 
-    shopify.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA))
+    shopify_http.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA))
     assert make_client(on_unauthorized=refresh).query("shop_details") == SHOP_DATA
     assert len(refreshes) == 1
-    tokens = [call.request.headers["X-Shopify-Access-Token"] for call in shopify.calls]
+    tokens = [call.request.headers["X-Shopify-Access-Token"] for call in shopify_http.calls]
     assert tokens == [TOKEN, NEW_TOKEN]
-    assert sent_body(shopify.calls[0]) == sent_body(shopify.calls[1])
+    assert sent_body(shopify_http.calls[0]) == sent_body(shopify_http.calls[1])
 
 
-def test_second_401_means_the_shop_must_reauthorize(shopify, make_client):
+def test_second_401_means_the_shop_must_reauthorize(shopify_http, make_client):
     refreshes = []
-    shopify.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
+    shopify_http.post(ENDPOINT, status=401, body="[API] Invalid API key or access token")
     client = make_client(on_unauthorized=lambda: refreshes.append(1) or NEW_TOKEN)
     with pytest.raises(ShopifyUnauthorized) as raised:
         client.query("shop_details")
-    assert len(refreshes) == 1 and len(shopify.calls) == 2
+    assert len(refreshes) == 1 and len(shopify_http.calls) == 2
     assert raised.value.shop == SHOP
     assert "authorize it again" in raised.value.merchant_message
 
 
-def test_401_without_a_refresher_fails_at_once(shopify, make_client):
-    shopify.post(ENDPOINT, status=401)
+def test_401_without_a_refresher_fails_at_once(shopify_http, make_client):
+    shopify_http.post(ENDPOINT, status=401)
     with pytest.raises(ShopifyUnauthorized):
         make_client().query("shop_details")
-    assert len(shopify.calls) == 1
+    assert len(shopify_http.calls) == 1
 
 
-def test_internal_error_in_a_200_answer_is_retried_for_queries(shopify, make_client):
+def test_internal_error_in_a_200_answer_is_retried_for_queries(shopify_http, make_client):
     internal = [{"message": "Internal error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
-    shopify.post(ENDPOINT, json={"errors": internal})
-    shopify.post(ENDPOINT, json=answer(SHOP_DATA))
+    shopify_http.post(ENDPOINT, json={"errors": internal})
+    shopify_http.post(ENDPOINT, json=answer(SHOP_DATA))
     assert make_client().query("shop_details") == SHOP_DATA
-    assert len(shopify.calls) == 2
+    assert len(shopify_http.calls) == 2

@@ -59,7 +59,8 @@ def start_bulk_import(settings, shop: Shop, dropi_product_ids: list[str],
                       prefs: ImportPreferences, *, names: Mapping[str, str] | None = None,
                       enqueue: Enqueue) -> ImportJob:
     """Queue the import of these Dropi products (duplicates ignored) with one set of
-    preferences; returns the job, already enqueued."""
+    preferences; returns the job, already handed to `enqueue(shop_domain, job_id)` (the
+    caller's background job that runs it)."""
     ids = _clean_ids(dropi_product_ids)
     job = ImportJob(shop_id=shop.id, status=ImportJobStatus.QUEUED,
                     preferences=prefs.to_dict(), total=len(ids))
