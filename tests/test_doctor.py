@@ -51,8 +51,10 @@ def toml_file(tmp_path) -> Path:
 
 
 def run_doctor(env: dict[str, str], toml_path: Path, *, database_up=True, redis_up=True,
-               applied=("0003",), heads=("0003",), handled=HANDLED):
+               applied=("0003",), heads=("0003",), handled=HANDLED, api_version=None):
     settings = Settings.from_env({**env, "INSTANCE_PATH": str(toml_path.parent / "instance")})
+    if api_version:  # Settings.from_env already refuses an old version; the doctor says so too
+        settings.shopify_api_version = api_version
 
     def connect():
         if not database_up:
@@ -125,11 +127,7 @@ def test_migrations_behind_head_say_to_upgrade(toml_file):
 
 
 def test_an_unsupported_api_version_is_fatal(toml_file):
-    settings = Settings.from_env({**production_env(), "INSTANCE_PATH": str(toml_file.parent)})
-    settings.shopify_api_version = "2024-01"
-    findings = diagnose(settings, connect_database=lambda: None, ping_redis=lambda url: None,
-                        applied_revisions=lambda: {"1"}, head_revisions={"1"},
-                        handled_topics=HANDLED, toml_path=toml_file)
+    findings = run_doctor(production_env(), toml_file, api_version="2024-01")
     assert any("no longer supported" in m for m in fatal_messages(findings))
 
 

@@ -10,10 +10,9 @@ from app import create_app
 from app.clients.dropi import DropiClient, RequestBudget
 from app.clients.shopify import ShopifyClient
 from app.clients.shopify_throttle import ThrottleState
-from app.extensions import db, queue
 from app.graphql import OPERATIONS_DIR
 from tests.conftest import create_shop, deliver_webhook, run_pending_jobs
-from tests.support import APP_URL, make_settings, reset_database
+from tests.support import APP_URL, make_settings
 
 METRICS_TOKEN = "metrics-token-for-tests"
 SHOP = "metrics-shop.myshopify.com"
@@ -22,15 +21,9 @@ DROPI_LIST = "https://api.dropi.co/integrations/products/index"
 
 
 @pytest.fixture
-def metered_app(tmp_path):
-    app = create_app(make_settings(tmp_path, metrics_token=METRICS_TOKEN))
-    app.config["TESTING"] = True
-    queue.storage.blocking = False
-    with app.app_context():
-        db.create_all()
-        yield app
-        reset_database()
-        queue.flush()
+def metered_app(app):
+    app.config["SETTINGS"].metrics_token = METRICS_TOKEN
+    return app
 
 
 def scrape(client) -> dict[str, list]:
