@@ -7,8 +7,9 @@ STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
+WORKER_THREADS ?= 4
 
-.PHONY: run test install migrate web worker browser translations clean
+.PHONY: run test install migrate web worker doctor browser translations clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -25,11 +26,16 @@ migrate: install
 run: migrate
 	$(BIN)/python -m standins.runner --host $(HOST) --port $(PORT)
 
+# The production processes (see the README's deployment section): any number of `web` and
+# `worker` processes on any machines; `doctor` checks the configuration first.
 web: migrate
-	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 wsgi:app
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 worker: migrate
-	$(BIN)/flask worker
+	$(BIN)/flask worker --workers $(WORKER_THREADS)
+
+doctor: install
+	$(BIN)/flask doctor
 
 test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from prometheus_client import start_http_server
 
+from app.diagnostics import collect_findings
 from app.extensions import queue
+from app.scheduling import leased_consumer, scheduler_lease
 from app.services.key_rotation import rotate_encryption_keys
 from app.webhooks.cli import register as register_webhook_commands
 
@@ -12,12 +15,35 @@ from app.webhooks.cli import register as register_webhook_commands
 def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="Worker threads.")
-    def worker(workers: int) -> None:
-        """Run the background job consumer on the configured queue (SQLite or Redis)."""
-        consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    @click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+                  help="Serve this worker's Prometheus metrics on this port (for a machine "
+                       "without a web process; PROMETHEUS_MULTIPROC_DIR shares them otherwise).")
+    @click.option("--metrics-address", default="127.0.0.1", show_default=True,
+                  help="Address of the metrics port: keep it internal.")
+    def worker(workers: int, metrics_port: int | None, metrics_address: str) -> None:
+        """Run the background job consumer on the configured queue (SQLite or Redis). Start as
+        many as you like, on any machines: only the one holding the scheduler lease enqueues
+        periodic work."""
+        settings = app.config["SETTINGS"]
+        if metrics_port:
+            start_http_server(metrics_port, addr=metrics_address)
+        consumer = leased_consumer(queue, scheduler_lease(settings), workers=workers,
+                                   worker_type="thread", periodic=True)
         consumer.run()
 
     register_webhook_commands(app)
+
+    @app.cli.command("doctor")
+    def doctor() -> None:
+        """Check this configuration before it serves merchants; exit 1 on a fatal problem."""
+        findings = collect_findings(app)
+        for finding in findings:
+            click.echo(f"{finding.level.upper():8} {finding.check}: {finding.message}")
+        fatal = [f for f in findings if f.fatal]
+        if fatal:
+            click.echo(f"{len(fatal)} fatal problem(s): fix them before serving merchants.")
+            raise SystemExit(1)
+        click.echo("Configuration OK" + (f" ({len(findings)} warning(s))" if findings else "."))
 
     @app.cli.command("rotate-keys")
     @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1),

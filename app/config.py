@@ -123,6 +123,17 @@ class Settings:
     queue_immediate: bool = False
     queue_name: str = "connector"
     using_real_shopify: bool = False
+    # "production" turns on the refusal to start with a fatal configuration problem, JSON logs
+    # and the stricter checks of `flask doctor`; anything else is a development run.
+    environment: str = "development"
+    # Whether SECRET_KEY / ENCRYPTION_KEYS came from the environment or were generated into
+    # instance/ (fine on a laptop, lost with the machine in production).
+    secret_key_from_env: bool = False
+    encryption_keys_from_env: bool = False
+    outgoing_ip: str = ""
+    log_format: str = "text"
+    sentry_dsn: str = ""
+    metrics_token: str = ""
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -159,6 +170,15 @@ class Settings:
             queue_immediate=_flag(env, "QUEUE_IMMEDIATE"),
             queue_name=env.get("QUEUE_NAME") or "connector",
             using_real_shopify=bool(api_key) and "SHOPIFY_SHOP_URL_TEMPLATE" not in env,
+            environment=(env.get("APP_ENV") or "development").strip().lower(),
+            secret_key_from_env=bool(env.get("SECRET_KEY")),
+            encryption_keys_from_env=bool(keys),
+            outgoing_ip=env.get("OUTGOING_IP", "").strip(),
+            log_format=(env.get("LOG_FORMAT") or
+                        ("json" if (env.get("APP_ENV") or "").lower() == "production"
+                         else "text")).strip().lower(),
+            sentry_dsn=env.get("SENTRY_DSN", "").strip(),
+            metrics_token=env.get("METRICS_TOKEN", "").strip(),
         )
         for key in settings.encryption_keys:
             try:
@@ -166,6 +186,10 @@ class Settings:
             except (ValueError, TypeError) as exc:
                 raise ConfigError("ENCRYPTION_KEYS holds a value that is not a Fernet key.") from exc
         return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
 
     def shop_base_url(self, shop: str) -> str:
         """Base URL for a shop's admin endpoints (OAuth and Admin API)."""

@@ -7,18 +7,22 @@ import app.models  # noqa: F401  (registers the tables on db.metadata)
 from app import cli, errors, i18n, jobs
 from app.admin import register_admin_blueprints
 from app.auth.views import bp as auth_bp
-from app.config import PROJECT_ROOT, Settings
+from app.config import PROJECT_ROOT, ConfigError, Settings
 from app.crypto import secret_box
 from app.extensions import babel, cache, cache_config, configure_queue, db, htmx, migrate
 from app.health import bp as health_bp
+from app.error_reporting import configure_error_reporting
 from app.logging_setup import configure_logging
+from app.monitoring import register as register_monitoring
 from app.security_headers import register as register_security_headers
+from app.services.doctor import static_findings
 from app.webhooks.views import bp as webhooks_bp
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def build_app(settings: Settings) -> Flask:
+    refuse_fatal_configuration(settings)
     flask_app = Flask(
         "app",
         instance_path=str(settings.instance_path),
@@ -26,7 +30,8 @@ def build_app(settings: Settings) -> Flask:
         static_folder="../static",
     )
     flask_app.config.from_mapping(settings.flask_config())
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    configure_error_reporting(settings)
     _init_extensions(flask_app, settings)
     _register_blueprints(flask_app)
     errors.register(flask_app)
@@ -54,3 +59,16 @@ def _register_blueprints(flask_app: Flask) -> None:
     flask_app.register_blueprint(health_bp)
     register_admin_blueprints(flask_app)
     register_security_headers(flask_app)
+    register_monitoring(flask_app)
+
+
+def refuse_fatal_configuration(settings: Settings) -> None:
+    """In production, a configuration `flask doctor` calls fatal stops the process here, before
+    it serves anyone; the message lists every problem. Development runs only warn via the CLI."""
+    if not settings.is_production:
+        return
+    fatal = [finding for finding in static_findings(settings) if finding.fatal]
+    if fatal:
+        problems = "\n".join(f"- {finding.message}" for finding in fatal)
+        raise ConfigError(f"This configuration cannot serve merchants (`flask doctor` says "
+                          f"more):\n{problems}")

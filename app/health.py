@@ -1,4 +1,5 @@
-"""/healthz: is the database reachable, and is the job queue?"""
+"""/healthz: is the process serving (no I/O, for the load balancer's frequent probe)?
+/readyz: can it do its work: is the database reachable, and is the job queue?"""
 from __future__ import annotations
 
 import logging
@@ -24,14 +25,19 @@ def _check_queue() -> str:
 
 @bp.get("/healthz")
 def healthz():
-    checks, healthy = {}, True
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    checks, ready = {}, True
     for name, check in (("database", _check_database), ("queue", _check_queue)):
         try:
             checks[name] = check()
-        except Exception as exc:  # any failure means unhealthy; the reason goes to the log
-            log.warning("health check %s failed: %s", name, exc.__class__.__name__)
+        except Exception as exc:  # any failure means not ready; the reason goes to the log
+            log.warning("readiness check %s failed: %s", name, exc.__class__.__name__)
             checks[name] = "unavailable"
-            healthy = False
-    return jsonify(status="ok" if healthy else "unavailable", checks=checks), (
-        200 if healthy else 503
+            ready = False
+    return jsonify(status="ok" if ready else "unavailable", checks=checks), (
+        200 if ready else 503
     )

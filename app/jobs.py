@@ -8,6 +8,10 @@ from flask import Flask, current_app
 from huey import crontab
 
 from app.extensions import db, queue
+from app.logging_setup import log_context
+from app.metrics import WEBHOOK_LAG_SECONDS
+from app.models import WebhookEvent
+from app.models.types import utcnow
 from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
 from app.services.uninstall import shop_is_active
@@ -31,7 +35,7 @@ def in_app_context(func):
     def wrapper(*args, **kwargs):
         if _bound_app is None:
             raise RuntimeError("jobs need create_app() to have run in this process")
-        with _bound_app.app_context():
+        with _bound_app.app_context(), log_context(job=func.__name__):
             try:
                 return func(*args, **kwargs)
             finally:
@@ -47,10 +51,12 @@ def for_active_shop(func):
 
     @functools.wraps(func)
     def wrapper(shop_domain: str, *args, **kwargs):
-        if not shop_is_active(shop_domain):
-            log.info("%s for %s skipped: the shop is not installed", func.__name__, shop_domain)
-            return None
-        return func(shop_domain, *args, **kwargs)
+        with log_context(shop=shop_domain):
+            if not shop_is_active(shop_domain):
+                log.info("%s for %s skipped: the shop is not installed", func.__name__,
+                         shop_domain)
+                return None
+            return func(shop_domain, *args, **kwargs)
 
     return wrapper
 
@@ -79,7 +85,16 @@ WEBHOOK_RETRY_BACKOFF = 2
 def process_webhook_event(event_row_id: int) -> str | None:
     """Run the handlers of one stored webhook event (retried with backoff when they fail)."""
     status = process_event(current_app.config["SETTINGS"], event_row_id)
+    record_webhook_lag(event_row_id)
     return status.value if status else None
+
+
+def record_webhook_lag(event_row_id: int) -> None:
+    """Time from Shopify's trigger to the end of processing, for the webhook lag metric."""
+    event = db.session.get(WebhookEvent, event_row_id)
+    if event is not None and event.triggered_at is not None:
+        lag = (utcnow() - event.triggered_at).total_seconds()
+        WEBHOOK_LAG_SECONDS.labels(topic=event.topic).observe(max(lag, 0.0))
 
 
 @queue.periodic_task(crontab(minute="*/10"), name="requeue_stale_webhook_events")

@@ -1,8 +1,15 @@
-"""Logging configured once, with a filter that redacts tokens and keys."""
+"""Logging configured once, with a filter that redacts tokens and keys. Every record carries the
+shop, order and job ids in scope (`log_context`, and the verified shop of a request); production
+writes one JSON object per line."""
 from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from flask import g, has_request_context
+from pythonjsonlogger.json import JsonFormatter
 
 REDACTED = "[REDACTED]"
 _SECRET_PATTERNS = [
@@ -60,15 +67,63 @@ def _install_redacting_record_factory() -> None:
     logging.setLogRecordFactory(factory)
 
 
-def configure_logging(level: str = "INFO") -> None:
+CONTEXT_FIELDS = ("shop", "order", "job")
+_log_context: ContextVar[dict] = ContextVar("log_context", default={})
+
+
+@contextmanager
+def log_context(**ids):
+    """Attach ids (shop=, order=, job=) to every record logged inside the block."""
+    token = _log_context.set({**_log_context.get(),
+                              **{k: v for k, v in ids.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _log_context.reset(token)
+
+
+class ContextFilter(logging.Filter):
+    """Adds the ids in scope to a record: those of `log_context`, and in a request the shop its
+    session token verified."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ids = dict(_log_context.get())
+        if "shop" not in ids and has_request_context():
+            shop = g.get("shop_domain")
+            if shop:
+                ids["shop"] = shop
+        for name, value in ids.items():
+            setattr(record, name, value)
+        record.context = "".join(f" {k}={ids[k]}" for k in CONTEXT_FIELDS if k in ids)
+        return True
+
+
+def json_formatter() -> logging.Formatter:
+    """One JSON object per line: time, level, logger, message and the ids in scope."""
+    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                         rename_fields={"asctime": "time", "levelname": "level",
+                                        "name": "logger"},
+                         reserved_attrs=[*JsonFormatter().reserved_attrs, "context"])
+
+
+def text_formatter() -> logging.Formatter:
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s")
+
+
+def configure_logging(level: str = "INFO", log_format: str = "text") -> None:
     global _configured
     root = logging.getLogger()
     root.setLevel(level.upper())
+    # Alembic announces each of its plugins at INFO whenever it is imported.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     _install_redacting_record_factory()
     if _configured:
         return
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
+        root.addHandler(logging.StreamHandler())
+    for handler in root.handlers:
+        if not any(isinstance(f, ContextFilter) for f in handler.filters):
+            handler.addFilter(ContextFilter())
+        if isinstance(handler, logging.StreamHandler) and handler.formatter is None:
+            handler.setFormatter(json_formatter() if log_format == "json" else text_formatter())
     _configured = True

@@ -147,4 +147,24 @@ def test_health_check_still_answers(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_readiness_checks_the_database_and_the_queue(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "checks": {"database": "ok", "queue": "ok"}}
+
+
+def test_readiness_fails_when_the_database_is_gone(tmp_path):
+    from app import create_app
+    from tests.support import make_settings
+
+    unreachable = create_app(make_settings(
+        tmp_path, database_url="postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"))
+    response = unreachable.test_client().get("/readyz")
+
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"] == "unavailable"
+    assert unreachable.test_client().get("/healthz").status_code == 200

@@ -26,6 +26,7 @@ from app.clients.dropi_core import (
 )
 from app.clients.dropi_models import DropiProduct, optional_id, parse_product
 from app.clients.http import RETRY_AFTER_JITTER, backoff_delay, retry_after_seconds
+from app.metrics import DROPI_RATE_LIMITED
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +161,7 @@ class DropiTransport:
             status = response.status_code
             log.debug("Dropi %s %s %s -> %s", self.country, method, path, status)
             if status == 429:
+                DROPI_RATE_LIMITED.labels(country=self.country).inc()
                 self._sleep(self._rate_limit_wait(response, attempt, what))
                 continue
             if status in TRANSIENT_STATUSES and retry_transient and attempt < TRANSIENT_ATTEMPTS:

@@ -40,6 +40,7 @@ from app.clients.shopify_errors import (
 )
 from app.clients.shopify_throttle import SHARED_THROTTLE, Reservation, ThrottleState, throttle_wait
 from app.graphql import OPERATIONS_DIR, load_operation, operation_kind
+from app.metrics import SHOPIFY_THROTTLE_WAIT_SECONDS, record_shopify_cost
 
 __all__ = [
     "OPERATIONS_DIR", "PAGE_SIZE", "STATUS_ERRORS", "ShopifyClient", "ShopifyError",
@@ -170,7 +171,7 @@ class ShopifyClient:
         while True:
             attempt += 1
             reservation = self._throttle.reserve(self.shop_domain, name)
-            self._pause(reservation.wait, name, "cost bucket low")
+            self._pause(reservation.wait, name, "cost bucket low", throttled=True)
             try:
                 return self._send_once(name, body, token, reservation)
             except ShopifyUnauthorized:
@@ -186,7 +187,8 @@ class ShopifyClient:
                 if delay is None:
                     log.warning("Shopify %s for %s failed: %s", name, self.shop_domain, exc)
                     raise
-                self._pause(delay, name, f"attempt {attempt} failed: {exc.detail[:120]}")
+                self._pause(delay, name, f"attempt {attempt} failed: {exc.detail[:120]}",
+                            throttled=isinstance(exc, ShopifyThrottled))
             finally:
                 self._throttle.release(reservation)
 
@@ -202,8 +204,10 @@ class ShopifyClient:
             return backoff_delay(attempt, retry_after=exc.retry_after)
         return None
 
-    def _pause(self, seconds: float, name: str, why: str) -> None:
+    def _pause(self, seconds: float, name: str, why: str, *, throttled: bool = False) -> None:
         if seconds > 0:
+            if throttled:
+                SHOPIFY_THROTTLE_WAIT_SECONDS.labels(shop=self.shop_domain).inc(seconds)
             log.info("Shopify %s for %s waits %.2fs (%s)", name, self.shop_domain, seconds, why)
             self._sleep(seconds)
 
@@ -238,6 +242,7 @@ class ShopifyClient:
             raise ShopifyServerError("the answer is not a JSON object", **context)
         cost = (payload.get("extensions") or {}).get("cost")
         self._throttle.record(self.shop_domain, name, cost, reservation)
+        record_shopify_cost(self.shop_domain, cost)
         self.last_cost = cost
         errors = payload.get("errors")
         if errors:

@@ -296,3 +296,11 @@ def requeue_stale_events(*, enqueue: Enqueue, now: datetime | None = None) -> li
     if stale:
         log.warning("%d webhook events had no job; queued again", len(stale))
     return stale
+
+
+def registered_topics() -> set[str]:
+    """Every topic some handler of the app processes (after importing every service module
+    once); handlers registered from outside `app` (tests) are not the app's."""
+    _discover_handlers()
+    return {topic for topic, handlers in _registry.items()
+            if any(h.func.__module__.startswith("app.") for h in handlers)}

@@ -5,6 +5,7 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
+from app.metrics import WEBHOOK_DELIVERIES
 from app.webhooks.delivery import DeliveryRejected, parse_delivery
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,11 @@ def receive():
         delivery = parse_delivery(request.headers, body, settings.shopify_api_secret)
     except DeliveryRejected as rejected:
         log.warning("webhook rejected with %s: %s", rejected.status, rejected.reason)
+        WEBHOOK_DELIVERIES.labels(topic=request.headers.get("X-Shopify-Topic", "")[:100]
+                                  or "unknown", outcome="refused").inc()
         return bare(rejected.status)
     try:
-        receive_delivery(delivery, enqueue=process_webhook_event)
+        receipt = receive_delivery(delivery, enqueue=process_webhook_event)
     except Exception as exc:  # Shopify retries any non-2xx; the row was not kept
         log.error(
             "webhook %s for %s could not be stored or queued: %s",
@@ -34,7 +37,10 @@ def receive():
             delivery.shop_domain,
             type(exc).__name__,
         )
+        WEBHOOK_DELIVERIES.labels(topic=delivery.topic, outcome="unavailable").inc()
         return bare(503)
+    outcome = "duplicate" if receipt.duplicate else "queued" if receipt.queued else "ignored"
+    WEBHOOK_DELIVERIES.labels(topic=delivery.topic, outcome=outcome).inc()
     return bare(200)
 
 
