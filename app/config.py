@@ -130,7 +130,6 @@ class Settings:
     # instance/ (fine on a laptop, lost with the machine in production).
     secret_key_from_env: bool = False
     encryption_keys_from_env: bool = False
-    outgoing_ip: str = ""
     log_format: str = "text"
     sentry_dsn: str = ""
     metrics_token: str = ""
@@ -173,7 +172,6 @@ class Settings:
             environment=(env.get("APP_ENV") or "development").strip().lower(),
             secret_key_from_env=bool(env.get("SECRET_KEY")),
             encryption_keys_from_env=bool(keys),
-            outgoing_ip=env.get("OUTGOING_IP", "").strip(),
             log_format=(env.get("LOG_FORMAT") or
                         ("json" if (env.get("APP_ENV") or "").lower() == "production"
                          else "text")).strip().lower(),

@@ -133,12 +133,16 @@ def test_an_unsupported_api_version_is_fatal(toml_file):
 
 @pytest.mark.parametrize("ip, expected", [
     (None, "OUTGOING_IP is not set"),
-    ("not-an-ip", "is not an IP address"),
     ("10.0.0.5", "is not a public address"),
 ])
 def test_the_dropi_allow_list_needs_a_known_public_outgoing_ip(toml_file, ip, expected):
     messages = fatal_messages(run_doctor(production_env(OUTGOING_IP=ip), toml_file))
     assert any(expected in m for m in messages)
+
+
+def test_an_outgoing_ip_that_is_no_address_is_refused_when_the_settings_load(tmp_path):
+    with pytest.raises(ConfigError, match="is not an IP address"):
+        Settings.from_env(production_env(OUTGOING_IP="not-an-ip", INSTANCE_PATH=str(tmp_path)))
 
 
 def test_a_topic_handled_but_not_subscribed_or_the_reverse_is_an_error(toml_file):
