@@ -2,6 +2,9 @@
 process. The Shopify stand-in takes the app's key, secret, URL and scopes from the same
 settings the app reads (SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL...).
 
+`python -m standins place-order [--shop S] [--cod] [--city C]` places an order in the running
+Shopify stand-in (standins/place_order.py).
+
 `python -m standins demo-connect ...` runs the app's CLI with the demo's commands added; the
 product's own `flask` CLI never has them."""
 from __future__ import annotations
@@ -53,6 +56,10 @@ def _shopify(settings, seed: int | None, shops: list[str]) -> Flask:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "place-order":
+        from standins.place_order import main as place_order_main
+
+        return place_order_main(argv[1:])
     if argv and argv[0] not in DEFAULT_PORTS and not argv[0].startswith("-"):
         return _app_command(argv)
     parser = argparse.ArgumentParser(prog="python -m standins", description=__doc__)

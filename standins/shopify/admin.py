@@ -4,10 +4,20 @@ plus the App Bridge and Polaris scripts the app includes."""
 from __future__ import annotations
 
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
+from standins.shopify.demo_orders import DemoOrderError, place_demo_order
 from standins.shopify.signing import encode_host, session_id, signed_params
 
 bp = Blueprint("admin", __name__)
@@ -48,13 +58,32 @@ def app_frame(store: str, api_key: str, subpath: str = ""):
     user = request.args.get("user", str(stand_in.owner_id))
     if not user.isdigit():
         abort(400)
-    forwarded = {k: v for k, v in request.args.items() if k != "user"}
+    forwarded = {k: v for k, v in request.args.items() if k not in ("user", "placed")}
     return render_template(
         "standin_shopify/app_frame.html", **_chrome(stand_in, store),
         frame_url=embedded_app_url(stand_in, shop, request.host, subpath, user, forwarded),
         app_origin=_origin(stand_in.config.app_url), user=user,
         admin_base=f"/store/{store}/apps/{api_key}", app_path=stand_in.config.app_path,
     )
+
+
+@bp.post("/store/<store>/orders")
+def place_order(store: str):
+    """The sidebar's "Place a test order" without JavaScript: place it, go back to the page."""
+    stand_in, shop = _stand_in(), f"{store}.myshopify.com"
+    if not stand_in.has_shop(shop):
+        abort(404)
+    back = request.form.get("back", "")
+    if not back.startswith(f"/store/{store}"):
+        back = url_for("admin.store_home", store=store)
+    try:
+        with stand_in.store.transaction():
+            placed = place_demo_order(stand_in.store.shop(shop),
+                                      cash_on_delivery=request.form.get("cod") == "on")
+    except DemoOrderError as error:
+        return render_template("standin_shopify/store_home.html", **_chrome(stand_in, store),
+                               installed=stand_in.is_installed(shop), problem=str(error)), 422
+    return redirect(f"{back}{'&' if '?' in back else '?'}placed={quote(placed.name)}", code=303)
 
 
 def embedded_app_url(stand_in, shop: str, admin_host: str, subpath: str, user: str,

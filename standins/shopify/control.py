@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from standins.shopify.demo_orders import DemoOrderError, place_demo_order
 from standins.shopify.faults import FaultSettingsError
 
 bp = Blueprint("control", __name__, url_prefix="/standin")
@@ -58,6 +59,23 @@ def uninstall(shop: str):
     if not stand_in.has_shop(shop):
         return _bad(f"no shop {shop}", 404)
     return jsonify(shop=shop, uninstalled=stand_in.uninstall(shop))
+
+
+@bp.post("/shops/<shop>/orders")
+def place_order(shop: str):
+    """{cod (default true), city}: a buyer places an order (the app gets orders/create)."""
+    stand_in, body = _stand_in(), _body()
+    if not stand_in.has_shop(shop):
+        return _bad(f"no shop {shop}", 404)
+    cod, city = body.get("cod", True), body.get("city")
+    if not isinstance(cod, bool) or (city is not None and not isinstance(city, str)):
+        return _bad("cod must be true or false and city a string")
+    try:
+        with stand_in.store.transaction():
+            placed = place_demo_order(stand_in.store.shop(shop), cash_on_delivery=cod, city=city)
+    except DemoOrderError as error:
+        return _bad(str(error), 422)
+    return jsonify(placed.as_json()), 201
 
 
 def _admin_url(shop: str) -> str:

@@ -68,6 +68,27 @@
     history.replaceState(null, "", adminBase + here + location.search);
   }
 
+  // "Place a test order": ask the store for one and say which, without reloading the app.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.id !== "place-order") { return; }
+    event.preventDefault();
+    var button = form.querySelector("button");
+    button.disabled = true;
+    fetch("/standin/shops/" + encodeURIComponent(form.dataset.shop) + "/orders", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ cod: form.elements.cod.checked })
+    }).then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
+      .then(function (result) {
+        var body = result[1];
+        if (result[0]) {
+          showToast("Order " + body.name + " placed (" + (body.cash_on_delivery ? "cash on delivery" : "paid") +
+                    ", " + body.city + "): open Orders in the app to follow it.", false, 8000);
+        } else { showToast(body.error || "The order was not placed.", true); }
+      }, function () { showToast("The order was not placed: the store did not answer.", true); })
+      .then(function () { button.disabled = false; });
+  });
+
   window.addEventListener("message", function (event) {
     if (!ready() || event.origin !== appOrigin || event.source !== frame.contentWindow) { return; }
     var data = event.data || {};
