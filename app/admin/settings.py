@@ -1,4 +1,5 @@
-"""/app/settings: Ecomdrop, Dropi, connector options, locations and the connection status.
+"""/app/settings: Ecomdrop, Dropi, connector options, orders, locations and the connection
+status.
 
 Each section is its own form: htmx posts it, the answer is the section again (422 with the
 errors inline, or 200 with a toast) plus the status panel swapped out of band.
@@ -38,6 +39,18 @@ from app.services.settings import (
     saved_options,
     settings_status,
 )
+from app.services.order_pipeline import rotate_callback_secret as rotate_secret
+from app.services.settings.order_policy import (
+    POLICY_CHOICES,
+    TIMEOUT_CHOICES,
+    OrderPolicyForm,
+    cached_carriers,
+    callback_section,
+    dropi_carriers,
+    order_policy_form,
+    save_policy_form,
+    saved_order_policy,
+)
 from app.services.settings.page import settings_page
 
 bp = Blueprint("settings", __name__, url_prefix="/app/settings")
@@ -53,7 +66,8 @@ def _clients() -> IntegrationClients:
 
 
 def _common() -> dict:
-    return {"countries": COUNTRIES, "options": OPTIONS, "app_url": _settings().shopify_app_url}
+    return {"countries": COUNTRIES, "options": OPTIONS, "app_url": _settings().shopify_app_url,
+            "policy_choices": POLICY_CHOICES, "timeout_choices": TIMEOUT_CHOICES}
 
 
 def _section(template: str, *, http_status: int = 200, message: str | None = None, **context):
@@ -73,7 +87,9 @@ def _back_to_page():
 @embedded_view
 def index():
     page = settings_page(g.shop, cache, _settings().shopify_app_url, _settings().outgoing_ip)
-    response = make_response(render_template("settings/index.html", page=page, **_common()))
+    response = make_response(render_template(
+        "settings/index.html", page=page, callback=callback_section(_settings(), g.shop),
+        **_common()))
     response.vary.add("HX-Request")
     return response
 
@@ -150,6 +166,52 @@ def save_options_view():
         return _back_to_page()
     return _section("settings/_options.html", values=saved_options(outcome.configuration),
                     errors={}, notices=outcome.notices, message=_("Connector options saved."))
+
+
+def _orders(policy: OrderPolicyForm | None, new_secret: str | None = None, **context):
+    config = load_configuration(g.shop)
+    context.setdefault("errors", {})
+    context.setdefault("notices", [])
+    return _section("settings/_orders.html", policy=policy or saved_order_policy(g.shop),
+                    callback=callback_section(_settings(), g.shop, new_secret),
+                    carriers=cached_carriers(g.shop, cache), carriers_problem=None,
+                    dropi_connected=bool(config and config.dropi_token), **context)
+
+
+@bp.post("/orders", endpoint="save_orders")
+@embedded_view
+def save_orders_view():
+    try:
+        save_policy_form(g.shop, order_policy_form(request.form))
+    except SettingsInvalid as invalid:
+        return _orders(invalid.submitted, errors=invalid.errors, http_status=422)
+    if not is_fragment_request():
+        return _back_to_page()
+    return _orders(None, message=_("Order settings saved."))
+
+
+@bp.post("/orders/callback-secret")
+@embedded_view
+def rotate_callback_secret():
+    secret = rotate_secret(g.shop)
+    if not is_fragment_request():
+        # The secret is shown once, in the page this answer draws; a redirect would lose it.
+        return _orders(None, new_secret=secret)
+    return _orders(None, new_secret=secret, message=_("New secret made: copy it now."))
+
+
+@bp.get("/orders/carriers")
+@embedded_view
+def dropi_carriers_view():
+    policy = OrderPolicyForm(preferred_carrier=(request.args.get("carrier") or "")[:32])
+    carriers, problem = None, None
+    try:
+        carriers = dropi_carriers(_clients(), g.shop, cache)
+    except SettingsUnavailable as unavailable:
+        problem = unavailable.message
+    return make_response(render_template("settings/_carriers.html", policy=policy,
+                                         carriers=carriers, carriers_problem=problem, errors={},
+                                         dropi_connected=True))
 
 
 @bp.get("/locations")
