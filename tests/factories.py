@@ -14,8 +14,9 @@ from flask import Flask
 
 from app.config import Settings
 from app.extensions import db
-from app.models import LocationMapping, Shop, ShopConfiguration
+from app.models import LocationMapping, Shop, ShopConfiguration, StepName
 from app.models.types import utcnow
+from app.services.order_pipeline import record_order
 from app.services.product_import import ImportPreferences, import_context_for
 from standins.dropi import geography
 from standins.shopify import catalog as shopify_catalog
@@ -242,3 +243,43 @@ def merchant_adds_variant(world: StandInWorld, product_id: str, values: dict[str
         shopify_catalog.product_set(shop, {"id": product_id, "productOptions": options,
                                            "variants": variants})
     return next(v for v in world.variants_of(product_id) if v["sku"] == sku)
+
+
+def shopify_order_payload(number: int = 1001, *, cash_on_delivery: bool = True,
+                          first_name: str = "Laura", last_name: str = "Gómez",
+                          phone: str | None = "+573001234567", city: str = "Bogotá",
+                          province: str = "Bogotá, D.C.", total: str = "101900",
+                          **overrides) -> dict:
+    """An orders/create payload as Shopify sends it (REST shape) for order #`number`."""
+    gateway = "Cash on Delivery (COD)" if cash_on_delivery else "mercado_pago"
+    payload = {
+        "id": 5_000_000 + number, "name": f"#{number}", "order_number": number,
+        "created_at": "2026-12-01T10:00:00-05:00", "updated_at": "2026-12-01T10:00:00-05:00",
+        "email": f"{first_name.lower()}@example.com", "phone": phone, "currency": "COP",
+        "financial_status": "pending" if cash_on_delivery else "paid",
+        "gateway": gateway, "payment_gateway_names": [gateway],
+        "total_price": total, "subtotal_price": total,
+        "total_shipping_price_set": {"shop_money": {"amount": "0", "currency_code": "COP"}},
+        "customer": {"first_name": first_name, "last_name": last_name, "phone": phone},
+        "shipping_address": {"first_name": first_name, "last_name": last_name,
+                             "address1": "Calle 45 # 12-34", "city": city,
+                             "province": province, "country_code": "CO", "phone": phone},
+        "line_items": [{"id": 1, "variant_id": 42, "title": "Audífonos", "name": "Audífonos",
+                        "quantity": 1, "price": total, "sku": "AUD-1"}],
+        "cancelled_at": None,
+    }
+    payload.update(overrides)
+    return payload
+
+
+def recorded_order(shop: Shop, number: int = 1001, *, steps: dict | None = None, **payload):
+    """Our record of Shopify order #`number` (through the pipeline's own record_order), its
+    steps then set as given: {"dropi": (StepState.FAILED, "reason or None"), ...}."""
+    order, _new = record_order(shop, shopify_order_payload(number, **payload))
+    for name, (state, reason) in (steps or {}).items():
+        step = order.step(StepName(name))
+        step.state, step.reason = state, reason
+        if reason and state.value == "failed":
+            step.last_error, step.reason = reason, None
+    db.session.commit()
+    return order

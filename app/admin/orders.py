@@ -152,7 +152,7 @@ def index():
         state_choices=[(s.value, state_label(s)) for s in STATE_CHOICES])
 
 
-@bp.get("/pulse")
+@bp.get("/pulse", endpoint="pulse")
 @embedded_view
 def pulse_view():
     """Tiny answer polled while something moves: tells the list to reload when it changed,

@@ -200,7 +200,7 @@ def rotate_callback_secret():
     return _orders(None, new_secret=secret, message=_("New secret made: copy it now."))
 
 
-@bp.get("/orders/carriers")
+@bp.get("/orders/carriers", endpoint="dropi_carriers")
 @embedded_view
 def dropi_carriers_view():
     policy = OrderPolicyForm(preferred_carrier=(request.args.get("carrier") or "")[:32])
