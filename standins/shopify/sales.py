@@ -203,7 +203,9 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
         "sourceIdentifier": order_in.get("sourceIdentifier"), "poNumber": order_in.get("poNumber"),
         "customerLocale": "es", "confirmationNumber": secrets.token_hex(4).upper(),
         "discountCode": None, "discountCodes": [],
-        "paymentGatewayNames": _gateways(order_in),
+        "paymentGatewayNames": list(dict.fromkeys(
+            t["gateway"] for t in order_in.get("transactions") or [] if t.get("gateway")))
+        or ["manual"],
         "customAttributes": [], "customerAcceptsMarketing": False, "edited": False,
         "clientIp": None, "cartToken": None, "checkoutToken": None,
         "_customer": customer["id"] if customer else None, "_lines": records,
@@ -214,11 +216,6 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
     }
     shop.orders[order_id] = order
     return order
-
-
-def _gateways(order_in: dict) -> list[str]:
-    names = [t["gateway"] for t in order_in.get("transactions") or [] if t.get("gateway")]
-    return list(dict.fromkeys(names)) or ["manual"]
 
 
 def _financial_status(received: Decimal, total: Decimal, order_in: dict) -> str:

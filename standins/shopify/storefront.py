@@ -14,8 +14,7 @@ from standins.shopify.sales import (create_order, mailing_address, order_custome
 
 
 def storefront_input(shop, line_items: list[dict], fields: dict) -> dict:
-    """An OrderCreateOrderInput from friendly keywords (sku / variant_id, quantity, price);
-    `gateway` adds the buyer's payment through that payment method."""
+    """An OrderCreateOrderInput from friendly keywords (sku / variant_id, quantity, price)."""
     lines = []
     for line in line_items:
         variant = _variant_for(shop, line)
@@ -30,27 +29,18 @@ def storefront_input(shop, line_items: list[dict], fields: dict) -> dict:
                 "billingAddress": fields.get("billing_address") or fields.get("shipping_address"),
                 "financialStatus": fields.get("financial_status", "PAID"),
                 "test": bool(fields.get("test")), "sourceName": "web"}
+    if fields.get("gateway"):
+        # A payment the buyer makes later (cash on delivery): a pending sale on that gateway.
+        order_in["transactions"] = [{"kind": "SALE", "status": "PENDING",
+                                     "gateway": str(fields["gateway"]),
+                                     "amountSet": {"shopMoney": {"amount": "0",
+                                                                 "currencyCode": shop.currency}}}]
     if fields.get("customer"):
         order_in["customer"] = {"toUpsert": fields["customer"]}
     if fields.get("shipping") is not None:
         order_in["shippingLines"] = [{"title": "Envío estándar", "priceSet": {"shopMoney": {
             "amount": str(fields["shipping"]), "currencyCode": shop.currency}}}]
-    if fields.get("gateway"):
-        order_in["transactions"] = [_transaction(shop, order_in, fields["gateway"])]
     return order_in
-
-
-def _transaction(shop, order_in: dict, gateway: str) -> dict:
-    """The buyer's payment through `gateway`: settled when the order is paid, else pending
-    (cash on delivery is paid to the carrier later)."""
-    total = sum((Decimal(line["priceSet"]["shopMoney"]["amount"]) if "priceSet" in line
-                 else shop.variants[line["variantId"]]["price"]) * line["quantity"]
-                for line in order_in["lineItems"])
-    total += sum((Decimal(s["priceSet"]["shopMoney"]["amount"])
-                  for s in order_in.get("shippingLines") or []), Decimal(0))
-    paid = order_in["financialStatus"] == "PAID"
-    return {"kind": "SALE", "status": "SUCCESS" if paid else "PENDING", "gateway": gateway,
-            "amountSet": {"shopMoney": {"amount": str(total), "currencyCode": shop.currency}}}
 
 
 def _variant_for(shop, line: dict) -> dict:
