@@ -3,6 +3,7 @@ the buttons that apply to each step, whether anything is moving right now (the p
 then), and the counts Home shows."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -90,8 +91,8 @@ def pulse(shop: Shop, order_ids: Iterable[int]) -> tuple[str, bool]:
     moving = any(state == StepState.RUNNING or (
         state == StepState.PENDING and (at is None or _aware(at) <= horizon))
         for _order, state, at, _updated in rows)
-    latest = max((_aware(updated) for *_rest, updated in rows if updated), default=None)
-    return f"{len(rows)}:{latest.isoformat() if latest else ''}", moving
+    states = sorted((order, state.value, str(updated)) for order, state, _at, updated in rows)
+    return hashlib.sha1(repr(states).encode()).hexdigest()[:16], moving
 
 
 def _aware(value: datetime) -> datetime:
