@@ -4,6 +4,7 @@ small poll that runs only while an order moves, other shops' orders unreachable,
 answered 422 in words, Spanish and English."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -59,7 +60,7 @@ def post(client, path: str, data: dict | None = None, shop: str = SHOP):
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", response.get_data(as_text=True))
+    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
 
 
 def toast(response) -> str:
@@ -320,3 +321,47 @@ def test_the_page_speaks_spanish_by_default(client, active):
     assert "Pedidos" in listing and "Contra entrega" in listing
     assert "Solo los pedidos que necesitan atención" in listing
     assert "Elegir la ciudad" in detail and "Línea de tiempo" in detail
+
+
+# --- picking Dropi's city (the Dropi stand-in over HTTP) --------------------------------------
+
+def test_an_unknown_city_is_picked_from_dropis_list_and_remembered(world):
+    from app.models import CityChoice, StepName
+
+    set_active(world.shop)
+    order = recorded_order(world.shop, 1001, city="Villa Inventada", province="",
+                           steps={"dropi": (WAITING, "city_unknown")})
+    client, shop = world.client, world.domain
+
+    detail = text(page(client, f"/{order.id}", shop=shop))
+    assert "Pick the city" in detail
+    picker = text(fragment(client, f"/{order.id}/city", shop=shop))
+    assert "The customer wrote “Villa Inventada, —”" in picker
+    department_id, department = re.search(r'<option value="(\d+)">([^<]+)</option>',
+                                          picker).groups()
+    cities = fragment(client, f"/{order.id}/city", shop=shop, department_id=department_id)
+    city_id, city = re.search(r'name="city_id"[^>]*> <option value="(\d+)">([^<]+)</option>',
+                              text(cities)).groups()
+
+    picked = post(client, f"/{order.id}/city", {"department_id": department_id,
+                                                  "city_id": city_id}, shop=shop)
+
+    assert picked.status_code == 200
+    assert toast(picked) == "City saved: the order goes on to Dropi."
+    assert f"You picked {city}, {department}" in text(picked)
+    db.session.refresh(order)
+    assert order.step(StepName.DROPI).state == PENDING
+    choice = db.session.query(CityChoice).filter_by(shop_id=world.shop.id).one()
+    assert (choice.department_id, choice.city_id) == (int(department_id), int(city_id))
+
+
+def test_a_city_that_is_not_in_the_department_is_refused(world):
+    set_active(world.shop)
+    order = recorded_order(world.shop, 1001, city="Villa Inventada", province="",
+                           steps={"dropi": (WAITING, "city_unknown")})
+
+    refused = post(world.client, f"/{order.id}/city", {"department_id": "999999",
+                                                         "city_id": "1"}, shop=world.domain)
+
+    assert refused.status_code == 422
+    assert "Pick a city from Dropi's list for this department." in text(refused)
