@@ -31,6 +31,9 @@ COUNTRIES = {
         ("Monterrey", "Nuevo León", "NL", "64000"),
     )),
 }
+# Mobile number prefixes in use (Colombia: operator codes 300-321; Mexico: Mexico City's 55).
+MOBILE_PREFIXES = {"CO": ("300", "301", "304", "310", "311", "312", "313", "315", "316", "318",
+                          "320", "321"), "MX": ("55",)}
 BUYERS = (("Sofía", "Ramírez"), ("Mateo", "Vargas"), ("Isabella", "Moreno"),
           ("Santiago", "Castro"), ("Mariana", "Ortiz"), ("Juan Pablo", "Herrera"))
 STREETS = ("Calle 53 # 24-18", "Carrera 15 # 88-64", "Avenida 68 # 10-45", "Calle 10 # 5-31")
@@ -62,8 +65,8 @@ def place_demo_order(shop, *, cash_on_delivery: bool = True, city: str | None = 
     variant = _variant_to_sell(shop, rng)
     city_name, province, code, zip_code = _city(cities, city, rng)
     first, last = rng.choice(BUYERS)
-    phone = prefix + ("3" if country == "CO" else "55") + "".join(
-        str(rng.randrange(10)) for _ in range(9 if country == "CO" else 8))
+    phone = prefix + rng.choice(MOBILE_PREFIXES[country]) + "".join(
+        str(rng.randrange(10)) for _ in range(7 if country == "CO" else 8))
     email = f"{first.split()[0].lower()}.{last.lower()}{rng.randrange(1000)}@example.com"
     email = email.translate(str.maketrans("áéíóú", "aeiou"))
     address = {"firstName": first, "lastName": last, "address1": rng.choice(STREETS),
@@ -86,9 +89,11 @@ def place_demo_order(shop, *, cash_on_delivery: bool = True, city: str | None = 
 
 
 def _variant_to_sell(shop, rng: random.Random) -> dict:
-    """A variant of a product the app imported from Dropi, else of any active product."""
+    """A variant of a product the app imported from Dropi (the import leaves them drafts by
+    default; orderCreate takes any variant), else of any active product."""
     active = [p for p in shop.products.values() if p.get("status") == "ACTIVE"]
-    imported = [p for p in active if IMPORT_TAG in (p.get("tags") or [])]
+    imported = [p for p in shop.products.values()
+                if IMPORT_TAG in (p.get("tags") or []) and p.get("status") != "ARCHIVED"]
     for products in (imported, active):
         variants = [v for v in shop.variants.values()
                     if any(v.get("_product") == p["id"] for p in products)]
