@@ -365,3 +365,28 @@ def test_a_city_that_is_not_in_the_department_is_refused(world):
 
     assert refused.status_code == 422
     assert "Pick a city from Dropi's list for this department." in text(refused)
+
+
+def test_every_order_held_while_the_connector_was_off_can_be_sent_at_once(client, shop):
+    held = [recorded_order(shop, 1001 + n) for n in range(3)]
+    set_active(shop)
+    listing = text(page(client))
+    assert "3 orders were recorded while the connector was off" in listing
+
+    sent = post(client, "/send-held")
+
+    assert sent.status_code == 200 and toast(sent) == "3 orders sent on their way."
+    assert 'id="orders-send-held" hx-swap-oob="true"' in text(sent)
+    for order in held:
+        db.session.refresh(order)
+        assert all(step.state != StepState.HELD for step in order.steps)
+    assert "were recorded while the connector was off" not in text(page(client))
+
+
+def test_sending_held_orders_while_the_connector_is_off_is_refused_in_words(client, shop):
+    recorded_order(shop, 1001)
+
+    refused = post(client, "/send-held")
+
+    assert refused.status_code == 422
+    assert "The connector is off: turn it on in Settings first." in text(refused)

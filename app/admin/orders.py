@@ -8,6 +8,7 @@ import logging
 from flask import Blueprint, abort, current_app, g, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
 from app.admin.responses import is_fragment_request, render_page_or_fragment, toast
@@ -21,6 +22,8 @@ from app.services.order_board import (
     RETRY,
     SEND_NOW,
     order_is_moving,
+    order_problems,
+    pipeline_counts,
     pulse,
     step_actions,
 )
@@ -36,6 +39,7 @@ from app.services.order_pipeline import (
     order_detail,
     pick_city,
     retry_step,
+    send_held_orders,
     send_now,
     state_label,
     step_label,
@@ -83,16 +87,8 @@ def _helpers() -> dict:
         "money": lambda amount, currency: format_money(amount, currency, get_locale()),
         "step_actions": step_actions, "state_label": state_label, "step_label": step_label,
         "step_text": step_text, "event_text": event_text, "StepName": StepName,
-        "order_problems": _problems,
+        "order_problems": order_problems,
     }
-
-
-def _problems(order) -> list[str]:
-    """What needs the merchant, in words: each failed, held or merchant-waiting step."""
-    return [step_text(step) for step in order.steps
-            if step.state in (StepState.FAILED, StepState.HELD) or (
-                step.state == StepState.WAITING and step_actions(order, step))
-            if step_text(step)]
 
 
 def _int(value: str | None, what: str) -> int | None:
@@ -137,19 +133,36 @@ def _listing_params(listing: Listing, **overrides) -> dict:
 @bp.get("")
 @embedded_view
 def index():
+    return _list_page()
+
+
+def _list_page(message: str | None = None, **context):
     filters, after = _filters(), _int(request.args.get("after"), _("The page"))
     listing = Listing(list_orders(g.shop, filters, cursor=after), filters, after)
     moving_ids = [o.id for o in listing.orders if order_is_moving(o)]
     fingerprint, _moving = pulse(g.shop, [o.id for o in listing.orders])
     config = load_configuration(g.shop)
-    return render_page_or_fragment(
-        "orders/index.html", "orders/_list.html", listing=listing,
+    response = render_page_or_fragment(
+        "orders/index.html", "orders/_list.html", listing=listing, held=pipeline_counts(g.shop).held,
         page_url=lambda **values: embedded_url("orders.index", **_listing_params(listing, **values)),
         listing_url=embedded_url("orders.index", **_listing_params(listing)),
         moving=bool(moving_ids), pulse_ids=",".join(str(o.id) for o in listing.orders),
         fingerprint=fingerprint, active=bool(config and config.active),
         step_choices=[(s.value, step_label(s)) for s in BOARD_STEPS],
-        state_choices=[(s.value, state_label(s)) for s in STATE_CHOICES])
+        state_choices=[(s.value, state_label(s)) for s in STATE_CHOICES], **context)
+    return toast(response, message) if message else response
+
+
+@bp.post("/send-held")
+@embedded_view
+def send_held():
+    """Send every order recorded while the connector was off."""
+    try:
+        count = send_held_orders(g.shop)
+    except OrderActionRefused as refused:
+        raise BadInput(refused.merchant_message) from None
+    return _list_page(ngettext("%(num)s order sent on its way.",
+                               "%(num)s orders sent on their way.", count), sent_held=True)
 
 
 @bp.get("/pulse", endpoint="pulse")

@@ -86,10 +86,14 @@ def _back_to_page():
 @bp.get("")
 @embedded_view
 def index():
+    return _page()
+
+
+def _page(new_secret: str | None = None):
     page = settings_page(g.shop, cache, _settings().shopify_app_url, _settings().outgoing_ip)
     response = make_response(render_template(
-        "settings/index.html", page=page, callback=callback_section(_settings(), g.shop),
-        **_common()))
+        "settings/index.html", page=page,
+        callback=callback_section(_settings(), g.shop, new_secret), **_common()))
     response.vary.add("HX-Request")
     return response
 
@@ -196,7 +200,7 @@ def rotate_callback_secret():
     secret = rotate_secret(g.shop)
     if not is_fragment_request():
         # The secret is shown once, in the page this answer draws; a redirect would lose it.
-        return _orders(None, new_secret=secret)
+        return _page(new_secret=secret)
     return _orders(None, new_secret=secret, message=_("New secret made: copy it now."))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import OrderRecord, OrderStep, Shop, StepName, StepState
 from app.models.types import utcnow
+from app.services.order_pipeline import step_text
 
 # A step due within this long counts as moving: the page keeps polling for it. A retry
 # planned further ahead is not polled for; the page shows when it will run.
@@ -25,7 +26,6 @@ CONFIRM = "confirm"
 CANCEL = "cancel"
 PICK_CITY = "pick_city"
 SEND_NOW = "send_now"
-ACTIONS = (RETRY, CONFIRM, CANCEL, PICK_CITY, SEND_NOW)
 
 
 def is_moving(step: OrderStep, now: datetime | None = None) -> bool:
@@ -69,9 +69,13 @@ def step_actions(order: OrderRecord, step: OrderStep) -> tuple[str, ...]:
     return ()
 
 
-def is_held(order: OrderRecord) -> bool:
-    """Not sent because the connector was off: the merchant can send it now."""
-    return order.cancelled_at is None and any(s.state == StepState.HELD for s in order.steps)
+def order_problems(order: OrderRecord) -> list[str]:
+    """What needs the merchant, in words: each failed or held step, and each waiting step
+    that has a button."""
+    return [text for step in order.steps
+            if step.state in (StepState.FAILED, StepState.HELD) or (
+                step.state == StepState.WAITING and step_actions(order, step))
+            if (text := step_text(step))]
 
 
 def pulse(shop: Shop, order_ids: Iterable[int]) -> tuple[str, bool]:
