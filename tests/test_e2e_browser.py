@@ -1,14 +1,18 @@
 """A merchant in Chromium opens the simulated Shopify admin, sees the embedded app and goes
 through each of its pages (home, products, orders, settings, AI agent, imported products) from
 the admin's menu, with the demo's data behind them (the shop installed from the admin, connected
-by `python -m standins demo-connect`'s service, one product imported). Each page is saved as
-test-output/admin-<page>.png."""
+by `python -m standins demo-connect`'s service, one product imported, one order placed). Each
+page is saved as test-output/admin-<page>.png."""
 from __future__ import annotations
 
 import pytest
 
-from app.models import Shop
+from app.extensions import db
+from app.models import OrderRecord, Shop, StepName, StepState
+from app.services.order_pipeline import record_order
 from app.services.product_import import ImportPreferences, import_context_for, import_product
+from standins.shopify.demo_orders import place_demo_order
+from standins.shopify.payloads import order_payload
 from tests.browser_support import new_admin_page, running_stack, screenshot
 
 pytestmark = pytest.mark.browser
@@ -36,6 +40,12 @@ def demo(tmp_path_factory):
             product = min((p for p in catalog.values() if not p["_private"]),
                           key=lambda p: p["id"])
             import_product(context, str(product["id"]), ImportPreferences())
+            # A buyer orders after the install; the app records it as its orders/create
+            # webhook would (no worker runs here to process the delivery).
+            store = stack.shopify.store
+            with store.transaction():
+                placed = place_demo_order(store.shop(SHOP))
+            record_order(shop, order_payload(store.shop(SHOP), store.shop(SHOP).orders[placed.id]))
         yield stack, product
 
 
@@ -97,6 +107,25 @@ def test_imported_products_open_from_the_products_tabs(admin, demo):
     screenshot(page, "admin-imported-products")
 
     assert frame.locator("h1").inner_text() == "Productos importados"
+
+
+def test_an_order_waiting_for_the_merchant_is_confirmed_from_its_page(admin, demo):
+    page, frame = admin
+    stack, _ = demo
+    with stack.app.app.app_context():
+        order = OrderRecord.query.one()
+        confirmation = order.step(StepName.CONFIRMATION)
+        confirmation.state, confirmation.reason = StepState.WAITING, "customer_not_asked"
+        db.session.commit()
+    sidebar_link(page, "Pedidos").click()
+    frame.locator("tr[data-order-id] a").first.click()
+    frame.get_by_role("button", name="Confirmar").click()  # an htmx post with the session token
+
+    frame.get_by_text("Confirmado por ti.").wait_for()
+    screenshot(page, "admin-order")
+
+    assert frame.locator("#app-errors [role=alert]").count() == 0
+    assert frame.get_by_role("button", name="Confirmar").count() == 0
 
 
 def test_no_page_visited_broke_the_content_security_policy(admin):
