@@ -331,3 +331,54 @@ def test_a_mixed_order_sends_only_its_dropi_lines_and_says_so(stack, merchant):
     assert len(made["orderdetails"]) == 1
     assert "mixed_order" in _events(stack, merchant, order)
     assert MEDELLIN["city"] == made["city"]
+
+
+def _time_passes(stack, domain, order):
+    """The confirmation deadline passes (as if the timeout minutes had gone by)."""
+    found = record(stack, domain, order)
+    past = utcnow() - timedelta(seconds=1)
+    with stack.app.app.app_context():
+        from app.models import OrderRecord
+
+        db.session.execute(update(OrderRecord).where(OrderRecord.id == found.id)
+                           .values(confirmation_deadline=past))
+        db.session.execute(update(OrderStep).where(
+            OrderStep.order_id == found.id, OrderStep.name == StepName.CONFIRMATION)
+            .values(next_attempt_at=past))
+        db.session.commit()
+        resume_due_orders()
+
+
+@pytest.mark.parametrize("action, dropi_state, orders_in_dropi", [
+    ("cancel", "skipped", 0), ("send", DONE, 1), ("merchant", "pending", 0)])
+def test_when_the_customer_does_not_answer_the_timeout_rule_applies(
+        stack, action, dropi_state, orders_in_dropi):
+    domain = new_merchant(stack, products=1, confirmation="hold_cod", timeout_minutes=30,
+                          timeout_action=action)
+    order = place_order(stack, domain, dropi_skus(stack, domain)[:1])
+    wait_for_step(stack, domain, order, "confirmation", "waiting")
+
+    _time_passes(stack, domain, order)
+
+    if action == "merchant":
+        wait_until(lambda: record(stack, domain, order).needs_attention)
+    states = wait_for_step(stack, domain, order, "dropi", dropi_state)
+    assert len(dropi_orders_for(stack, order)) == orders_in_dropi
+    assert states["confirmation"] == ("waiting" if action == "merchant" else DONE)
+
+
+def test_a_cod_order_the_customer_could_not_be_asked_about_waits_for_the_merchant(stack):
+    from app.services.order_pipeline import confirm_order
+
+    domain = new_merchant(stack, products=1, confirmation="hold_cod", timeout_minutes=30)
+    order = place_order(stack, domain, dropi_skus(stack, domain)[:1], phone="12")
+    states = wait_for_step(stack, domain, order, "confirmation", "waiting")
+    found = record(stack, domain, order)
+    assert states["whatsapp"] == "skipped" and found.needs_attention
+    assert dropi_orders_for(stack, order) == []
+
+    with stack.app.app.app_context():
+        confirm_order(shop(domain), found.id)
+    wait_for_step(stack, domain, order, "dropi", DONE)
+    assert record(stack, domain, order).confirmation_source == "merchant"
+    assert "whatsapp-confirmado" in stack.shopify.store.shop(domain).orders[order["id"]]["tags"]

@@ -119,7 +119,7 @@ def answer_from_callback(secret: str | None, body: dict | None) -> tuple[OrderRe
     if order is None:
         raise CallbackRefused(404, "no order with this code")
     if not record_answer(order, answer, "customer"):
-        add_event(order, "callback_refused", StepName.CONFIRMATION, why="already answered")
+        add_event(order, "callback_refused", StepName.CONFIRMATION)
         db.session.commit()
         raise CallbackRefused(409, "this order was already answered")
     run_soon(order.id)
