@@ -35,16 +35,17 @@ _phones = itertools.count(1_000_001)
 
 
 @contextmanager
-def running_order_stack(instance_path: Path, **settings) -> Iterator[Stack]:
-    """Shopify, Dropi and Ecomdrop stand-ins and the app with its worker; `settings` are
-    environment overrides (e.g. order_retry_seconds="0.2")."""
+def running_order_stack(instance_path: Path, *, workers: int = 2, **settings) -> Iterator[Stack]:
+    """Shopify, Dropi and Ecomdrop stand-ins and the app with its worker (`workers` threads);
+    `settings` are environment overrides (e.g. order_retry_seconds="0.2")."""
     with ExitStack() as stack:
         shopify = stack.enter_context(running_shopify_stand_in())
         dropi = stack.enter_context(running_dropi_stand_in())
         ecomdrop = stack.enter_context(running_ecomdrop_stand_in())
         config = stand_in_settings(instance_path, shopify=shopify, dropi=dropi,
                                    ecomdrop=ecomdrop, **settings)
-        app = stack.enter_context(running_app(config, shopify=shopify, worker=True))
+        app = stack.enter_context(running_app(config, shopify=shopify, worker=True,
+                                              workers=workers))
         yield Stack(shopify, dropi, ecomdrop, app)
 
 

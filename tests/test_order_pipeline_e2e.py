@@ -361,7 +361,7 @@ def test_when_the_customer_does_not_answer_the_timeout_rule_applies(
     _time_passes(stack, domain, order)
 
     if action == "merchant":
-        wait_until(lambda: record(stack, domain, order).needs_attention)
+        wait_until(lambda: record(stack, domain, order).needs_attention, timeout=30)
     states = wait_for_step(stack, domain, order, "dropi", dropi_state)
     assert len(dropi_orders_for(stack, order)) == orders_in_dropi
     assert states["confirmation"] == ("waiting" if action == "merchant" else DONE)
