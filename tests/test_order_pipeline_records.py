@@ -187,3 +187,22 @@ def test_the_order_list_shows_only_the_shops_orders_and_filters_them(connected):
     assert [o.name for o in first_page.orders + second_page.orders] == ["#1002", "#1001"]
     assert second_page.next_cursor is None and len(pending_dropi.orders) == 2
     assert list_orders(connected, OrderFilters(attention=True)).orders == []
+
+
+def test_the_sweep_leaves_an_order_waiting_for_its_customer_until_the_deadline(connected):
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+    from app.services.order_pipeline.runner import due_orders
+
+    order, _ = record_order(connected, payload())
+    deadline = utcnow() + timedelta(minutes=30)
+    confirmation = order.step(StepName.CONFIRMATION)
+    confirmation.state, confirmation.reason = StepState.WAITING, "waiting_customer"
+    confirmation.next_attempt_at = deadline
+    for name in (StepName.WHATSAPP,):
+        order.step(name).state = StepState.DONE
+    db.session.commit()
+
+    assert due_orders(utcnow() + timedelta(minutes=5)) == []
+    assert due_orders(deadline + timedelta(seconds=1)) == [order.id]

@@ -37,6 +37,7 @@ CANCEL_WORDS = frozenset({"cancel", "cancelled", "canceled", "cancelar", "cancel
                           "false"})
 # Shopify tags recording the answer on the order.
 ANSWER_TAGS = {CONFIRMED: "whatsapp-confirmado", CANCELLED: "whatsapp-cancelado"}
+NO_ANSWER_TAG = "whatsapp-sin-respuesta"
 MAX_CODE_LENGTH = 32
 
 
