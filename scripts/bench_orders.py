@@ -31,8 +31,7 @@ import requests  # noqa: E402
 
 from tests.live_standins import wait_until  # noqa: E402
 from tests.order_pipeline_support import (  # noqa: E402
-    answer_on_whatsapp,
-    callback_secret,
+    customers_answer,
     dropi_orders_for,
     dropi_skus,
     new_merchant,
@@ -64,11 +63,9 @@ def run(orders: int, latency_ms: int, workers: int, confirm: bool) -> dict:
     latency = latency_ms / 1000
     with tempfile.TemporaryDirectory() as tmp, \
             running_order_stack(Path(tmp), workers=workers, order_retry_seconds="2") as stack:
-        policy = {"confirmation": "hold_cod"} if confirm else {}
-        domain = new_merchant(stack, products=3, **policy)
+        domain = new_merchant(stack, products=3)
         if confirm:
-            answer_on_whatsapp(stack, domain, callback_secret(stack, domain), "si",
-                               delay_seconds=1.0)
+            customers_answer(stack, domain, "si", delay_seconds=1.0)
         skus = dropi_skus(stack, domain)
         shopify_calls = CallCounter(stack.shopify.app.wsgi_app)
         stack.shopify.app.wsgi_app = shopify_calls

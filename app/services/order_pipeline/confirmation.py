@@ -120,6 +120,9 @@ def answer_from_callback(secret: str | None, body: dict | None) -> tuple[OrderRe
     if order is None:
         raise CallbackRefused(404, "no order with this code")
     if not record_answer(order, answer, "customer"):
+        step = order.step(StepName.CONFIRMATION)
+        if step is None or step.state != StepState.DONE:
+            raise CallbackRefused(409, "this order is not waiting for an answer")
         add_event(order, "callback_refused", StepName.CONFIRMATION)
         db.session.commit()
         raise CallbackRefused(409, "this order was already answered")
