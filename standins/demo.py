@@ -26,8 +26,6 @@ from app.clients.ecomdrop import Flow
 from app.extensions import db
 from app.models import Shop
 from app.models.types import utcnow
-from app.services.order_pipeline import callback_url, rotate_callback_secret, save_order_policy
-from app.services.order_pipeline.policy import SECRET_HEADER
 from app.services.settings import (
     DropiForm,
     EcomdropForm,
@@ -44,6 +42,7 @@ from app.services.settings import (
     save_options,
     sync_dropi_token_field,
 )
+from standins.demo_replies import wire_customer_replies
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +50,8 @@ log = logging.getLogger(__name__)
 NEEDS_ADMIN_VISIT = 3
 NEW_ORDER_WORDS = ("nuevo pedido", "new order", "pedido", "order")
 ABANDONED_CART_WORDS = ("carrito", "abandon", "cart")
-# How long the stand-in's customer takes to answer on WhatsApp, and how long orders wait.
+# How long the stand-in's customer takes to answer on WhatsApp.
 CUSTOMER_ANSWER_SECONDS = 8.0
-CONFIRMATION_MINUTES = 60
 BROWSER_USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                       "Chrome/131.0.0.0 Safari/537.36")
 IFRAME_SRC = re.compile(r'id="app-iframe"[^>]*\ssrc="([^"]+)"')
@@ -77,19 +75,15 @@ class DemoConnection:
     new_order_flow: str | None = None
     abandoned_cart_flow: str | None = None
     mappings: list[tuple[str, str]] = field(default_factory=list)  # (warehouse, location)
-    customer_answers: str | None = None
     notices: list[str] = field(default_factory=list)
 
 
 def connect_demo_shop(clients: IntegrationClients, shop_domain: str, *, dropi_country: str,
                       dropi_token: str, ecomdrop_key: str, cache,
-                      dropi_store_name: str | None = None,
-                      answer_after: float | None = None) -> DemoConnection:
+                      dropi_store_name: str | None = None) -> DemoConnection:
     """Connect the installed shop `shop_domain` to Ecomdrop and Dropi as the Settings page
     would, choose the flows, map each Dropi warehouse to a Shopify location (in the order
-    both list them) and turn the connector on. With `answer_after` (seconds), also hold
-    cash-on-delivery orders for confirmation and make the stand-in's customer confirm each one
-    on WhatsApp that long after the flow runs. Running it again changes nothing new.
+    both list them) and turn the connector on. Running it again changes nothing new.
 
     Raises DemoConnectError with the services' own message when a step is refused."""
     shop = _installed_shop(shop_domain)
@@ -103,41 +97,9 @@ def connect_demo_shop(clients: IntegrationClients, shop_domain: str, *, dropi_co
     _sync_token_field(result, clients, shop, started)
     _map_locations(result, clients, shop)
     _save(result, save_options, shop, {"active": True}, clients)
-    if answer_after is not None:
-        _answer_on_whatsapp(result, clients.settings, shop, ecomdrop_key, answer_after)
     log.info("demo shop %s connected to Dropi %s and Ecomdrop", shop.domain,
              result.dropi_country)
     return result
-
-
-def _answer_on_whatsapp(result: DemoConnection, settings, shop: Shop, ecomdrop_key: str,
-                        answer_after: float) -> None:
-    """Hold cash-on-delivery orders for the customer's confirmation, and give the stand-in's
-    new-order flow the "external request" step a merchant adds in Ecomdrop: a while after the
-    flow runs, it confirms the order through the app's callback with the shop's secret."""
-    config = load_configuration(shop)
-    flow_id = config.ecomdrop_new_order_flow_id
-    if not flow_id:
-        return
-    save_order_policy(shop, confirmation="hold_cod", timeout_minutes=CONFIRMATION_MINUTES,
-                      timeout_action="merchant", preferred_carrier=config.preferred_carrier)
-    secret = rotate_callback_secret(shop)
-    stand_in = settings.ecomdrop_base_url.removesuffix("/api")
-    step = {"url": callback_url(settings), "headers": {SECRET_HEADER: secret},
-            "body": {"code": "{{pedido_codigo_confirmacion}}", "answer": "confirm"},
-            "delay_seconds": answer_after}
-    try:
-        answer = requests.post(f"{stand_in}/standin/flows/{flow_id}/external_request",
-                               json={"api_key": ecomdrop_key, "external_request": step},
-                               timeout=10)
-    except requests.RequestException as exc:
-        raise DemoConnectError(f"The Ecomdrop stand-in did not answer ({exc}).") from None
-    if answer.status_code != 200:
-        raise DemoConnectError(f"The Ecomdrop stand-in refused the flow's external request step "
-                               f"(HTTP {answer.status_code}).")
-    result.customer_answers = (
-        f"cash-on-delivery orders wait for the customer, who confirms on WhatsApp "
-        f"{answer_after:g} s after the flow runs (timeout {CONFIRMATION_MINUTES} min)")
 
 
 def _installed_shop(shop_domain: str) -> Shop:
@@ -278,9 +240,13 @@ def register(app: Flask) -> None:
             with force_locale("en"):  # the other commands speak English too
                 result = connect_demo_shop(
                     clients, shop_domain, dropi_country=dropi_country, dropi_token=dropi_token,
-                    ecomdrop_key=ecomdrop_key, cache=cache, dropi_store_name=dropi_store_name,
-                    answer_after=answer_after)
+                    ecomdrop_key=ecomdrop_key, cache=cache, dropi_store_name=dropi_store_name)
                 _print_summary(result)
+                if wire_customer_replies(clients.settings, shop_domain,
+                                         delay_seconds=answer_after):
+                    click.echo("  Cash-on-delivery orders wait for the customer's WhatsApp "
+                               "answer; the Ecomdrop stand-in answers 'si' a few seconds "
+                               "after each order.")
                 if import_count:
                     titles = import_sample_products(clients.settings, shop_domain, import_count)
                     click.echo(f"  Imported from Dropi: {', '.join(titles) or '(none in stock)'}")
@@ -295,8 +261,6 @@ def _print_summary(result: DemoConnection) -> None:
                f"{result.abandoned_cart_flow or '(none)'}")
     for warehouse, location in result.mappings:
         click.echo(f"  Dropi warehouse {warehouse} -> Shopify location {location}")
-    if result.customer_answers:
-        click.echo(f"  Confirmation: {result.customer_answers}")
     for notice in result.notices:
         click.echo(f"  {notice}")
 

@@ -49,7 +49,7 @@ def test_a_placed_cash_on_delivery_order_goes_through_every_step(stack, capsys):
         "demo-connect", "--shop", SHOP, "--dropi-token", stack.dropi_token("CO"),
         "--ecomdrop-key", DEMO_API_KEY, "--import-products", "1", "--answer-after", "0.3"])
     assert connected.exit_code == 0, connected.output
-    assert "Confirmation: cash-on-delivery orders wait for the customer" in connected.output
+    assert "Cash-on-delivery orders wait for the customer's WhatsApp answer" in connected.output
 
     assert standins_main(["place-order", "--cod", "--city", "Medellín",
                           "--shopify-url", stack.shopify.url]) == 0

@@ -42,7 +42,7 @@ Controls (no token): GET|POST /standin/tokens, POST /standin/config {requests_pe
 rate_window_seconds, list_envelope, enforce_allow_list}, GET|DELETE /standin/calls (the token
 header reads "<present>"), POST /standin/faults {fail_next, status, failure_rate,
 failure_kinds (statuses and "timeout": done, then answered after delay_seconds),
-slow_creates_next, delay_seconds}, GET /standin/orders,
+slow_creates_next, delay_seconds, latency_seconds}, GET /standin/orders,
 POST /standin/orders/{id}/advance, POST /standin/orders/{id}/status {status},
 POST /standin/products/{country}/{id}/stock {stock, warehouse_id?, variation_id?}.
 Images: GET /images/{country}/{name}.png (drawn on request).
@@ -152,6 +152,8 @@ def _guard(stand_in: DropiStandIn):
         return None
     if g.country not in COUNTRIES:
         raise ApiError(404, "Dropi no opera en ese país")
+    if stand_in.state.latency_seconds:
+        time.sleep(stand_in.state.latency_seconds)
     creating = request.method == "POST" and request.path.endswith("/orders/myorders")
     fault = stand_in.state.take_fault(creating_order=creating)
     if fault == "timeout":
@@ -287,10 +289,12 @@ def faults():
         state.slow_creates_next = int(body.get("slow_creates_next") or 0)
         if body.get("delay_seconds") is not None:
             state.fault_delay_seconds = float(body["delay_seconds"])
+        state.latency_seconds = float(body.get("latency_seconds") or 0.0)
     return jsonify({"fail_next": state.fail_next, "status": state.failure_status,
                     "failure_rate": state.failure_rate, "failure_kinds": state.failure_kinds,
                     "slow_creates_next": state.slow_creates_next,
-                    "delay_seconds": state.fault_delay_seconds})
+                    "delay_seconds": state.fault_delay_seconds,
+                    "latency_seconds": state.latency_seconds})
 
 
 @controls.get("/standin/orders")
