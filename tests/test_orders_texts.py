@@ -19,7 +19,8 @@ ECOMDROP = "https://panel.ecomdrop.app/api"
 
 
 def document(client, path: str, locale: str = "en") -> str:
-    response = client.get(f"{path}?{embedded_query(SHOP, id_token=mint_session_token(SHOP), locale=locale)}")
+    query = embedded_query(SHOP, id_token=mint_session_token(SHOP), locale=locale)
+    response = client.get(f"{path}?{query}")
     assert response.status_code == 200
     return re.sub(r"\s+", " ", html_lib.unescape(response.get_data(as_text=True)))
 

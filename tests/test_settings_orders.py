@@ -37,7 +37,8 @@ def text(response) -> str:
 
 
 def page(client, shop=SHOP, locale="en"):
-    return client.get(f"/app/settings?{embedded_query(shop, id_token=mint_session_token(shop), locale=locale)}")
+    query = embedded_query(shop, id_token=mint_session_token(shop), locale=locale)
+    return client.get(f"/app/settings?{query}")
 
 
 def post(client, path, data=None, shop=SHOP):

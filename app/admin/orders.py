@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
-from app.admin.responses import is_fragment_request, render_page_or_fragment, toast
+from app.admin.responses import render_page_or_fragment, toast
 from app.auth.embedded import embedded_url, embedded_view
 from app.models import StepName, StepState
 from app.services.formatting import format_money
@@ -139,14 +139,16 @@ def index():
 def _list_page(message: str | None = None, **context):
     filters, after = _filters(), _int(request.args.get("after"), _("The page"))
     listing = Listing(list_orders(g.shop, filters, cursor=after), filters, after)
-    moving_ids = [o.id for o in listing.orders if order_is_moving(o)]
-    fingerprint, _moving = pulse(g.shop, [o.id for o in listing.orders])
+    fingerprint, moving = pulse(g.shop, [o.id for o in listing.orders])
     config = load_configuration(g.shop)
+
+    def page_url(**values) -> str:
+        return embedded_url("orders.index", **_listing_params(listing, **values))
+
     response = render_page_or_fragment(
-        "orders/index.html", "orders/_list.html", listing=listing, held=pipeline_counts(g.shop).held,
-        page_url=lambda **values: embedded_url("orders.index", **_listing_params(listing, **values)),
-        listing_url=embedded_url("orders.index", **_listing_params(listing)),
-        moving=bool(moving_ids), pulse_ids=",".join(str(o.id) for o in listing.orders),
+        "orders/index.html", "orders/_list.html", listing=listing,
+        held=pipeline_counts(g.shop).held, page_url=page_url, listing_url=page_url(),
+        moving=moving, pulse_ids=",".join(str(o.id) for o in listing.orders),
         fingerprint=fingerprint, active=bool(config and config.active),
         step_choices=[(s.value, step_label(s)) for s in BOARD_STEPS],
         state_choices=[(s.value, state_label(s)) for s in STATE_CHOICES], **context)
