@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import OrderEvent, OrderRecord, OrderStep, Shop, StepName, StepState
@@ -67,6 +68,8 @@ def list_orders(shop: Shop, filters: OrderFilters = OrderFilters(), *,
         query = query.where(or_(*matches))
     if cursor is not None:
         query = query.where(OrderRecord.id < int(cursor))
+    # The page shows every order's steps: load them in one query, not one per order.
+    query = query.options(selectinload(OrderRecord.steps))
     rows = list(db.session.execute(query.order_by(OrderRecord.id.desc()).limit(limit + 1))
                 .scalars())
     more = len(rows) > limit
