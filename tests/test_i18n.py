@@ -26,6 +26,11 @@ SHELL_SOURCES = [
     ROOT / "app" / "admin" / "__init__.py",
     ROOT / "app" / "admin" / "ai_agent.py",
     ROOT / "app" / "services" / "ai_configuration.py",
+    *sorted((ROOT / "templates" / "orders").glob("*.html")),
+    *(ROOT / "templates" / "settings" / name
+      for name in ("_orders.html", "_carriers.html", "_flows.html")),
+    ROOT / "app" / "admin" / "orders.py",
+    ROOT / "app" / "services" / "settings" / "order_policy.py",
 ]
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 
