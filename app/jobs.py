@@ -14,6 +14,7 @@ from app.models import WebhookEvent
 from app.models.types import utcnow
 from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
+from app.services.recovery import due_checkouts, release_stale_claims, send_recovery
 from app.services.uninstall import shop_is_active
 from app.services.webhooks import process_event, requeue_stale_events
 
@@ -119,3 +120,23 @@ def run_import_job(shop_domain: str, job_id: int) -> str | None:
 def resume_stale_import_jobs() -> int:
     """Queue again bulk imports whose worker died or whose queued task was lost."""
     return len(resume_stale_imports(enqueue=run_import_job))
+
+
+@queue.task(name="send_abandoned_checkout")
+@in_app_context
+@for_active_shop
+def send_abandoned_checkout(shop_domain: str, checkout_row_id: int) -> str | None:
+    """Send the abandoned-cart flow of one due checkout (a no-op once it was handled)."""
+    status = send_recovery(current_app.config["SETTINGS"], checkout_row_id)
+    return status.value if status else None
+
+
+@queue.periodic_task(crontab(minute="*"), name="queue_due_abandoned_checkouts")
+@in_app_context
+def queue_due_abandoned_checkouts() -> int:
+    """Every minute: release claims of dead workers and queue the checkouts now due."""
+    release_stale_claims()
+    due = due_checkouts()
+    for shop_domain, row_id in due:
+        send_abandoned_checkout(shop_domain, row_id)
+    return len(due)

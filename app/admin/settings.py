@@ -14,6 +14,7 @@ from app.admin.responses import is_fragment_request, toast
 from app.auth.embedded import embedded_url, embedded_view
 from app.extensions import cache
 from app.services.settings import (
+    AUDIENCES,
     COUNTRIES,
     OPTIONS,
     EcomdropForm,
@@ -35,7 +36,10 @@ from app.services.settings import (
     save_ecomdrop,
     save_location_mappings,
     save_options,
+    save_recovery,
     saved_options,
+    recovery_form,
+    recovery_values,
     settings_status,
 )
 from app.services.settings.page import settings_page
@@ -53,7 +57,8 @@ def _clients() -> IntegrationClients:
 
 
 def _common() -> dict:
-    return {"countries": COUNTRIES, "options": OPTIONS, "app_url": _settings().shopify_app_url}
+    return {"countries": COUNTRIES, "options": OPTIONS, "audiences": AUDIENCES,
+            "app_url": _settings().shopify_app_url}
 
 
 def _section(template: str, *, http_status: int = 200, message: str | None = None, **context):
@@ -73,7 +78,9 @@ def _back_to_page():
 @embedded_view
 def index():
     page = settings_page(g.shop, cache, _settings().shopify_app_url, _settings().outgoing_ip)
-    response = make_response(render_template("settings/index.html", page=page, **_common()))
+    recovery = recovery_values(load_configuration(g.shop))
+    response = make_response(render_template("settings/index.html", page=page,
+                                             recovery=recovery, **_common()))
     response.vary.add("HX-Request")
     return response
 
@@ -150,6 +157,20 @@ def save_options_view():
         return _back_to_page()
     return _section("settings/_options.html", values=saved_options(outcome.configuration),
                     errors={}, notices=outcome.notices, message=_("Connector options saved."))
+
+
+@bp.post("/recovery", endpoint="save_recovery")
+@embedded_view
+def save_recovery_view():
+    try:
+        outcome = save_recovery(g.shop, recovery_form(request.form))
+    except SettingsInvalid as invalid:
+        return _section("settings/_recovery.html", recovery=invalid.submitted,
+                        errors=invalid.errors, http_status=422)
+    if not is_fragment_request():
+        return _back_to_page()
+    return _section("settings/_recovery.html", recovery=recovery_values(outcome.configuration),
+                    errors={}, message=_("Abandoned-checkout settings saved."))
 
 
 @bp.get("/locations")

@@ -1,5 +1,6 @@
 """Typed models; every row belongs to a shop."""
 from app.models.ai import AIConfiguration
+from app.models.checkouts import AbandonedCheckout, RecoveryStatus
 from app.models.compliance import ComplianceRequest, ComplianceStatus
 from app.models.configuration import InventoryBehaviour, LocationMapping, ShopConfiguration
 from app.models.imports import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus
@@ -9,6 +10,8 @@ from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "AbandonedCheckout",
+    "RecoveryStatus",
     "AIConfiguration",
     "ComplianceRequest",
     "ComplianceStatus",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -68,6 +68,12 @@ class ShopConfiguration(db.Model):
     ecomdrop_dropi_token_field_choice: Mapped[str | None] = mapped_column(String(64))
     ecomdrop_dropi_token_field_id: Mapped[str | None] = mapped_column(String(64))
     ecomdrop_dropi_token_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The flow run when a Dropi delivery has an incident (novedad).
+    ecomdrop_incident_flow_id: Mapped[str | None] = mapped_column(String(255))
+    # Abandoned checkouts: minutes to wait before the flow, and whose checkouts get it
+    # ("marketing": only buyers who accepted marketing; "all").
+    abandoned_checkout_delay_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    abandoned_checkout_audience: Mapped[str] = mapped_column(String(16), default="marketing")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

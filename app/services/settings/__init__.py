@@ -43,6 +43,12 @@ from app.services.settings.locations import (
     save_location_mappings,
 )
 from app.services.settings.options import OPTIONS, options_form, save_options, saved_options
+from app.services.settings.recovery import (
+    AUDIENCES,
+    recovery_form,
+    recovery_values,
+    save_recovery,
+)
 from app.services.settings.status import (
     IntegrationStatus,
     SettingsStatus,
@@ -51,6 +57,7 @@ from app.services.settings.status import (
 )
 
 __all__ = [
+    "AUDIENCES", "recovery_form", "recovery_values", "save_recovery",
     "COUNTRIES", "DropiForm", "DropiSection", "EcomdropForm", "EcomdropSection",
     "IntegrationClients", "IntegrationStatus", "LocationsSection", "Notice", "OPTIONS",
     "SaveOutcome", "SettingsInvalid", "SettingsStatus", "SettingsUnavailable", "account_flows", "cached_flows",
