@@ -118,6 +118,8 @@ class Settings:
     instance_path: Path = DEFAULT_INSTANCE_PATH
     webhook_max_body_bytes: int = 2 * 1024 * 1024
     http_timeout_seconds: float = 10.0
+    # First wait before an order step that failed on a passing error runs again (then doubled).
+    order_retry_seconds: float = 30.0
     token_refresh_margin_seconds: int = 600
     log_level: str = "INFO"
     queue_immediate: bool = False
@@ -165,6 +167,7 @@ class Settings:
             instance_path=instance_path,
             webhook_max_body_bytes=int(env.get("WEBHOOK_MAX_BODY_BYTES") or 2 * 1024 * 1024),
             http_timeout_seconds=float(env.get("HTTP_TIMEOUT_SECONDS") or 10.0),
+            order_retry_seconds=float(env.get("ORDER_RETRY_SECONDS") or 30.0),
             log_level=env.get("LOG_LEVEL") or "INFO",
             queue_immediate=_flag(env, "QUEUE_IMMEDIATE"),
             queue_name=env.get("QUEUE_NAME") or "connector",

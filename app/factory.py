@@ -7,6 +7,7 @@ import app.models  # noqa: F401  (registers the tables on db.metadata)
 from app import cli, errors, i18n, jobs
 from app.admin import register_admin_blueprints
 from app.auth.views import bp as auth_bp
+from app.callbacks.views import bp as callbacks_bp
 from app.config import PROJECT_ROOT, ConfigError, Settings
 from app.crypto import secret_box
 from app.extensions import babel, cache, cache_config, configure_queue, db, htmx, migrate
@@ -56,6 +57,7 @@ def _init_extensions(flask_app: Flask, settings: Settings) -> None:
 def _register_blueprints(flask_app: Flask) -> None:
     flask_app.register_blueprint(auth_bp)
     flask_app.register_blueprint(webhooks_bp)
+    flask_app.register_blueprint(callbacks_bp)
     flask_app.register_blueprint(health_bp)
     register_admin_blueprints(flask_app)
     register_security_headers(flask_app)

@@ -16,6 +16,7 @@ from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
 from app.services.recovery import due_checkouts, release_stale_claims, send_recovery
 from app.services.uninstall import shop_is_active
+from app.services.order_pipeline import advance_order, resume_due_orders, use_queue
 from app.services.webhooks import process_event, requeue_stale_events
 
 log = logging.getLogger(__name__)
@@ -140,3 +141,30 @@ def queue_due_abandoned_checkouts() -> int:
     for shop_domain, row_id in due:
         send_abandoned_checkout(shop_domain, row_id)
     return len(due)
+
+
+@queue.task(name="run_order_pipeline")
+@in_app_context
+def run_order_pipeline(order_record_id: int) -> None:
+    """Run the steps of one order that are due (each claimed under a lease, so copies of this
+    job running at once do each side effect once)."""
+    with log_context(order=order_record_id):
+        advance_order(current_app.config["SETTINGS"], order_record_id)
+
+
+def _queue_order(order_record_id: int, delay: float) -> None:
+    if delay > 0:
+        run_order_pipeline.schedule(args=(order_record_id,), delay=delay)
+    else:
+        run_order_pipeline(order_record_id)
+
+
+use_queue(_queue_order)
+
+
+@queue.periodic_task(crontab(minute="*"), name="resume_order_pipelines")
+@in_app_context
+def resume_order_pipelines() -> int:
+    """Queue orders with a step due: retries whose time came, leases of dead workers, passed
+    confirmation deadlines, steps whose job was lost."""
+    return resume_due_orders()

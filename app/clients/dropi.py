@@ -212,6 +212,7 @@ class DropiClient(DropiTransport):
         zip_code: str | None = None,
         colonia: str | None = None,
         insurance: bool = False,
+        origin: City | None = None,
     ) -> list[ShippingQuote]:
         """Shipping price per carrier to a city. products: [{id, quantity, price, weight?}]."""
         lines = [self._quote_line(p) for p in products]
@@ -225,6 +226,9 @@ class DropiClient(DropiTransport):
             "products": lines,
             "insurance": insurance,
         }
+        if origin is not None:
+            body["ciudad_remitente"] = {"id": origin.id, "cod_dane": origin.cod_dane,
+                                        "name": origin.name}
         optional = {"zip_code": zip_code, "colonia": colonia}
         body.update({k: v for k, v in optional.items() if v})
         if warehouse_id is not None:
@@ -292,11 +296,32 @@ class DropiClient(DropiTransport):
             params["status"] = status
         if text:
             params["textToSearch"] = text
+        # Dropi requires filter_date_by on this list, dates or not.
+        params["filter_date_by"] = "FECHA DE CREADO"
         if date_from or date_until:
-            params["filter_date_by"] = "FECHA DE CREADO"
             params.update({k: v for k, v in (("from", date_from), ("untill", date_until)) if v})
         answer = self._call("GET", "orders/myorders", params=params, what=_("the orders"))
         objects, count = self._objects(answer)
         items = [parse_order(o) for o in objects or [] if isinstance(o, dict)]
         total = count if count is not None else start + len(items)
         return OrderPage(items=items, total=total, start=max(0, start), page_size=page_size)
+
+    def find_order_by_shop_order_id(self, shop_order_id: str, created_from: str,
+                                    created_until: str) -> DropiOrder | None:
+        """The order created with this shop_order_id between two dates (YYYY-MM-DD), or None.
+        Dropi has no filter on shop_order_id, so the id is searched as text and the answer
+        checked exactly; used before creating again after an answer was lost."""
+        page = self.list_orders(page_size=MAX_PAGE_SIZE, text=shop_order_id,
+                                date_from=created_from, date_until=created_until)
+        return next((o for o in page.items if o.shop_order_id == str(shop_order_id)), None)
+
+    def cancel_order(self, order_id: int) -> DropiOrder:
+        """Cancel an order that has no shipping guide yet (PUT /orders/myorders/{id}
+        {"status": "CANCELADO"}); Dropi refuses once the guide exists."""
+        answer = self._call("PUT", f"orders/myorders/{int(order_id)}",
+                            json={"status": "CANCELADO"},
+                            what=_("order %(id)s", id=order_id), retry_transient=True)
+        data = self._single(answer)
+        if data is None:
+            return self.get_order(order_id)
+        return parse_order(data)

@@ -61,6 +61,8 @@ class NewOrder:
     zip_code: str | None = None
     supplier_id: int | None = None
     create_product_if_not_exist: bool = False
+    # A carrier chosen from the quotes; None lets the merchant's Dropi preferences decide.
+    distribution_company_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,4 +181,6 @@ def order_payload(order: NewOrder, country: str) -> dict:
     }
     if country in ZIP_CODE_COUNTRIES:
         payload["zip_code"] = order.zip_code.strip()
+    if order.distribution_company_id is not None:
+        payload["distributionCompany"] = {"id": order.distribution_company_id}
     return payload

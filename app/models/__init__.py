@@ -4,6 +4,16 @@ from app.models.checkouts import AbandonedCheckout, RecoveryStatus
 from app.models.compliance import ComplianceRequest, ComplianceStatus
 from app.models.configuration import InventoryBehaviour, LocationMapping, ShopConfiguration
 from app.models.imports import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus
+from app.models.order_pipeline import (
+    CityChoice,
+    ConfirmationPolicy,
+    OrderEvent,
+    OrderRecord,
+    OrderStep,
+    StepName,
+    StepState,
+    TimeoutAction,
+)
 from app.models.orders import Refund
 from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
 from app.models.shop import Session, Shop
@@ -13,6 +23,14 @@ __all__ = [
     "AbandonedCheckout",
     "RecoveryStatus",
     "AIConfiguration",
+    "CityChoice",
+    "ConfirmationPolicy",
+    "OrderEvent",
+    "OrderRecord",
+    "OrderStep",
+    "StepName",
+    "StepState",
+    "TimeoutAction",
     "ComplianceRequest",
     "ComplianceStatus",
     "IMPORT_TYPES",

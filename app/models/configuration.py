@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -74,6 +74,20 @@ class ShopConfiguration(db.Model):
     # ("marketing": only buyers who accepted marketing; "all").
     abandoned_checkout_delay_minutes: Mapped[int] = mapped_column(Integer, default=60)
     abandoned_checkout_audience: Mapped[str] = mapped_column(String(16), default="marketing")
+    # Order pipeline: send at once, or hold cash-on-delivery orders until the customer confirms
+    # on WhatsApp; after the timeout the order is cancelled, sent anyway or left to the merchant.
+    confirmation_policy: Mapped[str] = mapped_column(String(16), default="send_at_once")
+    confirmation_timeout_minutes: Mapped[int] = mapped_column(Integer, default=1440)
+    confirmation_timeout_action: Mapped[str] = mapped_column(String(16), default="merchant")
+    # None: Dropi applies the merchant's own carrier preferences; "cheapest": the cheapest quote;
+    # else a Dropi carrier (distribution company) id.
+    preferred_carrier: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the per-shop secret the Ecomdrop flows send with the customer's answer; the
+    # secret itself is shown once, when it is made.
+    callback_secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    callback_secret_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Ids of the contact custom fields the new-order flow reads, by name, once created.
+    ecomdrop_order_fields: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,1 @@
+"""Endpoints other services call back: the customer's answer from Ecomdrop flows."""
