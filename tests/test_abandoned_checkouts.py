@@ -81,7 +81,7 @@ def test_an_abandoned_checkout_gets_the_flow_once_after_the_delay(stack):
     _process_webhooks(shopify)
     assert _send_due(app, utcnow() + 2 * LATER) == []
 
-    [run] = ecomdrop_flow_runs(ecomdrop)
+    [run] = ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"])
     assert run["flow_id"] == int(flows["Carrito abandonado"]) and run["phone"] == PHONE
     assert run["fields"]["checkout_url"] == checkout["abandonedCheckoutUrl"]
     assert run["fields"]["checkout_items"] == "2 x Cargador USB"
@@ -90,7 +90,7 @@ def test_an_abandoned_checkout_gets_the_flow_once_after_the_delay(stack):
 
 
 def test_the_scheduled_job_sends_when_the_delay_is_over(stack):
-    app, shopify, ecomdrop, _flows = stack
+    app, shopify, ecomdrop, flows = stack
     from app.jobs import queue_due_abandoned_checkouts
     from app.models import ShopConfiguration
 
@@ -99,12 +99,12 @@ def test_the_scheduled_job_sends_when_the_delay_is_over(stack):
     _leave_checkout(shopify)
     assert queue_due_abandoned_checkouts.call_local() == 1
     run_pending_jobs()
-    assert len(ecomdrop_flow_runs(ecomdrop)) == 1
+    assert len(ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"])) == 1
     assert queue_due_abandoned_checkouts.call_local() == 0
 
 
 def test_no_flow_when_the_order_completes_first(stack):
-    app, shopify, ecomdrop, _flows = stack
+    app, shopify, ecomdrop, flows = stack
     checkout = _leave_checkout(shopify)
     shopify.store.create_order(SHOP, line_items=[{"sku": "CAR-USB", "quantity": 2}],
                                checkout_id=checkout["id"], phone=PHONE)
@@ -112,31 +112,31 @@ def test_no_flow_when_the_order_completes_first(stack):
 
     assert _record(checkout).status == RecoveryStatus.RECOVERED
     assert _send_due(app, utcnow() + LATER) == []
-    assert ecomdrop_flow_runs(ecomdrop) == []
+    assert ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"]) == []
 
 
 def test_no_flow_when_the_order_exists_though_its_webhook_was_lost(stack):
-    app, shopify, ecomdrop, _flows = stack
+    app, shopify, ecomdrop, flows = stack
     checkout = _leave_checkout(shopify)
     shopify.stand_in.webhooks.update(enabled=False)
     shopify.store.create_order(SHOP, line_items=[{"sku": "CAR-USB", "quantity": 2}],
                                checkout_id=checkout["id"], phone=PHONE)
 
     assert _send_due(app, utcnow() + LATER) == [RecoveryStatus.RECOVERED]
-    assert ecomdrop_flow_runs(ecomdrop) == []
+    assert ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"]) == []
 
 
 def test_without_consent_nothing_is_sent_when_the_shop_requires_it(stack):
-    app, shopify, ecomdrop, _flows = stack
+    app, shopify, ecomdrop, flows = stack
     checkout = _leave_checkout(shopify, accepts_marketing=False)
 
     assert _send_due(app, utcnow() + LATER) == [RecoveryStatus.SKIPPED]
     record = _record(checkout)
-    assert record.skip_reason == "no_consent" and ecomdrop_flow_runs(ecomdrop) == []
+    assert record.skip_reason == "no_consent" and ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"]) == []
 
 
 def test_a_shop_that_sends_to_all_ignores_consent_but_not_the_phone(stack):
-    app, shopify, ecomdrop, _flows = stack
+    app, shopify, ecomdrop, flows = stack
     from app.models import ShopConfiguration
 
     db.session.execute(db.update(ShopConfiguration).values(abandoned_checkout_audience="all"))
@@ -147,11 +147,11 @@ def test_a_shop_that_sends_to_all_ignores_consent_but_not_the_phone(stack):
     assert sorted(_send_due(app, utcnow() + LATER)) == [RecoveryStatus.SENT,
                                                          RecoveryStatus.SKIPPED]
     assert _record(no_phone).skip_reason == "no_phone"
-    assert len(ecomdrop_flow_runs(ecomdrop)) == 1
+    assert len(ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"])) == 1
 
 
 def test_a_worker_killed_before_the_send_loses_nothing_and_after_it_never_resends(stack):
-    app, shopify, ecomdrop, _flows = stack
+    app, shopify, ecomdrop, flows = stack
     first = _leave_checkout(shopify)
     second = _leave_checkout(shopify, phone="+573009998877")
     later = utcnow() + LATER
@@ -165,18 +165,18 @@ def test_a_worker_killed_before_the_send_loses_nothing_and_after_it_never_resend
     assert _send_due(app, later + timedelta(minutes=12)) == [RecoveryStatus.SENT]
     assert _record(first).status == RecoveryStatus.SENT
     assert _record(second).status == RecoveryStatus.UNCONFIRMED
-    assert [run["phone"] for run in ecomdrop_flow_runs(ecomdrop)] == [PHONE]
+    assert [run["phone"] for run in ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"])] == [PHONE]
 
 
 def test_the_same_checkout_sent_by_two_workers_runs_the_flow_once(stack):
-    app, shopify, ecomdrop, _flows = stack
+    app, shopify, ecomdrop, flows = stack
     checkout = _leave_checkout(shopify)
     row_id = _record(checkout).id
     later = utcnow() + LATER
 
     outcomes = [send_recovery(app.settings, row_id, now=later) for _ in range(3)]
     assert outcomes == [RecoveryStatus.SENT, None, None]
-    assert len(ecomdrop_flow_runs(ecomdrop)) == 1
+    assert len(ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"])) == 1
 
 
 def _page(app, path, locale="en", **params):
