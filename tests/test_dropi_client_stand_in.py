@@ -153,7 +153,9 @@ def test_shipping_quotes_and_cities_over_http(dropi_stand_in, clock):
     client = client_for(dropi_stand_in, clock)
     antioquia = next(d for d in client.departments() if d.name == "Antioquia")
     medellin = next(c for c in client.cities(antioquia.id) if c.cod_dane == "5001000")
+    bogota = next(c for d in client.departments() for c in client.cities(d.id)
+                  if c.name == "Bogotá")
     quotes = client.quote_shipping(medellin, [{"id": 10001, "quantity": 1,
-                                               "price": Decimal("45000")}])
+                                               "price": Decimal("45000")}], origin=bogota)
     assert len(quotes) == len(client.carriers()) and any(q.available for q in quotes)
     assert all(q.price % 100 == 0 for q in quotes if q.available)

@@ -169,16 +169,34 @@ def _own_orders() -> list[dict]:
             if state.order_owners.get(o["id"]) == g.account.token]
 
 
+DATE_FILTERS = ("FECHA DE CREADO", "FECHA DE PRIMERA IMPRESION", "FECHA DE CAMBIO DE ESTATUS")
+FILTER_FIELDS = {"GUIA": "shipping_guide", "ORDEN ID": "id", "CELULAR": "phone"}
+
+
+def _filtered_by(order: dict, args) -> bool:
+    field = FILTER_FIELDS.get(args.get("filter_by") or "")
+    if field is None:
+        return True
+    wanted = {v.strip() for v in str(args.get("value_filter_by") or "").split(",") if v.strip()}
+    return str(order.get(field) or "") in wanted
+
+
 @bp.get("/orders/myorders")
 def list_orders():
     args = request.args
+    if args.get("filter_date_by") not in DATE_FILTERS:
+        # Required by Dropi's list (dropi-integration-facts §4).
+        raise ApiError(422, "El campo filter_date_by es obligatorio: " + ", ".join(DATE_FILTERS),
+                       {"filter_date_by": ["required"]})
+    if args.get("filter_by") and args["filter_by"] not in FILTER_FIELDS:
+        raise ApiError(422, "filter_by debe ser GUIA, ORDEN ID o CELULAR")
     size = _number(args.get("result_number"), "result_number", 50)
     if not 1 <= size <= MAX_PAGE:
         raise ApiError(422, "result_number debe estar entre 1 y 100")
     start = max(0, _number(args.get("start"), "start", 0))
     text = _plain(args.get("textToSearch") or "")
     found = [o for o in _own_orders()
-             if (not args.get("status") or o["status"] == args["status"])
+             if (not args.get("status") or o["status"] == args["status"]) and _filtered_by(o, args)
              and (not args.get("from") or o["created_at"][:10] >= args["from"])
              and (not args.get("untill") or o["created_at"][:10] <= args["untill"])
              and (not text or text in _plain(" ".join(str(o.get(k) or "") for k in (
@@ -186,6 +204,15 @@ def list_orders():
     key = args.get("orderBy") if args.get("orderBy") in ("id", "created_at") else "id"
     found.sort(key=lambda o: o[key], reverse=args.get("orderDirection", "desc") != "asc")
     return ok([orders.public(o) for o in found[start:start + size]], "", len(found))
+
+
+@bp.put("/orders/myorders/<order_id>")
+def update_order(order_id):
+    if not any(str(o["id"]) == str(order_id) for o in _own_orders()):
+        raise ApiError(404, "Orden no encontrada")
+    body = request.get_json(silent=True) or {}
+    return ok(orders.public(orders.update(_stand_in().state, order_id, body)),
+              "Orden actualizada")
 
 
 @bp.get("/orders/myorders/<order_id>")

@@ -60,6 +60,13 @@ def quote(country: str, body: dict) -> list[dict]:
                                cod_dane=destination.get("cod_dane"), name=destination.get("name"))
     if city is None:
         raise ApiError(422, "Ciudad destino no encontrada", {"ciudad_destino": ["invalid"]})
+    origin = body.get("ciudad_remitente") or {}
+    # Dropi's document lists ciudad_remitente (the warehouse's city) as required
+    # (dropi-integration-facts §3).
+    if geography.find_city(country, city_id=origin.get("id"), cod_dane=origin.get("cod_dane"),
+                           name=origin.get("name")) is None:
+        raise ApiError(422, "La ciudad remitente (ciudad_remitente) es obligatoria",
+                       {"ciudad_remitente": ["required"]})
     _check_zip(country, body.get("zip_code"))
     products = body.get("products") or []
     if not products:
@@ -105,6 +112,8 @@ def create(state: DropiState, account: Account, body: dict) -> dict:
         raise ApiError(422, "rate_type debe ser CON RECAUDO o SIN RECAUDO", {"rate_type": ["in"]})
     if country == "MX":
         _check_zip(country, body.get("zip_code"))
+    _check_destination(country, body.get("state"), body.get("city"))
+    _check_carrier(country, body.get("distributionCompany"))
     lines = body.get("products") or []
     if not lines:
         raise ApiError(422, "La orden no tiene productos", {"products": ["required"]})
@@ -118,6 +127,28 @@ def create(state: DropiState, account: Account, body: dict) -> dict:
         state.orders[order["id"]] = order
         state.order_owners[order["id"]] = account.token
     return order
+
+
+def _check_destination(country: str, state_name, city_name) -> None:
+    """`state` and `city` must be Dropi's own catalogue names (dropi-integration-facts §4:
+    resolve against /department and /trajectory/bycity, never pass the address raw). Whether
+    Dropi compares them ignoring case is not public; only the name as listed is accepted here."""
+    department = next((d for d in geography.departments(country)
+                       if d["name"] == str(state_name)), None)
+    if department is None:
+        raise ApiError(422, f"El departamento {state_name} no existe", {"state": ["exists"]})
+    if not any(c.name == str(city_name) and c.department_id == department["id"]
+               for c in geography.cities(country)):
+        raise ApiError(422, f"La ciudad {city_name} no existe en {state_name}",
+                       {"city": ["exists"]})
+
+
+def _check_carrier(country: str, company) -> None:
+    if company in (None, {}):
+        return
+    wanted = str((company or {}).get("id") if isinstance(company, dict) else company)
+    if not any(str(c.id) == wanted for c in geography.carriers(country)):
+        raise ApiError(422, "La transportadora no existe", {"distributionCompany": ["exists"]})
 
 
 def _pick(state, country, line) -> tuple:
@@ -174,7 +205,9 @@ def _quotes_for(country, body, total) -> list[dict]:
     city = geography.find_city(country, name=body.get("city"))
     if city is None:
         return []
-    request = {"ciudad_destino": {"id": city.id}, "products": body.get("products"),
+    origin = geography.find_city(country, name=geography.warehouses(country)[0].city)
+    request = {"ciudad_destino": {"id": city.id}, "ciudad_remitente": {"id": origin.id},
+               "products": body.get("products"),
                "amount": total, "EnvioConCobro": body.get("rate_type") == "CON RECAUDO",
                "zip_code": body.get("zip_code")}
     try:
@@ -240,3 +273,27 @@ def _order(state: DropiState, order_id) -> dict:
 
 def public(order: dict) -> dict:
     return {k: v for k, v in order.items() if not k.startswith("_")}
+
+
+EDITABLE_STATUSES = {"CANCELADO", "GUIA_GENERADA"}
+
+
+def update(state: DropiState, order_id, body: dict) -> dict:
+    """PUT /orders/myorders/{id}: generate the guide, cancel (only before a guide exists) or
+    change the carrier; anything else is refused."""
+    with state.lock:
+        order = _order(state, order_id)
+        status = body.get("status")
+        if status is not None:
+            if status not in EDITABLE_STATUSES:
+                raise ApiError(422, f"No se puede cambiar el estado a {status}")
+            if status == "CANCELADO" and (order["shipping_guide"] or order["status"] not in
+                                          ("PENDIENTE CONFIRMACION", "PENDIENTE")):
+                raise ApiError(422, f"La orden {order['id']} ya tiene guía y no se puede "
+                               "cancelar")
+            if status != order["status"]:
+                set_status(state, order["id"], status)
+        if body.get("distribution_company_id") is not None:
+            _check_carrier(order["_country"], {"id": body["distribution_company_id"]})
+            order["distribution_company_id"] = int(body["distribution_company_id"])
+        return order

@@ -21,10 +21,16 @@ envelope {isSuccess, status, message, objects, count}:
     GET  categories/, warehouses/, department, distribution_companies
     POST trajectory/bycity                {department_id, rate_type} -> objects.cities
                                           (co: cod_dane of 7-8 characters, e.g. "5001000")
-    POST orders/cotizaEnvioTransportadoraV2   per-carrier price or error (mx needs zip_code)
-    POST orders/myorders                  create (stock checked and taken; mx needs zip_code)
-    GET  orders/myorders[/{id}]           the token's orders; result_number, start, status,
-                                          textToSearch, from, untill, orderBy, orderDirection
+    POST orders/cotizaEnvioTransportadoraV2   per-carrier price or error (ciudad_remitente
+                                          required; mx needs zip_code)
+    POST orders/myorders                  create (state and city must be catalogue names; stock
+                                          checked and taken; mx needs zip_code)
+    GET  orders/myorders[/{id}]           the token's orders; filter_date_by (required),
+                                          result_number, start, status, textToSearch, from,
+                                          untill, filter_by (GUIA, ORDEN ID, CELULAR) with
+                                          value_filter_by, orderBy, orderDirection
+    PUT  orders/myorders/{id}             {status: GUIA_GENERADA | CANCELADO (only before a
+                                          guide)}, {distribution_company_id}
     GET  orders/myorderbyguide/{guide}
 
 401 for a missing, unknown or other-country token; 401 {"isSuccess": false, "message":
@@ -34,7 +40,9 @@ Retry-After once a token passes `requests_per_minute` in its window (off unless 
 
 Controls (no token): GET|POST /standin/tokens, POST /standin/config {requests_per_minute,
 rate_window_seconds, list_envelope, enforce_allow_list}, GET|DELETE /standin/calls (the token
-header reads "<present>"), POST /standin/faults {fail_next, status}, GET /standin/orders,
+header reads "<present>"), POST /standin/faults {fail_next, status, failure_rate,
+failure_kinds (statuses and "timeout": done, then answered after delay_seconds),
+slow_creates_next, delay_seconds}, GET /standin/orders,
 POST /standin/orders/{id}/advance, POST /standin/orders/{id}/status {status},
 POST /standin/products/{country}/{id}/stock {stock, warehouse_id?, variation_id?}.
 Images: GET /images/{country}/{name}.png (drawn on request).
@@ -144,9 +152,17 @@ def _guard(stand_in: DropiStandIn):
         return None
     if g.country not in COUNTRIES:
         raise ApiError(404, "Dropi no opera en ese país")
-    status = stand_in.state.take_fault()
-    if status:
-        return jsonify({"isSuccess": False, "status": status, "message": "Falla simulada"}), status
+    creating = request.method == "POST" and request.path.endswith("/orders/myorders")
+    fault = stand_in.state.take_fault(creating_order=creating)
+    if fault == "timeout":
+        g.answer_late = True  # carried out, then answered after the caller gave up
+    elif fault == 429:
+        response = jsonify({"message": "Too Many Attempts."})
+        response.status_code = 429
+        response.headers["Retry-After"] = "1"
+        return response
+    elif fault:
+        return jsonify({"isSuccess": False, "status": fault, "message": "Falla simulada"}), fault
     g.account = stand_in.state.account_for(request.headers.get(TOKEN_HEADER), g.country)
     if g.account is None:
         raise ApiError(401, "Token de integración no válido")
@@ -188,6 +204,8 @@ def _caller_allowed(account: Account) -> bool:
 def _record(stand_in: DropiStandIn, response: Response) -> Response:
     if request.blueprint != "dropi_api":
         return response
+    if g.get("answer_late"):
+        time.sleep(stand_in.state.fault_delay_seconds)
     account = g.get("account")
     limit = stand_in.config.requests_per_minute
     if account is not None and limit and response.status_code != 429:
@@ -263,7 +281,16 @@ def faults():
     with state.lock:
         state.fail_next = int(body.get("fail_next") or 0)
         state.failure_status = int(body.get("status") or 503)
-    return jsonify({"fail_next": state.fail_next, "status": state.failure_status})
+        state.failure_rate = float(body.get("failure_rate") or 0.0)
+        if body.get("failure_kinds"):
+            state.failure_kinds = list(body["failure_kinds"])
+        state.slow_creates_next = int(body.get("slow_creates_next") or 0)
+        if body.get("delay_seconds") is not None:
+            state.fault_delay_seconds = float(body["delay_seconds"])
+    return jsonify({"fail_next": state.fail_next, "status": state.failure_status,
+                    "failure_rate": state.failure_rate, "failure_kinds": state.failure_kinds,
+                    "slow_creates_next": state.slow_creates_next,
+                    "delay_seconds": state.fault_delay_seconds})
 
 
 @controls.get("/standin/orders")

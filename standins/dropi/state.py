@@ -3,6 +3,7 @@ orders, the per-token request windows and the record of calls."""
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from typing import Callable
@@ -39,6 +40,13 @@ class DropiState:
         self._windows: dict[str, tuple[float, int]] = {}
         self.fail_next = 0
         self.failure_status = 503
+        # Random faults: each API call fails with `failure_rate`, as one of `failure_kinds`
+        # (an HTTP status, or "timeout": the call is carried out, then answered too late).
+        self.failure_rate = 0.0
+        self.failure_kinds: list = [429, 500, 503, "timeout"]
+        self.slow_creates_next = 0
+        self.fault_delay_seconds = 3.0
+        self.rng = random.Random(seed)
 
     # --- accounts ----------------------------------------------------------------------------
 
@@ -117,12 +125,18 @@ class DropiState:
         with self.lock:
             self.calls.append(call)
 
-    def take_fault(self) -> int | None:
+    def take_fault(self, creating_order: bool = False) -> int | str | None:
+        """The fault this call suffers: an HTTP status, "timeout" or None."""
         with self.lock:
-            if self.fail_next <= 0:
-                return None
-            self.fail_next -= 1
-            return self.failure_status
+            if creating_order and self.slow_creates_next > 0:
+                self.slow_creates_next -= 1
+                return "timeout"
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                return self.failure_status
+            if self.failure_rate and self.rng.random() < self.failure_rate:
+                return self.rng.choice(self.failure_kinds)
+            return None
 
 
 def wall_clock() -> float:

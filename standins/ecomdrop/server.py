@@ -51,7 +51,13 @@ Test and demo controls (no key needed):
                                the ids Ecomdrop's flow templates use, e.g. CO 640597)
     GET    /standin/accounts   {"accounts": [account with bot field values, contacts, flow_runs]}
     POST   /standin/faults     JSON {"failure_rate", "failure_status", "latency_seconds",
-                               "fail_next"} (fail_next: the next N /api calls fail)
+                               "fail_next", "failure_kinds", "delay_seconds"} (fail_next: the
+                               next N /api calls fail; failure_kinds: statuses and "timeout",
+                               a call carried out and answered after delay_seconds)
+    POST   /standin/flows/{id}/external_request   JSON {"api_key", "external_request": {"url",
+                               "headers", "body" ({{field}} placeholders), "delay_seconds"}
+                               or null}: the flow calls that URL after the delay each time it
+                               runs, as a merchant's "external request" step would
 """
 from __future__ import annotations
 
@@ -94,17 +100,25 @@ class StandIn:
         self.calls_lock = threading.Lock()
         self.faults = {"failure_rate": config.failure_rate, "fail_next": 0,
                        "failure_status": config.failure_status,
-                       "latency_seconds": config.latency_seconds}
+                       "latency_seconds": config.latency_seconds, "failure_kinds": [],
+                       "delay_seconds": 3.0}
         self.rng = random.Random(config.random_seed)
         for spec in config.accounts:
             create_account(self.store, spec)
 
     def should_fail(self) -> bool:
+        return self.take_fault() is not None
+
+    def take_fault(self) -> int | str | None:
+        """The fault this call suffers: a status, "timeout" (done, answered late) or None."""
         with self.calls_lock:
             if self.faults["fail_next"] > 0:
                 self.faults["fail_next"] -= 1
-                return True
-            return self.rng.random() < self.faults["failure_rate"]
+                return self.faults["failure_status"]
+            if self.rng.random() < self.faults["failure_rate"]:
+                kinds = self.faults["failure_kinds"]
+                return self.rng.choice(kinds) if kinds else self.faults["failure_status"]
+            return None
 
 
 def create_account(store: EcomdropStore, spec: dict):
@@ -154,8 +168,11 @@ def _register_hooks(app: Flask, stand_in: StandIn) -> None:
             return None
         if stand_in.faults["latency_seconds"]:
             time.sleep(stand_in.faults["latency_seconds"])
-        if stand_in.should_fail():
-            return _error(stand_in.faults["failure_status"], "temporary failure, try again")
+        fault = stand_in.take_fault()
+        if fault == "timeout":
+            g.answer_late = True  # carried out, then answered after the caller gave up
+        elif fault:
+            return _error(fault, "temporary failure, try again")
         g.account = stand_in.store.account_for_key(request.headers.get(KEY_HEADER))
         if g.account is None:
             return _error(401, "Invalid or missing access token")
@@ -163,6 +180,8 @@ def _register_hooks(app: Flask, stand_in: StandIn) -> None:
 
     @app.after_request
     def record(response):
+        if g.get("answer_late"):
+            time.sleep(stand_in.faults["delay_seconds"])
         if request.path.startswith("/api/"):
             with stand_in.calls_lock:
                 stand_in.calls.append(_recorded_call(response.status_code))
@@ -212,12 +231,27 @@ def _register_control_routes(app: Flask, stand_in: StandIn) -> None:
         store = stand_in.store
         return jsonify({"accounts": [store.snapshot(a) for a in store.accounts()]})
 
+    @app.post("/standin/flows/<int:flow_id>/external_request")
+    def external_request(flow_id: int):
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ApiError(400, "a JSON object body is required")
+        account = stand_in.store.account_for_key(body.get("api_key"))
+        if account is None:
+            raise ApiError(404, "no account with this api_key")
+        spec = body.get("external_request")
+        return jsonify(stand_in.store.set_external_request(account, flow_id, spec))
+
     @app.post("/standin/faults")
     def faults():
         body = request.get_json(silent=True) or {}
         with stand_in.calls_lock:
+            if isinstance(body.get("failure_kinds"), list):
+                stand_in.faults["failure_kinds"] = [
+                    k if k == "timeout" else int(k) for k in body["failure_kinds"]]
             for key, cast in (("failure_rate", float), ("failure_status", int),
-                              ("latency_seconds", float), ("fail_next", int)):
+                              ("latency_seconds", float), ("fail_next", int),
+                              ("delay_seconds", float)):
                 if key in body:
                     try:
                         stand_in.faults[key] = cast(body[key])

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from standins.ecomdrop import external_requests
+
 DROPI_COUNTRIES = ("CO", "EC", "CL", "GT", "MX", "PA", "PE", "PY")
 DEFAULT_FLOWS = ("Nuevo pedido", "Carrito abandonado", "Confirmación de envío",
                  "Novedad de entrega")
@@ -253,7 +255,8 @@ class EcomdropStore:
                 contact["tag_ids"].remove(tag_id)
 
     def send_flow(self, account: AccountState, contact: dict, flow_id: int) -> dict:
-        """Record that a flow ran for a contact, with the field values it saw."""
+        """Record that a flow ran for a contact, with the field values it saw; a flow with an
+        external request step sends it (see external_requests.py)."""
         with self.lock:
             flow = self.get(account.flows, flow_id, "flow")
             rendered = self.render_contact(account, contact)
@@ -262,7 +265,27 @@ class EcomdropStore:
                    "fields": {f["name"]: f["value"] for f in rendered["custom_fields"]},
                    "at": datetime.now(timezone.utc).isoformat()}
             account.flow_runs.append(run)
-            return run
+            step = flow.get("external_request")
+        if step is not None:
+            values = {"phone": contact["phone"] or "", "email": contact["email"] or "",
+                      "first_name": contact["first_name"] or "", **{
+                          k: "" if v is None else str(v) for k, v in run["fields"].items()}}
+            external_requests.fire_later(step, values, run)
+        return run
+
+    def set_external_request(self, account: AccountState, flow_id: int, spec: dict | None
+                             ) -> dict:
+        """Give a flow an external request step (None removes it)."""
+        with self.lock:
+            flow = self.get(account.flows, flow_id, "flow")
+            if spec is None:
+                flow.pop("external_request", None)
+            else:
+                try:
+                    flow["external_request"] = external_requests.check(spec)
+                except ValueError as exc:
+                    raise ApiError(400, str(exc)) from None
+            return dict(flow)
 
     def snapshot(self, account: AccountState) -> dict:
         """Everything an account holds, bot field values included (never its API key)."""

@@ -202,7 +202,10 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
         "sourceName": order_in.get("sourceName") or "web",
         "sourceIdentifier": order_in.get("sourceIdentifier"), "poNumber": order_in.get("poNumber"),
         "customerLocale": "es", "confirmationNumber": secrets.token_hex(4).upper(),
-        "discountCode": None, "discountCodes": [], "paymentGatewayNames": ["manual"],
+        "discountCode": None, "discountCodes": [],
+        "paymentGatewayNames": list(dict.fromkeys(
+            t["gateway"] for t in order_in.get("transactions") or [] if t.get("gateway")))
+        or ["manual"],
         "customAttributes": [], "customerAcceptsMarketing": False, "edited": False,
         "clientIp": None, "cartToken": None,
         "checkoutToken": (order_in.get("_checkout") or {}).get("_token"),

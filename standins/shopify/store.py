@@ -264,7 +264,8 @@ class ShopifyStore:
         line_items: [{"sku" or "variant_id", "quantity", optional "price"}]; other keywords:
         customer {email, firstName, lastName, phone}, shipping_address (MailingAddressInput
         keys), financial_status (default PAID), inventory_behaviour (default
-        DECREMENT_IGNORING_POLICY), email, phone, note, tags, shipping (amount), test.
+        DECREMENT_IGNORING_POLICY), email, phone, note, tags, shipping (amount), test, gateway
+        (a payment due later, e.g. "Cash on Delivery (COD)").
         """
         with self.transaction():
             return storefront.storefront_order(self.shop(domain), line_items, fields)

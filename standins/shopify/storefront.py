@@ -29,6 +29,12 @@ def storefront_input(shop, line_items: list[dict], fields: dict) -> dict:
                 "billingAddress": fields.get("billing_address") or fields.get("shipping_address"),
                 "financialStatus": fields.get("financial_status", "PAID"),
                 "test": bool(fields.get("test")), "sourceName": "web"}
+    if fields.get("gateway"):
+        # A payment the buyer makes later (cash on delivery): a pending sale on that gateway.
+        order_in["transactions"] = [{"kind": "SALE", "status": "PENDING",
+                                     "gateway": str(fields["gateway"]),
+                                     "amountSet": {"shopMoney": {"amount": "0",
+                                                                 "currencyCode": shop.currency}}}]
     if fields.get("customer"):
         order_in["customer"] = {"toUpsert": fields["customer"]}
     if fields.get("_checkout"):

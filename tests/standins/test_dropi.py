@@ -227,7 +227,8 @@ def test_order_life_cycle_assigns_a_guide_and_takes_stock(api, stand_in):
     delivered = api.post(f"/standin/orders/{created['id']}/status", json={"status": "ENTREGADO"})
     assert delivered.json["status"] == "ENTREGADO"
     assert api.post(f"/standin/orders/{created['id']}/advance").status_code == 409
-    listed = api.get("/co/integrations/orders/myorders?status=ENTREGADO", headers=headers).json
+    listed = api.get("/co/integrations/orders/myorders?status=ENTREGADO&filter_date_by="
+                     "FECHA DE CREADO", headers=headers).json
     assert [o["id"] for o in listed["objects"]] == [created["id"]] and listed["count"] == 1
     other_store = {"dropi-integration-key": api.post("/standin/tokens", json={
         "country": "CO"}).json["token"],
@@ -322,3 +323,50 @@ def test_the_detail_sends_warehouses_as_arrays_and_some_galleries_with_relative_
     relative = [e["url"] for p in catalog for e in p["gallery"]
                 if e.get("url") and not e["url"].startswith("http")]
     assert relative and all(re.fullmatch(r"images/co/\d+-\d\.png", url) for url in relative)
+
+
+def test_an_order_must_name_a_department_and_city_as_dropi_lists_them(api, stand_in):
+    headers = auth(stand_in)
+    product = next(p for p in all_products(api, headers, stockmayor=1) if p["type"] == "SIMPLE")
+    url = "/co/integrations/orders/myorders"
+    raw_city = api.post(url, json=order_body(product, city="Medellin"), headers=headers)
+    wrong_state = api.post(url, json=order_body(product, state="ANTIOQUIA DEPTO"),
+                           headers=headers)
+    assert raw_city.status_code == 422 and "Medellin" in raw_city.json["message"]
+    assert wrong_state.status_code == 422 and "departamento" in wrong_state.json["message"]
+
+
+def test_the_order_list_requires_filter_date_by_and_filters_by_order_id(api, stand_in):
+    headers = auth(stand_in)
+    product = next(p for p in all_products(api, headers, stockmayor=1) if p["type"] == "SIMPLE")
+    created = api.post("/co/integrations/orders/myorders", json=order_body(product),
+                       headers=headers).json["objects"]
+    url = "/co/integrations/orders/myorders"
+    without = api.get(url, headers=headers)
+    by_id = api.get(f"{url}?filter_date_by=FECHA DE CREADO&filter_by=ORDEN ID"
+                    f"&value_filter_by={created['id']}", headers=headers).json
+    assert without.status_code == 422 and "filter_date_by" in without.json["message"]
+    assert [o["id"] for o in by_id["objects"]] == [created["id"]]
+
+
+def test_an_order_is_cancelled_by_put_only_before_its_guide(api, stand_in):
+    headers = auth(stand_in)
+    product = next(p for p in all_products(api, headers, stockmayor=1) if p["type"] == "SIMPLE")
+    url = "/co/integrations/orders/myorders"
+    first = api.post(url, json=order_body(product), headers=headers).json["objects"]
+    second = api.post(url, json=order_body(product), headers=headers).json["objects"]
+    api.put(f"{url}/{second['id']}", json={"status": "GUIA_GENERADA"}, headers=headers)
+    cancelled = api.put(f"{url}/{first['id']}", json={"status": "CANCELADO"}, headers=headers)
+    too_late = api.put(f"{url}/{second['id']}", json={"status": "CANCELADO"}, headers=headers)
+    assert cancelled.json["objects"]["status"] == "CANCELADO"
+    assert too_late.status_code == 422 and "guía" in too_late.json["message"]
+
+
+def test_random_faults_include_answers_lost_after_the_order_was_made(api, stand_in):
+    headers = auth(stand_in)
+    product = next(p for p in all_products(api, headers, stockmayor=1) if p["type"] == "SIMPLE")
+    api.post("/standin/faults", json={"slow_creates_next": 1, "delay_seconds": 0.01})
+    answered = api.post("/co/integrations/orders/myorders", json=order_body(product),
+                        headers=headers)
+    assert answered.status_code == 200  # late, but carried out: the order exists
+    assert len(api.get("/standin/orders").json["orders"]) == 1
