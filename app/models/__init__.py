@@ -16,10 +16,14 @@ from app.models.order_pipeline import (
 )
 from app.models.orders import Refund
 from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
+from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "Shipment",
+    "ShipmentPoll",
+    "ShipmentStatus",
     "AbandonedCheckout",
     "RecoveryStatus",
     "AIConfiguration",
