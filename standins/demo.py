@@ -93,7 +93,7 @@ def connect_demo_shop(clients: IntegrationClients, shop_domain: str, *, dropi_co
         token=dropi_token))
     _sync_token_field(result, clients, shop, started)
     _map_locations(result, clients, shop)
-    _save(result, save_options, shop, {"active": True})
+    _save(result, save_options, shop, {"active": True}, clients)
     log.info("demo shop %s connected to Dropi %s and Ecomdrop", shop.domain,
              result.dropi_country)
     return result

@@ -14,6 +14,8 @@ from cachelib import SimpleCache
 from flask_babel import force_locale
 
 from app.clients.dropi import DROPI_HOSTS
+from app.extensions import db
+from app.models import ShopConfiguration
 from app.services.settings import (
     DropiForm,
     EcomdropForm,
@@ -23,6 +25,7 @@ from app.services.settings import (
     load_configuration,
     save_dropi,
     save_ecomdrop,
+    save_options,
 )
 from tests.support import APP_URL
 
@@ -48,6 +51,13 @@ def english(app):
     """Messages in English (outside a request the app speaks its default, Spanish)."""
     with force_locale("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def connector_on(shop):
+    """The copy to Ecomdrop happens only while the Active switch is on (see the last tests)."""
+    db.session.add(ShopConfiguration(shop_id=shop.id, active=True))
+    db.session.commit()
 
 
 @pytest.fixture
@@ -348,3 +358,21 @@ def test_the_ecomdrop_section_shows_the_usual_id_of_the_dropi_country(clients, s
     save_dropi(clients, shop, DropiForm(country="PE", token=dropi_token("PE")))
     section = ecomdrop_section(load_configuration(shop))
     assert (section.default_token_field_id, section.token_field_id) == ("142979", "")
+
+
+def test_with_the_connector_off_the_token_is_copied_only_once_it_is_turned_on(
+        clients, shop, http):
+    save_options(shop, {"active": False})
+    ecomdrop_account(http)
+    save_ecomdrop_key(clients, shop)
+    accept(http, "CO")
+    token = dropi_token("CO")
+
+    saved = save_dropi(clients, shop, DropiForm(country="CO", token=token))
+    writes_while_off = bot_field_writes(http)
+    turned_on = save_options(shop, {"active": True}, clients)
+
+    assert writes_while_off == []
+    assert any("when you turn the connector on" in n.message for n in saved.notices)
+    assert bot_field_writes(http) == [("640597", token)]
+    assert any("640597" in n.message for n in turned_on.notices)

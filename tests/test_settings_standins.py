@@ -24,6 +24,7 @@ from app.services.settings import (
     load_locations,
     save_dropi,
     save_ecomdrop,
+    save_options,
     save_location_mappings,
 )
 from tests.live_standins import (
@@ -114,6 +115,7 @@ def test_a_token_from_another_country_is_refused(clients, shop, dropi_stand_in):
 
 def test_the_dropi_token_reaches_the_ecomdrop_bot_field_of_its_country(
         clients, shop, dropi_stand_in, ecomdrop_stand_in):
+    save_options(shop, {"active": True})  # the copy waits for the Active switch
     save_ecomdrop(clients, shop, EcomdropForm(api_key=DEMO_API_KEY), SimpleCache())
     co_token, pe_token = demo_token(dropi_stand_in, "CO"), demo_token(dropi_stand_in, "PE")
 
@@ -128,6 +130,7 @@ def test_the_dropi_token_reaches_the_ecomdrop_bot_field_of_its_country(
 
 
 def test_a_country_without_a_bot_field_gets_a_notice(clients, shop, dropi_stand_in):
+    save_options(shop, {"active": True})  # the copy waits for the Active switch
     save_ecomdrop(clients, shop, EcomdropForm(api_key=DEMO_API_KEY), SimpleCache())
 
     token = demo_token(dropi_stand_in, "AR")

@@ -149,7 +149,7 @@ def save_dropi_view():
 def save_options_view():
     submitted = options_form(request.form)
     try:
-        outcome = save_options(g.shop, submitted)
+        outcome = save_options(g.shop, submitted, _clients())
     except SettingsInvalid as invalid:
         return _section("settings/_options.html", values=invalid.submitted, errors=invalid.errors,
                         notices=[], http_status=422)

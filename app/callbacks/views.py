@@ -1,6 +1,7 @@
 """POST /callbacks/ecomdrop/confirmation: an Ecomdrop flow's "external request" step sends the
 customer's answer here. Flows cannot sign a body, so the shop's secret travels in the
-X-Connector-Secret header (or ?secret=); the shop is taken from it, never from the body."""
+X-Connector-Secret header (never in the URL, which access logs keep); the shop is taken from it,
+never from the body."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +19,7 @@ MAX_BODY_BYTES = 16 * 1024
 
 @bp.post(CALLBACK_PATH)
 def ecomdrop_confirmation():
-    secret = request.headers.get(SECRET_HEADER) or request.args.get("secret")
+    secret = request.headers.get(SECRET_HEADER)
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return jsonify({"ok": False, "error": "body too large"}), 413
     try:

@@ -65,10 +65,12 @@ def retry_step(shop: Shop, order_id: int, step_name: str) -> OrderRecord:
         return send_now(shop, order_id)
     if step.name == StepName.CONFIRMATION and step.state == StepState.WAITING:
         raise OrderActionRefused(_("Confirm or cancel the order instead."))
+    if step.name == StepName.WHATSAPP and step.reason == "flow_uncertain":
+        # The merchant checked: the customer got nothing, so the flow may be sent again.
+        step.progress = {k: v for k, v in (step.progress or {}).items()
+                         if k != "flow_requested"}
     if not set_state(step, StepState.PENDING, expect=RETRYABLE):
         raise OrderActionRefused(_("This step is not waiting for a retry."))
-    step.progress = {k: v for k, v in (step.progress or {}).items() if k != "flow_requested"} \
-        if step.name == StepName.WHATSAPP else step.progress
     add_event(order, "retry_requested", step.name, step=step.name.value)
     db.session.commit()
     run_soon(order.id)

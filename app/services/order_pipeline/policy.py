@@ -85,5 +85,5 @@ def save_order_policy(shop: Shop, *, confirmation: str, timeout_minutes, timeout
 
 def callback_url(settings) -> str:
     """Where Ecomdrop flows send the customer's answer (POST JSON {"code", "answer"}), with the
-    shop's secret in the X-Connector-Secret header or appended as ?secret=."""
+    shop's secret in the X-Connector-Secret header."""
     return settings.shopify_app_url.rstrip("/") + CALLBACK_PATH

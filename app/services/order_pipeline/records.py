@@ -156,7 +156,9 @@ def apply_payload(order: OrderRecord, payload: dict, shop_country: str | None) -
     order.subtotal = money(payload.get("subtotal_price"))
     order.shipping_total = _shipping_total(payload)
     order.total = money(payload.get("current_total_price", payload.get("total_price")))
-    order.lines = order_lines(order.shop_id, payload)
+    if not (payload.get("cancelled_at") and order.lines):
+        # A cancelled order's payload has no quantities left; keep what was ordered.
+        order.lines = order_lines(order.shop_id, payload)
     order.has_dropi_lines = any(line["dropi"] for line in order.lines)
     order.has_other_lines = any(not line["dropi"] for line in order.lines)
     if payload.get("cancelled_at") and order.cancelled_at is None:

@@ -53,6 +53,8 @@ REASONS = {
     "gave_up": _l("Stopped retrying after several failures. Fix the cause, then retry."),
 }
 
+FAILED_HINT = _l("Fix what it says (in Shopify, Dropi or Settings), then retry this step.")
+
 EVENTS = {
     "received": _l("Order received from Shopify."),
     "updated": _l("Order updated in Shopify."),
@@ -106,8 +108,12 @@ def reason_text(code: str | None) -> str:
 
 
 def step_text(step: OrderStep) -> str:
-    """What the merchant reads under a step: its reason, else its last error."""
-    return reason_text(step.reason) or (step.last_error or "")
+    """What the merchant reads under a step: the service's own words (last error) followed by
+    what the step's state means and what to do."""
+    hint = reason_text(step.reason)
+    if not hint and step.state == StepState.FAILED:
+        hint = str(FAILED_HINT)
+    return " ".join(part for part in (step.last_error, hint) if part)
 
 
 def event_text(event: OrderEvent) -> str:

@@ -45,11 +45,16 @@ def sync_dropi_token_field(clients: IntegrationClients, config: ShopConfiguratio
                            ) -> Notice | None:
     """Copy the saved Dropi token into the shop's Ecomdrop bot field (read first, then written).
 
-    Does nothing (returns None) until both an Ecomdrop key and a Dropi token are saved.
-    Stores the field id and the time on success; returns a notice saying what happened.
+    Does nothing (returns None) until both an Ecomdrop key and a Dropi token are saved, and
+    nothing but a notice while the connector is off (the Active switch gates every call that
+    sends something; turning it on copies the token). Stores the field id and the time on
+    success; returns a notice saying what happened.
     """
     if not (config.ecomdrop_api_key and config.dropi_token and config.dropi_country):
         return None
+    if not config.active:
+        return Notice(_("The Dropi token goes to Ecomdrop's flows when you turn the connector "
+                        "on."), "info")
     field_id = token_field_id(config)
     if field_id is None:
         return _not_copied(config, called_ecomdrop=False, message=_(

@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import InventoryBehaviour, Shop, ShopConfiguration
+from app.services.settings.bot_field import sync_dropi_token_field
+from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
     Notice,
     SaveOutcome,
@@ -116,8 +118,11 @@ def _option_error(option: ConnectorOption, value, saved) -> str | None:
     return None
 
 
-def save_options(shop: Shop, submitted: dict[str, bool | str]) -> SaveOutcome:
-    """Store the options; turning on one that is not available yet raises SettingsInvalid."""
+def save_options(shop: Shop, submitted: dict[str, bool | str],
+                 clients: IntegrationClients | None = None) -> SaveOutcome:
+    """Store the options; turning on one that is not available yet raises SettingsInvalid.
+    Turning the connector on copies the Dropi token to Ecomdrop (with `clients`), which
+    nothing does while it is off."""
     config = configuration_for_update(shop)
     saved = saved_options(config)
     errors = {}
@@ -135,7 +140,11 @@ def save_options(shop: Shop, submitted: dict[str, bool | str]) -> SaveOutcome:
         setattr(config, option.name, InventoryBehaviour(value) if option.is_choice else value)
     db.session.commit()
     log.info("Connector options saved for shop %s", shop.domain)
-    return SaveOutcome(config, _activity_notices(config))
+    notices = _activity_notices(config)
+    if clients is not None and config.active and not saved["active"]:
+        synced = sync_dropi_token_field(clients, config)
+        notices += [synced] if synced is not None else []
+    return SaveOutcome(config, notices)
 
 
 def _activity_notices(config: ShopConfiguration) -> list[Notice]:
