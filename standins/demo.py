@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 NEEDS_ADMIN_VISIT = 3
 NEW_ORDER_WORDS = ("nuevo pedido", "new order", "pedido", "order")
 ABANDONED_CART_WORDS = ("carrito", "abandon", "cart")
+INCIDENT_WORDS = ("novedad", "incident", "incidencia")
 BROWSER_USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                       "Chrome/131.0.0.0 Safari/537.36")
 IFRAME_SRC = re.compile(r'id="app-iframe"[^>]*\ssrc="([^"]+)"')
@@ -93,7 +94,7 @@ def connect_demo_shop(clients: IntegrationClients, shop_domain: str, *, dropi_co
         token=dropi_token))
     _sync_token_field(result, clients, shop, started)
     _map_locations(result, clients, shop)
-    _save(result, save_options, shop, {"active": True}, clients)
+    _save(result, save_options, shop, {"active": True, "get_shipments": True}, clients)
     log.info("demo shop %s connected to Dropi %s and Ecomdrop", shop.domain,
              result.dropi_country)
     return result
@@ -126,9 +127,11 @@ def _choose_flows(result: DemoConnection, clients, shop: Shop, cache) -> None:
     except SettingsUnavailable as unavailable:
         raise DemoConnectError(unavailable.message) from None
     new_order, abandoned = pick_flows(flows)
+    incident = _named(flows, INCIDENT_WORDS, exclude=(new_order, abandoned))
     _save(result, save_ecomdrop, clients, shop, EcomdropForm(
         new_order_flow_id=new_order.id if new_order else "",
-        abandoned_cart_flow_id=abandoned.id if abandoned else ""), cache)
+        abandoned_cart_flow_id=abandoned.id if abandoned else "",
+        incident_flow_id=incident.id if incident else ""), cache)
     result.new_order_flow = new_order.name if new_order else None
     result.abandoned_cart_flow = abandoned.name if abandoned else None
 

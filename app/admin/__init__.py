@@ -19,7 +19,7 @@ NAV: list[tuple[str, str]] = [
 ]
 HOME_ENDPOINT = "home.index"
 # Blueprints whose pages belong to another menu entry's area.
-NAV_AREA_OF = {"abandoned_checkouts": "orders"}
+NAV_AREA_OF = {"abandoned_checkouts": "orders", "shipments": "orders"}
 
 
 @dataclass(frozen=True)

@@ -48,8 +48,12 @@ class Shipment(db.Model):
     incident_flow_key: Mapped[str | None] = mapped_column(String(64))
     incident_flow_state: Mapped[str | None] = mapped_column(String(16))
     incident_flow_error: Mapped[str | None] = mapped_column(Text)
-    # The last status webhook that named this order, so floods are not confirmed one by one.
+    # The last status webhook that named this order (when, and the status and guide it said),
+    # and the one delayed confirmation a burst of different notices gets: floods are not
+    # confirmed one by one.
     last_hint_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_hint_key: Mapped[str | None] = mapped_column(String(200))
+    hint_confirm_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -37,7 +37,10 @@ def dropi_status():
         WEBHOOK_DELIVERIES.labels(topic=TOPIC, outcome="refused").inc()
         return bare(400)
     matched = orders_to_confirm(payload)
-    for order_record_id in matched:
-        confirm_dropi_status(order_record_id)
+    for order_record_id, delay in matched:
+        if delay > 0:
+            confirm_dropi_status.schedule(args=(order_record_id,), delay=delay)
+        else:
+            confirm_dropi_status(order_record_id)
     WEBHOOK_DELIVERIES.labels(topic=TOPIC, outcome="queued" if matched else "ignored").inc()
     return bare(200)

@@ -93,6 +93,8 @@ def upgrade():
         sa.Column('incident_flow_state', sa.String(length=16), nullable=True),
         sa.Column('incident_flow_error', sa.Text(), nullable=True),
         sa.Column('last_hint_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('last_hint_key', sa.String(length=200), nullable=True),
+        sa.Column('hint_confirm_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['order_id'], ['order_records.id'],

@@ -22,8 +22,8 @@ from app.services.shopify_session import shopify_client_for
 
 log = logging.getLogger(__name__)
 
-# A webhook naming an order confirmed less than this ago is not confirmed again (floods).
-HINT_QUIET = timedelta(seconds=30)
+# Notices about one order closer together than this are confirmed together (floods).
+HINT_QUIET = timedelta(seconds=5)
 POLL_LEASE = timedelta(minutes=15)
 # The days before the last poll a poll reads again: Dropi filters by date, not by time.
 POLL_OVERLAP = timedelta(days=1)
@@ -56,10 +56,12 @@ def _as_int(value) -> int | None:
         return None
 
 
-def orders_to_confirm(payload, now: datetime | None = None) -> list[int]:
-    """The OrderRecord ids a status webhook may concern, matched through our own records: the
-    Dropi order id and, when the payload names one, our shop_order_id too. Unknown orders and
-    orders confirmed moments ago give nothing, with one indexed query and no call to Dropi."""
+def orders_to_confirm(payload, now: datetime | None = None) -> list[tuple[int, float]]:
+    """(OrderRecord id, seconds to wait) for each order a status webhook may concern, matched
+    through our own records: the Dropi order id and, when the payload names one, our
+    shop_order_id too. Unknown orders give nothing, at the cost of one indexed query. A notice
+    repeating the last one within HINT_QUIET is dropped; a different one within it is
+    confirmed once, when the quiet time ends, however many arrive."""
     if not isinstance(payload, dict):
         return []
     dropi_id = _as_int(payload.get("id"))
@@ -70,18 +72,29 @@ def orders_to_confirm(payload, now: datetime | None = None) -> list[int]:
     shop_order_id = payload.get("shop_order_id")
     if shop_order_id not in (None, ""):
         query = query.where(OrderRecord.shopify_order_id == str(shop_order_id))
+    key = f"{payload.get('status')}|{payload.get('shipping_guide')}"[:200]
     matched = []
-    for order in db.session.scalars(query.limit(5)):
-        shipment = shipment_for(order)
-        quiet = db.session.execute(
-            update(Shipment).where(Shipment.id == shipment.id,
-                                   (Shipment.last_hint_at.is_(None))
-                                   | (Shipment.last_hint_at < now - HINT_QUIET))
-            .values(last_hint_at=now).execution_options(synchronize_session=False))
-        db.session.commit()
-        if quiet.rowcount == 1:
-            matched.append(order.id)
+    for order in db.session.scalars(query.limit(5)).all():
+        delay = _hint_delay(shipment_for(order).id, key, now)
+        if delay is not None:
+            matched.append((order.id, delay))
     return matched
+
+
+def _hint_delay(shipment_id: int, key: str, now: datetime) -> float | None:
+    shipment = db.session.scalar(select(Shipment).where(Shipment.id == shipment_id)
+                                 .with_for_update())
+    recent = shipment.last_hint_at is not None and shipment.last_hint_at > now - HINT_QUIET
+    delay: float | None = None
+    if not recent:
+        shipment.last_hint_at, shipment.last_hint_key, delay = now, key, 0.0
+    elif key != shipment.last_hint_key and (shipment.hint_confirm_at is None
+                                            or shipment.hint_confirm_at < now):
+        shipment.hint_confirm_at = shipment.last_hint_at + HINT_QUIET
+        shipment.last_hint_key = key
+        delay = (shipment.hint_confirm_at - now).total_seconds()
+    db.session.commit()
+    return delay
 
 
 def confirm_hint(settings, order_record_id: int) -> Shipment | None:
