@@ -252,3 +252,28 @@ def test_a_worker_killed_mid_way_loses_nothing_and_makes_no_second_fulfillment(s
     finally:
         requests.post(f"{stack.dropi.url}/standin/config", timeout=5,
                       json={"status_webhook_url": stack.app.url + STATUS_HOOK})
+
+
+def test_the_guide_pdf_comes_through_the_app_and_only_to_its_shop(stack, merchant):
+    order, dropi_order = _order_in_dropi(stack, merchant)
+    _set_status(stack, dropi_order["id"], "GUIA_GENERADA")
+    wait_until(lambda: (s := _shipment(stack, merchant, order)) and s.sticker)
+    found = record(stack, merchant, order)
+
+    def guide_as(domain):
+        query = embedded_query(domain, id_token=mint_session_token(domain), locale="en")
+        return stack.app.get(f"/app/orders/{found.id}/guide.pdf?{query}")
+
+    pdf = guide_as(merchant)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    with stack.app.app.app_context():
+        token = db.session.scalar(select(ShopConfiguration.dropi_token).where(
+            ShopConfiguration.shop_id == shop(merchant).id))
+    assert token.encode() not in pdf.content and token not in str(pdf.headers)
+    panel = stack.app.get(f"/app/orders/{found.id}/shipment?"
+                          + embedded_query(merchant, id_token=mint_session_token(merchant)))
+    assert f"/app/orders/{found.id}/guide.pdf" in panel.text and token not in panel.text
+    other = new_merchant(stack)
+    refused = guide_as(other)
+    assert refused.status_code == 404 and b"%PDF" not in refused.content

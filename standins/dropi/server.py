@@ -76,6 +76,7 @@ from standins.dropi.tokens import (
 )
 
 TOKEN_HEADER = "dropi-integration-key"
+DEMO_SECONDS_PER_STEP = 8.0
 PRESENT = "<present>"
 TUNABLE = ("requests_per_minute", "rate_window_seconds", "list_envelope", "enforce_allow_list",
            "status_webhook_url", "seconds_per_step")
@@ -104,8 +105,12 @@ class DropiStandInConfig:
     @classmethod
     def from_settings(cls, settings, **overrides) -> "DropiStandInConfig":
         """Demo tokens that allow-list the app's own URL (SHOPIFY_APP_URL) from 127.0.0.1, as
-        Dropi's IT team registers an integrating platform."""
-        values = {"allowed_urls": (settings.shopify_app_url,)}
+        Dropi's IT team registers an integrating platform, and the app's status webhook
+        registered; the carrier moves an order one status every 8 seconds."""
+        values = {"allowed_urls": (settings.shopify_app_url,),
+                  "status_webhook_url": settings.shopify_app_url.rstrip("/")
+                  + "/webhooks/dropi/status",
+                  "seconds_per_step": DEMO_SECONDS_PER_STEP}
         values.update(overrides)
         return cls(**values)
 
