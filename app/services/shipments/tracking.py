@@ -15,7 +15,8 @@ from app.extensions import db
 from app.models import OrderRecord, Shipment, ShipmentPoll, Shop, ShopConfiguration
 from app.models.types import utcnow
 from app.services.order_pipeline.dropi_order import dropi_for
-from app.services.shipments.fulfillment import sync_to_shopify
+from app.services.shipments import statuses
+from app.services.shipments.fulfillment import needs_shopify, sync_to_shopify
 from app.services.shipments.incidents import run_incident_flow
 from app.services.shipments.updates import open_orders, record_status, shipment_for
 from app.services.shopify_session import shopify_client_for
@@ -219,6 +220,7 @@ def poll_shop(settings, shop: Shop, *, now: datetime | None = None,
 
 def _apply_page(settings, items, wanted: dict[int, OrderRecord], seen: int, updated: int,
                 shopify) -> tuple[int, int]:
+    shipments = _shipments_of([wanted[i.id].id for i in items if i.id in wanted])
     for item in items:
         order = wanted.get(item.id)
         if order is None:
@@ -226,6 +228,25 @@ def _apply_page(settings, items, wanted: dict[int, OrderRecord], seen: int, upda
         seen += 1
         if item.shop_order_id not in (None, "", order.shopify_order_id):
             continue
+        if _already_applied(shipments.get(order.id), item):
+            continue
         apply_dropi_answer(settings, order, item, "poll", shopify=shopify)
         updated += 1
     return seen, updated
+
+
+def _shipments_of(order_ids: list[int]) -> dict[int, Shipment]:
+    if not order_ids:
+        return {}
+    rows = db.session.scalars(select(Shipment).where(Shipment.order_id.in_(order_ids)))
+    return {row.order_id: row for row in rows}
+
+
+def _already_applied(shipment: Shipment | None, item: DropiOrder) -> bool:
+    """The poll read what the shipment already says and nothing is left to do for it (the
+    overlap of incremental cycles costs no write)."""
+    if shipment is None or statuses.normalized(item.status) != shipment.status:
+        return False
+    if (item.shipping_guide or shipment.guide) != shipment.guide or item.incident:
+        return False
+    return not needs_shopify(shipment) and not shipment.incident_open
