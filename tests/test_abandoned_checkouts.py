@@ -222,3 +222,19 @@ def test_the_delay_and_audience_are_saved_and_bad_values_refused(stack):
     app = stack[0]
     page = _page(app, "/app/settings", locale="es").get_data(as_text=True)
     assert 'name="delay_minutes"' in page and 'value="15"' in page
+
+
+def test_a_customer_redact_erases_their_abandoned_checkouts(stack):
+    from tests.conftest import deliver_webhook
+
+    app, shopify, _ecomdrop, _flows = stack
+    _leave_checkout(shopify)
+    kept = _leave_checkout(shopify, phone="+573005556677", customer={"email": "otro@example.com"})
+    answer = deliver_webhook(app.app.test_client(), "customers/redact", {
+        "shop_domain": SHOP, "customer": {"id": 1, "email": "ana@example.com", "phone": PHONE},
+        "orders_to_redact": []}, shop=SHOP)
+    assert answer.status_code == 200
+    run_pending_jobs()
+    db.session.expire_all()
+    left = db.session.scalars(db.select(AbandonedCheckout)).all()
+    assert [row.checkout_id for row in left] == [str(kept["_number"])]
