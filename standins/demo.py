@@ -43,6 +43,7 @@ from app.services.settings import (
     sync_dropi_token_field,
 )
 from app.services.settings.recovery import RecoveryForm, save_recovery
+from standins.demo_replies import wire_customer_replies
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +243,10 @@ def register(app: Flask) -> None:
                     clients, shop_domain, dropi_country=dropi_country, dropi_token=dropi_token,
                     ecomdrop_key=ecomdrop_key, cache=cache, dropi_store_name=dropi_store_name)
                 _print_summary(result)
+                if wire_customer_replies(clients.settings, shop_domain):
+                    click.echo("  Cash-on-delivery orders wait for the customer's WhatsApp "
+                               "answer; the Ecomdrop stand-in answers 'si' a few seconds "
+                               "after each order.")
                 if import_count:
                     titles = import_sample_products(clients.settings, shop_domain, import_count)
                     click.echo(f"  Imported from Dropi: {', '.join(titles) or '(none in stock)'}")

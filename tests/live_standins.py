@@ -211,9 +211,10 @@ class RunningApp:
 
 @contextmanager
 def running_app(settings: Settings, *, shopify: ShopifyStandInHandle | None = None,
-                worker: bool = False) -> Iterator[RunningApp]:
+                worker: bool = False, workers: int = 2) -> Iterator[RunningApp]:
     """The real app over HTTP on a free port (its SHOPIFY_APP_URL set to that port), with its
-    tables created; `shopify` is pointed at it; `worker` runs the job consumer in threads."""
+    tables created; `shopify` is pointed at it; `worker` runs the job consumer in `workers`
+    threads."""
     from app import create_app
     from app.extensions import db, queue
 
@@ -226,7 +227,7 @@ def running_app(settings: Settings, *, shopify: ShopifyStandInHandle | None = No
     server.start()
     if shopify is not None:
         shopify.point_at(server.url)
-    consumer = queue.create_consumer(workers=2, worker_type="thread") if worker else None
+    consumer = queue.create_consumer(workers=workers, worker_type="thread") if worker else None
     if consumer is not None:
         consumer.start()
     try:

@@ -13,9 +13,10 @@ import requests
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import OrderRecord, ProductAssociation, Shop, VariantLink
+from app.models import OrderRecord, ProductAssociation, Shop, ShopConfiguration, VariantLink
 from app.services.order_pipeline import rotate_callback_secret, save_order_policy
 from standins.demo import import_sample_products
+from standins.demo_replies import wire_customer_replies
 from standins.ecomdrop import DEMO_API_KEY
 from standins.shopify.payloads import order_payload
 from tests.browser_support import Stack
@@ -35,16 +36,17 @@ _phones = itertools.count(1_000_001)
 
 
 @contextmanager
-def running_order_stack(instance_path: Path, **settings) -> Iterator[Stack]:
-    """Shopify, Dropi and Ecomdrop stand-ins and the app with its worker; `settings` are
-    environment overrides (e.g. order_retry_seconds="0.2")."""
+def running_order_stack(instance_path: Path, *, workers: int = 2, **settings) -> Iterator[Stack]:
+    """Shopify, Dropi and Ecomdrop stand-ins and the app with its worker (`workers` threads);
+    `settings` are environment overrides (e.g. order_retry_seconds="0.2")."""
     with ExitStack() as stack:
         shopify = stack.enter_context(running_shopify_stand_in())
         dropi = stack.enter_context(running_dropi_stand_in())
         ecomdrop = stack.enter_context(running_ecomdrop_stand_in())
         config = stand_in_settings(instance_path, shopify=shopify, dropi=dropi,
                                    ecomdrop=ecomdrop, **settings)
-        app = stack.enter_context(running_app(config, shopify=shopify, worker=True))
+        app = stack.enter_context(running_app(config, shopify=shopify, worker=True,
+                                              workers=workers))
         yield Stack(shopify, dropi, ecomdrop, app)
 
 
@@ -156,24 +158,22 @@ def contacts_for(stack: Stack, phone: str) -> list[dict]:
     return [c for c in list(ecomdrop_account(stack).contacts.values()) if c["phone"] == phone]
 
 
-def answer_on_whatsapp(stack: Stack, domain: str, secret: str, answer: str = "si",
-                       delay_seconds: float = 0.2) -> None:
-    """The merchant's new-order flow gets an external request step that sends the customer's
-    answer to the app's callback (as configured in Ecomdrop)."""
-    from app.services.order_pipeline import callback_url
-
+def customers_answer(stack: Stack, domain: str, answer: str = "si",
+                     delay_seconds: float = 0.2) -> None:
+    """The shop holds cash-on-delivery orders, and its Ecomdrop flow answers `answer` on the
+    customer's behalf through the callback (the demo's set-up)."""
     with stack.app.app.app_context():
-        from app.models import ShopConfiguration
+        assert wire_customer_replies(stack.app.settings, domain, answer=answer,
+                                     delay_seconds=delay_seconds)
 
+
+def stop_customer_answers(stack: Stack, domain: str) -> None:
+    with stack.app.app.app_context():
         config = db.session.execute(select(ShopConfiguration).where(
             ShopConfiguration.shop_id == shop(domain).id)).scalar_one()
-        flow_id = config.ecomdrop_new_order_flow_id
+        flow_id, key = config.ecomdrop_new_order_flow_id, config.ecomdrop_api_key
     requests.post(f"{stack.ecomdrop.url}/standin/flows/{flow_id}/external_request", timeout=5,
-                  json={"api_key": DEMO_API_KEY, "external_request": {
-                      "url": callback_url(stack.app.settings),
-                      "headers": {"X-Connector-Secret": secret},
-                      "body": {"code": "{{pedido_codigo_confirmacion}}", "answer": answer},
-                      "delay_seconds": delay_seconds}}).raise_for_status()
+                  json={"api_key": key, "external_request": None}).raise_for_status()
 
 
 def money(value) -> Decimal:

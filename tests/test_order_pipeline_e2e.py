@@ -24,9 +24,9 @@ from app.services.order_pipeline.geography import resolve
 from tests.live_standins import wait_until
 from tests.order_pipeline_support import (
     MEDELLIN,
-    answer_on_whatsapp,
     callback_secret,
     contacts_for,
+    customers_answer,
     dropi_orders_for,
     dropi_skus,
     flow_runs_for,
@@ -39,6 +39,7 @@ from tests.order_pipeline_support import (
     running_order_stack,
     shop,
     step_states,
+    stop_customer_answers,
     wait_for_step,
 )
 
@@ -156,30 +157,19 @@ def test_with_a_fifth_of_all_calls_failing_fifty_orders_each_reach_dropi_once(st
 
 
 def test_the_customer_confirms_on_whatsapp_and_the_answer_is_tagged_in_shopify(stack, no_faults):
-    domain = new_merchant(stack, confirmation="hold_cod", timeout_minutes=60)
-    answer_on_whatsapp(stack, domain, callback_secret(stack, domain), "si")
+    domain = new_merchant(stack)
+    customers_answer(stack, domain, "si")
     try:
         order = place_order(stack, domain, dropi_skus(stack, domain)[:1])
         wait_for_step(stack, domain, order, "dropi", DONE)
     finally:
-        answer_on_whatsapp(stack, domain, "", delay_seconds=0)  # flow answers nothing later
-        _remove_reply(stack, domain)
+        stop_customer_answers(stack, domain)
 
     found = record(stack, domain, order)
     tags = stack.shopify.store.shop(domain).orders[order["id"]]["tags"]
     assert (found.confirmation_answer, found.confirmation_source) == ("confirmed", "customer")
     assert "whatsapp-confirmado" in tags
     assert len(dropi_orders_for(stack, order)) == 1
-
-
-def _remove_reply(stack, domain):
-    from standins.ecomdrop import DEMO_API_KEY
-
-    with stack.app.app.app_context():
-        flow_id = db.session.execute(select(ShopConfiguration.ecomdrop_new_order_flow_id).where(
-            ShopConfiguration.shop_id == shop(domain).id)).scalar_one()
-    requests.post(f"{stack.ecomdrop.url}/standin/flows/{flow_id}/external_request", timeout=5,
-                  json={"api_key": DEMO_API_KEY, "external_request": None})
 
 
 def test_callbacks_with_a_wrong_secret_another_shops_order_or_a_replay_change_nothing(stack):
@@ -331,3 +321,54 @@ def test_a_mixed_order_sends_only_its_dropi_lines_and_says_so(stack, merchant):
     assert len(made["orderdetails"]) == 1
     assert "mixed_order" in _events(stack, merchant, order)
     assert MEDELLIN["city"] == made["city"]
+
+
+def _time_passes(stack, domain, order):
+    """The confirmation deadline passes (as if the timeout minutes had gone by)."""
+    found = record(stack, domain, order)
+    past = utcnow() - timedelta(seconds=1)
+    with stack.app.app.app_context():
+        from app.models import OrderRecord
+
+        db.session.execute(update(OrderRecord).where(OrderRecord.id == found.id)
+                           .values(confirmation_deadline=past))
+        db.session.execute(update(OrderStep).where(
+            OrderStep.order_id == found.id, OrderStep.name == StepName.CONFIRMATION)
+            .values(next_attempt_at=past))
+        db.session.commit()
+        resume_due_orders()
+
+
+@pytest.mark.parametrize("action, dropi_state, orders_in_dropi", [
+    ("cancel", "skipped", 0), ("send", DONE, 1), ("merchant", "pending", 0)])
+def test_when_the_customer_does_not_answer_the_timeout_rule_applies(
+        stack, action, dropi_state, orders_in_dropi):
+    domain = new_merchant(stack, products=1, confirmation="hold_cod", timeout_minutes=30,
+                          timeout_action=action)
+    order = place_order(stack, domain, dropi_skus(stack, domain)[:1])
+    wait_for_step(stack, domain, order, "confirmation", "waiting")
+
+    _time_passes(stack, domain, order)
+
+    if action == "merchant":
+        wait_until(lambda: record(stack, domain, order).needs_attention, timeout=30)
+    states = wait_for_step(stack, domain, order, "dropi", dropi_state)
+    assert len(dropi_orders_for(stack, order)) == orders_in_dropi
+    assert states["confirmation"] == ("waiting" if action == "merchant" else DONE)
+
+
+def test_a_cod_order_the_customer_could_not_be_asked_about_waits_for_the_merchant(stack):
+    from app.services.order_pipeline import confirm_order
+
+    domain = new_merchant(stack, products=1, confirmation="hold_cod", timeout_minutes=30)
+    order = place_order(stack, domain, dropi_skus(stack, domain)[:1], phone="12")
+    states = wait_for_step(stack, domain, order, "confirmation", "waiting")
+    found = record(stack, domain, order)
+    assert states["whatsapp"] == "skipped" and found.needs_attention
+    assert dropi_orders_for(stack, order) == []
+
+    with stack.app.app.app_context():
+        confirm_order(shop(domain), found.id)
+    wait_for_step(stack, domain, order, "dropi", DONE)
+    assert record(stack, domain, order).confirmation_source == "merchant"
+    assert "whatsapp-confirmado" in stack.shopify.store.shop(domain).orders[order["id"]]["tags"]

@@ -43,7 +43,7 @@ Controls (no token): GET|POST /standin/tokens, POST /standin/config {requests_pe
 rate_window_seconds, list_envelope, enforce_allow_list}, GET|DELETE /standin/calls (the token
 header reads "<present>"), POST /standin/faults {fail_next, status, failure_rate,
 failure_kinds (statuses and "timeout": done, then answered after delay_seconds),
-slow_creates_next, delay_seconds}, GET /standin/orders,
+slow_creates_next, delay_seconds, latency_seconds}, GET /standin/orders,
 POST /standin/orders/{id}/advance (the carrier's next status), POST /standin/orders/{id}/status
 {status} (any upper-case carrier status), POST /standin/orders/{id}/guide (a new guide),
 POST /standin/carrier/step (every order one status on), GET /standin/status-webhooks (what was
@@ -180,6 +180,8 @@ def _guard(stand_in: DropiStandIn):
         return None
     if g.country not in COUNTRIES:
         raise ApiError(404, "Dropi no opera en ese país")
+    if stand_in.state.latency_seconds:
+        time.sleep(stand_in.state.latency_seconds)
     creating = request.method == "POST" and request.path.endswith("/orders/myorders")
     fault = stand_in.state.take_fault(creating_order=creating)
     if fault == "timeout":
@@ -317,10 +319,12 @@ def faults():
         state.slow_creates_next = int(body.get("slow_creates_next") or 0)
         if body.get("delay_seconds") is not None:
             state.fault_delay_seconds = float(body["delay_seconds"])
+        state.latency_seconds = float(body.get("latency_seconds") or 0.0)
     return jsonify({"fail_next": state.fail_next, "status": state.failure_status,
                     "failure_rate": state.failure_rate, "failure_kinds": state.failure_kinds,
                     "slow_creates_next": state.slow_creates_next,
-                    "delay_seconds": state.fault_delay_seconds})
+                    "delay_seconds": state.fault_delay_seconds,
+                    "latency_seconds": state.latency_seconds})
 
 
 @controls.get("/standin/orders")

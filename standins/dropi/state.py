@@ -48,6 +48,7 @@ class DropiState:
         self.failure_kinds: list = [429, 500, 503, "timeout"]
         self.slow_creates_next = 0
         self.fault_delay_seconds = 3.0
+        self.latency_seconds = 0.0  # added to every API call (realistic network + server time)
         self.rng = random.Random(seed)
 
     # --- accounts ----------------------------------------------------------------------------

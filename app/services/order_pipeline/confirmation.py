@@ -37,6 +37,7 @@ CANCEL_WORDS = frozenset({"cancel", "cancelled", "canceled", "cancelar", "cancel
                           "false"})
 # Shopify tags recording the answer on the order.
 ANSWER_TAGS = {CONFIRMED: "whatsapp-confirmado", CANCELLED: "whatsapp-cancelado"}
+NO_ANSWER_TAG = "whatsapp-sin-respuesta"
 MAX_CODE_LENGTH = 32
 
 
@@ -119,7 +120,10 @@ def answer_from_callback(secret: str | None, body: dict | None) -> tuple[OrderRe
     if order is None:
         raise CallbackRefused(404, "no order with this code")
     if not record_answer(order, answer, "customer"):
-        add_event(order, "callback_refused", StepName.CONFIRMATION, why="already answered")
+        step = order.step(StepName.CONFIRMATION)
+        if step is None or step.state != StepState.DONE:
+            raise CallbackRefused(409, "this order is not waiting for an answer")
+        add_event(order, "callback_refused", StepName.CONFIRMATION)
         db.session.commit()
         raise CallbackRefused(409, "this order was already answered")
     run_soon(order.id)

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import aliased
 
 from app.clients.shopify_errors import ShopifyError
 from app.extensions import db
@@ -108,7 +109,8 @@ def _tag_answer(settings, shop: Shop, order: OrderRecord, step: OrderStep) -> No
     twice is harmless, so a repeat after a lost answer is fine)."""
     if order.confirmation_answer is None or (step.progress or {}).get("tagged"):
         return
-    tag = confirmation.ANSWER_TAGS[order.confirmation_answer]
+    tag = confirmation.NO_ANSWER_TAG if order.confirmation_source == "timeout" else \
+        confirmation.ANSWER_TAGS[order.confirmation_answer]
     try:
         shopify_client_for(settings, shop).mutate(
             "order_tags_add", {"id": f"gid://shopify/Order/{order.shopify_order_id}",
@@ -137,10 +139,16 @@ def due_orders(now: datetime | None = None, limit: int = SWEEP_BATCH) -> list[in
     died), a confirmation deadline that passed, or a step never run (its job was lost)."""
     now = now or utcnow()
     quiet = now - timedelta(minutes=1)
+    # A step left PENDING behind one that waits (the Dropi step behind the customer's answer)
+    # is not due: the answer or the merchant moves it on.
+    other = aliased(OrderStep)
+    blocked = select(other.id).where(other.order_id == OrderStep.order_id,
+                                     other.state == StepState.WAITING).exists()
+    never_run = and_(OrderStep.next_attempt_at.is_(None), OrderStep.updated_at < quiet,
+                     or_(OrderStep.name == StepName.CANCELLATION, ~blocked))
     condition = or_(
         and_(OrderStep.state == StepState.PENDING,
-             or_(and_(OrderStep.next_attempt_at.is_(None), OrderStep.updated_at < quiet),
-                 OrderStep.next_attempt_at <= now)),
+             or_(never_run, OrderStep.next_attempt_at <= now)),
         and_(OrderStep.state == StepState.RUNNING, OrderStep.lease_until < now),
         and_(OrderStep.state == StepState.WAITING, OrderStep.reason == "waiting_customer",
              OrderStep.next_attempt_at <= now),

@@ -25,10 +25,11 @@ MERCHANT_REASONS = frozenset({"customer_not_asked", "timeout_merchant", "city_un
                               "guide_exists", "flow_uncertain"})
 
 
-def add_event(order: OrderRecord, kind: str, step: StepName | None = None, **params) -> None:
+def add_event(order: OrderRecord, kind: str, step_name: StepName | None = None,
+              **params) -> None:
     """Append a line to the order's timeline (committed with the caller's transaction)."""
     db.session.add(OrderEvent(shop_id=order.shop_id, order_id=order.id, kind=kind,
-                              step=step.value if step else None,
+                              step=step_name.value if step_name else None,
                               params={k: _plain(v) for k, v in params.items()}))
 
 

@@ -42,24 +42,38 @@ def ecomdrop_for(settings, config: ShopConfiguration | None) -> EcomdropClient |
 
 
 def ensure_order_fields(client: EcomdropClient, config: ShopConfiguration) -> dict[str, str]:
-    """The ids of the order fields, creating those the account lacks. Done once per shop: the
-    shop's configuration row is locked while it runs, so two first orders do not both create
-    them, and the ids are kept on it."""
+    """The ids of the order fields (and of the order tag, under its name), creating those the
+    account lacks. Done once per shop: the shop's configuration row is locked while it runs
+    (PostgreSQL), so two first orders do not both create them, and the ids are kept on it."""
+    wanted = ORDER_FIELDS + (ORDER_TAG,)
     known = dict((config.ecomdrop_order_fields or {}))
-    if all(name in known for name in ORDER_FIELDS):
+    if all(name in known for name in wanted):
         return known
-    locked = db.session.execute(select(ShopConfiguration).where(
-        ShopConfiguration.id == config.id).with_for_update()).scalar_one()
-    known = dict(locked.ecomdrop_order_fields or {})
+    db.session.refresh(config, with_for_update=True)
+    known = dict(config.ecomdrop_order_fields or {})
+    if all(name in known for name in wanted):
+        db.session.commit()
+        return known
     existing = {f.name.casefold(): f.id for f in client.custom_fields()}
     for name in ORDER_FIELDS:
         if name not in known:
-            known[name] = existing.get(name) or client.create_custom_field(name).id
-    if not any(t.name == ORDER_TAG for t in client.tags()):
-        client.create_tag(ORDER_TAG)
-    locked.ecomdrop_order_fields = known
+            known[name] = existing.get(name) or _create_field(client, name)
+    tag = next((t for t in client.tags() if t.name == ORDER_TAG), None)
+    known[ORDER_TAG] = (tag or client.create_tag(ORDER_TAG)).id
+    config.ecomdrop_order_fields = known
     db.session.commit()
     return known
+
+
+def _create_field(client: EcomdropClient, name: str) -> str:
+    """Create a custom field; when another process created it first, use that one."""
+    try:
+        return client.create_custom_field(name).id
+    except EcomdropError:
+        found = client.find_custom_field(name)
+        if found is None:
+            raise
+        return found.id
 
 
 def run_whatsapp(settings, order: OrderRecord, step: OrderStep, token: str) -> None:
@@ -91,9 +105,7 @@ def _send(client, config, order, step, token) -> None:
         contact = found[0]
         for name, value in values.items():
             client.set_contact_field(contact.id, fields[name], value)
-        tag = next((t for t in client.tags() if t.name == ORDER_TAG), None)
-        if tag is not None:
-            client.add_tag(contact.id, tag.id)
+        client.add_tag(contact.id, fields[ORDER_TAG])
         add_event(order, "contact_found", StepName.WHATSAPP)
     else:
         actions = [ContactAction.set_field_value(n, v) for n, v in values.items()]
