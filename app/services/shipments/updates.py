@@ -28,9 +28,9 @@ def shipment_for(order: OrderRecord) -> Shipment:
     found = db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
     if found is not None:
         return found
+    # Empty until Dropi confirms a status, which then opens the history.
     shipment = Shipment(shop_id=order.shop_id, order_id=order.id,
-                        dropi_order_id=order.dropi_order_id, status=order.dropi_status,
-                        guide=order.dropi_guide, carrier=order.dropi_carrier)
+                        dropi_order_id=order.dropi_order_id)
     db.session.add(shipment)
     try:
         db.session.commit()
