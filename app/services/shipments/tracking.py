@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.clients.dropi import DropiClient, DropiError, DropiNotFound, DropiOrder
 from app.clients.shopify import ShopifyClient
@@ -150,7 +151,7 @@ def _poll_row(shop: Shop) -> ShipmentPoll:
         db.session.add(row)
         try:
             db.session.commit()
-        except Exception:  # created by another worker at the same moment
+        except IntegrityError:  # created by another worker at the same moment
             db.session.rollback()
             row = db.session.scalar(select(ShipmentPoll).where(ShipmentPoll.shop_id == shop.id))
     return row
@@ -220,7 +221,7 @@ def poll_shop(settings, shop: Shop, *, now: datetime | None = None,
 
 def _apply_page(settings, items, wanted: dict[int, OrderRecord], seen: int, updated: int,
                 shopify) -> tuple[int, int]:
-    shipments = _shipments_of([wanted[i.id].id for i in items if i.id in wanted])
+    shipments = _shipments_of([wanted[i.id] for i in items if i.id in wanted])
     for item in items:
         order = wanted.get(item.id)
         if order is None:
@@ -235,11 +236,25 @@ def _apply_page(settings, items, wanted: dict[int, OrderRecord], seen: int, upda
     return seen, updated
 
 
-def _shipments_of(order_ids: list[int]) -> dict[int, Shipment]:
-    if not order_ids:
+def _shipments_of(orders: list[OrderRecord]) -> dict[int, Shipment]:
+    """The shipments of a page's orders, the missing ones created in one commit."""
+    if not orders:
         return {}
-    rows = db.session.scalars(select(Shipment).where(Shipment.order_id.in_(order_ids)))
-    return {row.order_id: row for row in rows}
+    ids = [order.id for order in orders]
+    found = {row.order_id: row for row in db.session.scalars(
+        select(Shipment).where(Shipment.order_id.in_(ids)))}
+    missing = [order for order in orders if order.id not in found]
+    if missing:
+        db.session.add_all(Shipment(shop_id=o.shop_id, order_id=o.id,
+                                    dropi_order_id=o.dropi_order_id) for o in missing)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a webhook made one meanwhile; each is then found one by one
+            db.session.rollback()
+            return found
+        found.update({row.order_id: row for row in db.session.scalars(
+            select(Shipment).where(Shipment.order_id.in_([o.id for o in missing])))})
+    return found
 
 
 def _already_applied(shipment: Shipment | None, item: DropiOrder) -> bool:

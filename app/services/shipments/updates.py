@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.clients.dropi import DropiOrder
 from app.extensions import db
@@ -34,7 +35,7 @@ def shipment_for(order: OrderRecord) -> Shipment:
     db.session.add(shipment)
     try:
         db.session.commit()
-    except Exception:  # another worker created it first
+    except IntegrityError:  # another worker created it first
         db.session.rollback()
         return db.session.scalar(select(Shipment).where(Shipment.order_id == order.id))
     return shipment
