@@ -5,7 +5,8 @@ minute) and a realistic answer time, by the real poll code (poll_shop).
 Orders were created over the last 30 days; a share of them (15 % by default) changed status
 since yesterday. The first (cold) cycle reads every order changed since the oldest open one;
 later cycles read what changed since the day before the last complete cycle, plus the pending
-incidents; between the two cycles the carrier moves 5 % of the orders (a guide each). Prints, for both cycles: Dropi requests, requests per open order, orders updated,
+incidents; between the two cycles the carrier moves 5 % of the orders (a guide each).
+Prints, for both cycles: Dropi requests, requests per open order, orders updated,
 minutes per cycle, the share of the token's budget one cycle takes at a 10-minute cadence, and
 whether any request was throttled (429).
 

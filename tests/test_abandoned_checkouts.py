@@ -132,7 +132,8 @@ def test_without_consent_nothing_is_sent_when_the_shop_requires_it(stack):
 
     assert _send_due(app, utcnow() + LATER) == [RecoveryStatus.SKIPPED]
     record = _record(checkout)
-    assert record.skip_reason == "no_consent" and ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"]) == []
+    assert record.skip_reason == "no_consent"
+    assert ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"]) == []
 
 
 def test_a_shop_that_sends_to_all_ignores_consent_but_not_the_phone(stack):
@@ -165,7 +166,8 @@ def test_a_worker_killed_before_the_send_loses_nothing_and_after_it_never_resend
     assert _send_due(app, later + timedelta(minutes=12)) == [RecoveryStatus.SENT]
     assert _record(first).status == RecoveryStatus.SENT
     assert _record(second).status == RecoveryStatus.UNCONFIRMED
-    assert [run["phone"] for run in ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"])] == [PHONE]
+    runs = ecomdrop_flow_runs(ecomdrop, flows["Carrito abandonado"])
+    assert [run["phone"] for run in runs] == [PHONE]
 
 
 def test_the_same_checkout_sent_by_two_workers_runs_the_flow_once(stack):
