@@ -164,7 +164,8 @@ def create_dropi_stand_in(config: DropiStandInConfig | None = None) -> Flask:
     app.extensions["dropi_stand_in"] = stand_in
     app.register_blueprint(api_bp)
     app.register_blueprint(guides_bp)
-    stand_in.carrier.start()
+    if config.seconds_per_step:
+        stand_in.carrier.start()
     app.before_request(lambda: _guard(stand_in))
     app.after_request(lambda response: _record(stand_in, response))
     app.register_error_handler(ApiError, lambda e: (jsonify(e.body()), e.status))
@@ -291,6 +292,8 @@ def configure():
         if key in body:
             setattr(config, key, body[key])
     stand_in.carrier.seconds_per_step = float(config.seconds_per_step or 0)
+    if stand_in.carrier.seconds_per_step:
+        stand_in.carrier.start()
     return jsonify({k: v for k, v in asdict(config).items() if k in TUNABLE})
 
 
