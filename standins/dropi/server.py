@@ -164,7 +164,7 @@ def create_dropi_stand_in(config: DropiStandInConfig | None = None) -> Flask:
     app.extensions["dropi_stand_in"] = stand_in
     app.register_blueprint(api_bp)
     app.register_blueprint(guides_bp)
-    if config.seconds_per_step:
+    if stand_in.config.seconds_per_step:
         stand_in.carrier.start()
     app.before_request(lambda: _guard(stand_in))
     app.after_request(lambda response: _record(stand_in, response))
