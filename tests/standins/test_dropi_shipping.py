@@ -117,3 +117,16 @@ def test_every_status_change_is_posted_unsigned_to_the_platform(receiver):
     assert body["shipping_guide"] and body["shop_order_id"] == order["shop_order_id"]
     assert body["country"] == "COLOMBIA" and body["orderdetails"][0]["quantity"].endswith(".00")
     assert not any("signature" in k.lower() or "hmac" in k.lower() for k in call["headers"])
+
+
+def test_with_a_speed_the_carrier_moves_orders_on_its_own():
+    from tests.live_standins import wait_until
+
+    app, api, headers = _setup()
+    order = _order(api, headers)
+    api.post("/standin/config", json={"seconds_per_step": 0.05})
+    try:
+        wait_until(lambda: api.get(f"/co/integrations/orders/myorders/{order['id']}",
+                                   headers=headers).json["objects"]["shipping_guide"])
+    finally:
+        api.post("/standin/config", json={"seconds_per_step": 0})
