@@ -309,10 +309,12 @@ class DropiClient(DropiTransport):
 
     def changed_orders(self, date_from: str, date_until: str, start: int = 0,
                        page_size: int = MAX_PAGE_SIZE) -> OrderPage:
-        """Orders whose status changed between two dates (YYYY-MM-DD), newest first: what a
-        shipment poll reads (GET /orders/myorders, filter_date_by FECHA DE CAMBIO DE ESTATUS)."""
+        """Orders whose status changed between two dates (YYYY-MM-DD), oldest id first, so an
+        order entering the list never pushes an unread one back past a page already read: what
+        a shipment poll reads (GET /orders/myorders, filter_date_by FECHA DE CAMBIO DE ESTATUS)."""
         return self._order_page({"filter_date_by": "FECHA DE CAMBIO DE ESTATUS",
-                                 "from": date_from, "untill": date_until}, start, page_size)
+                                 "from": date_from, "untill": date_until,
+                                 "orderDirection": "asc"}, start, page_size)
 
     def pending_incidents(self, start: int = 0, page_size: int = MAX_PAGE_SIZE) -> OrderPage:
         """Orders with a delivery incident (novedad) nobody solved yet."""

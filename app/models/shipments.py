@@ -94,3 +94,5 @@ class ShipmentPoll(db.Model):
     last_orders_seen: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where a cycle cut short by the page cap stopped; the next one goes on from there.
+    resume_start: Mapped[int] = mapped_column(Integer, default=0)

@@ -143,6 +143,7 @@ def upgrade():
         sa.Column('last_orders_seen', sa.Integer(), nullable=False),
         sa.Column('last_error', sa.Text(), nullable=True),
         sa.Column('lease_until', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('resume_start', sa.Integer(), nullable=False, server_default='0'),
         sa.ForeignKeyConstraint(['shop_id'], ['shops.id'],
                                 name=op.f('fk_shipment_polls_shop_id_shops'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_shipment_polls')),

@@ -29,7 +29,7 @@ HINT_QUIET = timedelta(seconds=5)
 POLL_LEASE = timedelta(minutes=15)
 # The days before the last poll a poll reads again: Dropi filters by date, not by time.
 POLL_OVERLAP = timedelta(days=1)
-MAX_PAGES_PER_CYCLE = 40  # 4 000 changed orders a cycle; the rest waits for the next one
+MAX_PAGES_PER_CYCLE = 40  # 4 000 changed orders a cycle; the next cycle goes on from there
 
 
 def _config(shop_id: int) -> ShopConfiguration | None:
@@ -168,8 +168,8 @@ def _take_poll_lease(row: ShipmentPoll, now: datetime) -> bool:
 
 
 def poll_shop(settings, shop: Shop, *, now: datetime | None = None,
-              dropi: DropiClient | None = None, shopify: ShopifyClient | None = None
-              ) -> PollResult | None:
+              dropi: DropiClient | None = None, shopify: ShopifyClient | None = None,
+              max_pages: int = MAX_PAGES_PER_CYCLE) -> PollResult | None:
     """One poll cycle of a shop: the orders whose status changed since the day before the last
     complete cycle (pages of 100), then the pending incidents. Only the shop's open orders are
     updated. None when another worker is polling the shop or Dropi is not connected."""
@@ -189,7 +189,7 @@ def poll_shop(settings, shop: Shop, *, now: datetime | None = None,
                 (o.shopify_created_at or o.created_at) for o in wanted.values())
             date_from = (since - POLL_OVERLAP).date().isoformat()
             date_until = now.date().isoformat()
-            start = 0
+            start = row.resume_start or 0
             while True:
                 page = client.changed_orders(date_from, date_until, start=start)
                 requests += 1
@@ -198,7 +198,7 @@ def poll_shop(settings, shop: Shop, *, now: datetime | None = None,
                 start += page.page_size
                 if start >= page.total or not page.items:
                     break
-                if requests >= MAX_PAGES_PER_CYCLE:
+                if requests >= max_pages:
                     complete = False
                     break
             page = client.pending_incidents()
@@ -212,7 +212,9 @@ def poll_shop(settings, shop: Shop, *, now: datetime | None = None,
         log.warning("shipment poll of %s stopped: %s", shop.domain, error.merchant_message)
         return PollResult(requests, seen, updated, False)
     if complete:
-        row.last_started_at = now
+        row.last_started_at, row.resume_start = now, 0
+    else:
+        row.resume_start = start
     row.last_completed_at, row.last_requests, row.last_orders_seen = utcnow(), requests, seen
     row.last_error, row.lease_until = None, None
     db.session.commit()
