@@ -94,7 +94,7 @@ def test_a_merchant_fills_and_saves_the_settings(services, admin):
     frame.locator("#field-dropi_token").fill(token)
     frame.locator("#settings-dropi button[type=submit]").click()
     wait_for_toast(page, "Dropi settings saved.")
-    assert "DROPI TOKEN CO" in frame.locator("#settings-dropi").inner_text()
+    assert "when you turn the connector on" in frame.locator("#settings-dropi").inner_text()
 
     frame.locator("#settings-locations-form select").first.select_option(index=1)
     frame.locator("#settings-locations-form button[type=submit]").click()
@@ -104,6 +104,7 @@ def test_a_merchant_fills_and_saves_the_settings(services, admin):
     frame.locator("#settings-options button[type=submit]").click()
     wait_for_toast(page, "Connector options saved.")
     assert frame.locator("#field-get_stock").is_disabled()
+    assert "DROPI TOKEN CO" in frame.locator("#settings-options").inner_text()
 
     config, mappings = stored(app)
     assert config.ecomdrop_api_key == DEMO_API_KEY and config.dropi_token == token
