@@ -17,6 +17,7 @@ from app.logging_setup import configure_logging
 from app.monitoring import register as register_monitoring
 from app.security_headers import register as register_security_headers
 from app.services.doctor import static_findings
+from app.webhooks.dropi import bp as dropi_webhooks_bp
 from app.webhooks.views import bp as webhooks_bp
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -57,6 +58,7 @@ def _init_extensions(flask_app: Flask, settings: Settings) -> None:
 def _register_blueprints(flask_app: Flask) -> None:
     flask_app.register_blueprint(auth_bp)
     flask_app.register_blueprint(webhooks_bp)
+    flask_app.register_blueprint(dropi_webhooks_bp)
     flask_app.register_blueprint(callbacks_bp)
     flask_app.register_blueprint(health_bp)
     register_admin_blueprints(flask_app)

@@ -10,10 +10,12 @@ from huey import crontab
 from app.extensions import db, queue
 from app.logging_setup import log_context
 from app.metrics import WEBHOOK_LAG_SECONDS
-from app.models import WebhookEvent
+from app.models import Shop, WebhookEvent
 from app.models.types import utcnow
 from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
+from app.services.recovery import due_checkouts, release_stale_claims, send_recovery
+from app.services.shipments import confirm_hint, poll_shop, shops_to_poll
 from app.services.uninstall import shop_is_active
 from app.services.order_pipeline import advance_order, resume_due_orders, use_queue
 from app.services.webhooks import process_event, requeue_stale_events
@@ -122,6 +124,26 @@ def resume_stale_import_jobs() -> int:
     return len(resume_stale_imports(enqueue=run_import_job))
 
 
+@queue.task(name="send_abandoned_checkout")
+@in_app_context
+@for_active_shop
+def send_abandoned_checkout(shop_domain: str, checkout_row_id: int) -> str | None:
+    """Send the abandoned-cart flow of one due checkout (a no-op once it was handled)."""
+    status = send_recovery(current_app.config["SETTINGS"], checkout_row_id)
+    return status.value if status else None
+
+
+@queue.periodic_task(crontab(minute="*"), name="queue_due_abandoned_checkouts")
+@in_app_context
+def queue_due_abandoned_checkouts() -> int:
+    """Every minute: release claims of dead workers and queue the checkouts now due."""
+    release_stale_claims()
+    due = due_checkouts()
+    for shop_domain, row_id in due:
+        send_abandoned_checkout(shop_domain, row_id)
+    return len(due)
+
+
 @queue.task(name="run_order_pipeline")
 @in_app_context
 def run_order_pipeline(order_record_id: int) -> None:
@@ -147,3 +169,33 @@ def resume_order_pipelines() -> int:
     """Queue orders with a step due: retries whose time came, leases of dead workers, passed
     confirmation deadlines, steps whose job was lost."""
     return resume_due_orders()
+
+
+@queue.task(name="confirm_dropi_status", retries=3, retry_delay=60)
+@in_app_context
+def confirm_dropi_status(order_record_id: int) -> str | None:
+    """A Dropi status webhook named this order: ask Dropi and apply its answer."""
+    with log_context(order=order_record_id):
+        shipment = confirm_hint(current_app.config["SETTINGS"], order_record_id)
+    return shipment.status if shipment else None
+
+
+@queue.task(name="poll_shop_shipments")
+@in_app_context
+@for_active_shop
+def poll_shop_shipments(shop_domain: str) -> int | None:
+    """One poll cycle of a shop's open Dropi orders."""
+    shop = db.session.scalar(db.select(Shop).where(Shop.domain == shop_domain))
+    result = poll_shop(current_app.config["SETTINGS"], shop) if shop else None
+    return result.orders_updated if result else None
+
+
+@queue.periodic_task(crontab(minute="*/10"), name="poll_dropi_shipments")
+@in_app_context
+def poll_dropi_shipments() -> int:
+    """Every ten minutes: a poll of every shop with open Dropi orders (for shops whose status
+    webhook is not registered with Dropi, and deliveries it missed)."""
+    domains = shops_to_poll()
+    for shop_domain in domains:
+        poll_shop_shipments(shop_domain)
+    return len(domains)

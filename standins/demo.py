@@ -42,6 +42,7 @@ from app.services.settings import (
     save_options,
     sync_dropi_token_field,
 )
+from app.services.settings.recovery import RecoveryForm, save_recovery
 from standins.demo_replies import wire_customer_replies
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ NEW_ORDER_WORDS = ("nuevo pedido", "new order", "pedido", "order")
 ABANDONED_CART_WORDS = ("carrito", "abandon", "cart")
 # How long the stand-in's customer takes to answer on WhatsApp.
 CUSTOMER_ANSWER_SECONDS = 8.0
+INCIDENT_WORDS = ("novedad", "incident", "incidencia")
 BROWSER_USER_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                       "Chrome/131.0.0.0 Safari/537.36")
 IFRAME_SRC = re.compile(r'id="app-iframe"[^>]*\ssrc="([^"]+)"')
@@ -96,7 +98,9 @@ def connect_demo_shop(clients: IntegrationClients, shop_domain: str, *, dropi_co
         token=dropi_token))
     _sync_token_field(result, clients, shop, started)
     _map_locations(result, clients, shop)
-    _save(result, save_options, shop, {"active": True}, clients)
+    _save(result, save_options, shop, {"active": True, "get_shipments": True}, clients)
+    # The demo's abandoned checkouts get their WhatsApp after a minute, not the usual hour.
+    _save(result, save_recovery, shop, RecoveryForm(delay_minutes="1", audience="marketing"))
     log.info("demo shop %s connected to Dropi %s and Ecomdrop", shop.domain,
              result.dropi_country)
     return result
@@ -129,9 +133,11 @@ def _choose_flows(result: DemoConnection, clients, shop: Shop, cache) -> None:
     except SettingsUnavailable as unavailable:
         raise DemoConnectError(unavailable.message) from None
     new_order, abandoned = pick_flows(flows)
+    incident = _named(flows, INCIDENT_WORDS, exclude=(new_order, abandoned))
     _save(result, save_ecomdrop, clients, shop, EcomdropForm(
         new_order_flow_id=new_order.id if new_order else "",
-        abandoned_cart_flow_id=abandoned.id if abandoned else ""), cache)
+        abandoned_cart_flow_id=abandoned.id if abandoned else "",
+        incident_flow_id=incident.id if incident else ""), cache)
     result.new_order_flow = new_order.name if new_order else None
     result.abandoned_cart_flow = abandoned.name if abandoned else None
 

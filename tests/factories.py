@@ -31,10 +31,12 @@ _domains = itertools.count(1)
 
 def install_shop(shopify: ShopifyStandInHandle, domain: str, *, name: str | None = "Tienda",
                  currency: str = "COP", timezone: str | None = "America/Bogota",
-                 scopes: frozenset[str] = SCOPES, api_version: str = "2026-10") -> Shop:
+                 scopes: frozenset[str] = SCOPES, api_version: str = "2026-10",
+                 webhooks: bool = False) -> Shop:
     """A shop created on the Shopify stand-in and installed in the app with a live,
-    non-expiring offline token."""
-    shopify.stand_in.create_shop(domain)
+    non-expiring offline token; with `webhooks` the stand-in sends the shop's events to the
+    app at once."""
+    shopify.stand_in.create_shop(domain, installed=webhooks)
     token = shopify.stand_in.tokens.issue_offline(domain, scopes, expiring=False)["access_token"]
     shop = Shop(domain=domain, access_token=token, scopes=",".join(sorted(scopes)),
                 api_version=api_version, name=name, currency=currency, timezone=timezone,
@@ -59,6 +61,46 @@ def connect_dropi(dropi_app: Flask, shop: Shop, location: dict | None) -> int:
                                        dropi_warehouse_name=warehouse.name))
     db.session.commit()
     return warehouse.id
+
+
+def connect_ecomdrop(ecomdrop: ServerThread, shop: Shop, **settings) -> dict[str, str]:
+    """A new account on the Ecomdrop stand-in connected to `shop`, the connector on, its
+    new-order, abandoned-cart and incident flows picked; `settings` are other ShopConfiguration
+    values. Returns {flow name: flow id}."""
+    key = f"key-{shop.domain.split('.')[0]}-{next(_domains)}"
+    response = requests.post(f"{ecomdrop.url}/standin/accounts",
+                             json={"api_key": key, "name": shop.name}, timeout=10)
+    response.raise_for_status()
+    flows = {f["name"]: str(f["id"]) for f in response.json()["flows"]}
+    config = db.session.scalar(db.select(ShopConfiguration).filter_by(shop_id=shop.id))
+    if config is None:
+        config = ShopConfiguration(shop_id=shop.id, dropi_country=DROPI_COUNTRY)
+        db.session.add(config)
+    values = {"ecomdrop_api_key": key, "active": True,
+              "ecomdrop_new_order_flow_id": flows["Nuevo pedido"],
+              "ecomdrop_abandoned_cart_flow_id": flows["Carrito abandonado"],
+              "ecomdrop_incident_flow_id": flows["Novedad de entrega"], **settings}
+    for name, value in values.items():
+        setattr(config, name, value)
+    db.session.commit()
+    return flows
+
+
+def ecomdrop_flow_runs(ecomdrop: ServerThread, flow_id: str | None = None) -> list[dict]:
+    """The flows the Ecomdrop stand-in ran, over every account (optionally of one flow)."""
+    accounts = requests.get(f"{ecomdrop.url}/standin/accounts", timeout=10).json()["accounts"]
+    return [run for account in accounts for run in account["flow_runs"]
+            if flow_id is None or str(run["flow_id"]) == str(flow_id)]
+
+
+def shopify_product(shopify: ShopifyStandInHandle, domain: str, sku: str, title: str,
+                    price: str) -> dict:
+    """A one-variant product the merchant made on the Shopify stand-in."""
+    return shopify.store.create_product(domain, {
+        "title": title, "status": "ACTIVE",
+        "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
+        "variants": [{"optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                      "sku": sku, "price": price}]})
 
 
 def stocked_location(shopify: ShopifyStandInHandle, domain: str) -> dict:

@@ -139,6 +139,18 @@ def test_flows_must_be_from_the_account(clients, shop, flows_cache, ecomdrop_htt
     assert load_configuration(shop).ecomdrop_abandoned_cart_flow_id is None
 
 
+def test_the_incident_flow_is_chosen_from_the_account_too(clients, shop, flows_cache,
+                                                         ecomdrop_http):
+    account(ecomdrop_http)
+    save_ecomdrop(clients, shop, EcomdropForm(api_key=GOOD_KEY), flows_cache)
+    with pytest.raises(SettingsInvalid) as unknown:
+        save_ecomdrop(clients, shop, EcomdropForm(incident_flow_id="999"), flows_cache)
+    assert set(unknown.value.errors) == {"incident_flow_id"}
+
+    save_ecomdrop(clients, shop, EcomdropForm(incident_flow_id="102"), flows_cache)
+    assert load_configuration(shop).ecomdrop_incident_flow_id == "102"
+
+
 def test_a_new_account_without_the_chosen_flows_clears_them_with_a_notice(
         clients, shop, flows_cache, ecomdrop_http):
     account(ecomdrop_http)

@@ -81,7 +81,8 @@ def test_the_demo_ecomdrop_key_is_accepted_and_its_flows_offered(clients, shop):
     save_ecomdrop(clients, shop, EcomdropForm(api_key=DEMO_API_KEY), SimpleCache())
 
     names = [flow.name for flow in account_flows(clients, shop, SimpleCache())]
-    assert names == ["Nuevo pedido", "Carrito abandonado", "Confirmación de envío"]
+    assert names == ["Nuevo pedido", "Carrito abandonado", "Confirmación de envío",
+                     "Novedad de entrega"]
     assert load_configuration(shop).ecomdrop_api_key == DEMO_API_KEY
 
 

@@ -18,6 +18,8 @@ NAV: list[tuple[str, str]] = [
     ("ai_agent.index", _l("AI agent")),
 ]
 HOME_ENDPOINT = "home.index"
+# Blueprints whose pages belong to another menu entry's area.
+NAV_AREA_OF = {"abandoned_checkouts": "orders", "shipments": "orders"}
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def endpoint_registered(endpoint: str) -> bool:
 
 def nav_items() -> list[NavItem]:
     """The NAV entries whose area exists, with links that keep the embedded parameters."""
-    current = request.blueprint
+    current = NAV_AREA_OF.get(request.blueprint, request.blueprint)
     return [
         NavItem(embedded_url(endpoint), str(label), active=endpoint.split(".")[0] == current)
         for endpoint, label in NAV

@@ -15,6 +15,7 @@ from app.admin.responses import is_fragment_request, toast
 from app.auth.embedded import embedded_url, embedded_view
 from app.extensions import cache
 from app.services.settings import (
+    AUDIENCES,
     COUNTRIES,
     OPTIONS,
     EcomdropForm,
@@ -36,7 +37,10 @@ from app.services.settings import (
     save_ecomdrop,
     save_location_mappings,
     save_options,
+    save_recovery,
     saved_options,
+    recovery_form,
+    recovery_values,
     settings_status,
 )
 from app.services.order_pipeline import rotate_callback_secret as rotate_secret
@@ -66,7 +70,8 @@ def _clients() -> IntegrationClients:
 
 
 def _common() -> dict:
-    return {"countries": COUNTRIES, "options": OPTIONS, "app_url": _settings().shopify_app_url,
+    return {"countries": COUNTRIES, "options": OPTIONS, "audiences": AUDIENCES,
+            "app_url": _settings().shopify_app_url,
             "policy_choices": POLICY_CHOICES, "timeout_choices": TIMEOUT_CHOICES}
 
 
@@ -91,8 +96,9 @@ def index():
 
 def _page(new_secret: str | None = None):
     page = settings_page(g.shop, cache, _settings().shopify_app_url, _settings().outgoing_ip)
+    recovery = recovery_values(load_configuration(g.shop))
     response = make_response(render_template(
-        "settings/index.html", page=page,
+        "settings/index.html", page=page, recovery=recovery,
         callback=callback_section(_settings(), g.shop, new_secret), **_common()))
     response.vary.add("HX-Request")
     return response
@@ -216,6 +222,20 @@ def dropi_carriers_view():
     return make_response(render_template("settings/_carriers.html", policy=policy,
                                          carriers=carriers, carriers_problem=problem, errors={},
                                          dropi_connected=True))
+
+
+@bp.post("/recovery", endpoint="save_recovery")
+@embedded_view
+def save_recovery_view():
+    try:
+        outcome = save_recovery(g.shop, recovery_form(request.form))
+    except SettingsInvalid as invalid:
+        return _section("settings/_recovery.html", recovery=invalid.submitted,
+                        errors=invalid.errors, http_status=422)
+    if not is_fragment_request():
+        return _back_to_page()
+    return _section("settings/_recovery.html", recovery=recovery_values(outcome.configuration),
+                    errors={}, message=_("Abandoned-checkout settings saved."))
 
 
 @bp.get("/locations")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from flask_babel import gettext as _
 
@@ -305,6 +306,53 @@ class DropiClient(DropiTransport):
         items = [parse_order(o) for o in objects or [] if isinstance(o, dict)]
         total = count if count is not None else start + len(items)
         return OrderPage(items=items, total=total, start=max(0, start), page_size=page_size)
+
+    def changed_orders(self, date_from: str, date_until: str, start: int = 0,
+                       page_size: int = MAX_PAGE_SIZE) -> OrderPage:
+        """Orders whose status changed between two dates (YYYY-MM-DD), oldest id first, so an
+        order entering the list never pushes an unread one back past a page already read: what
+        a shipment poll reads (GET /orders/myorders, filter_date_by FECHA DE CAMBIO DE ESTATUS)."""
+        return self._order_page({"filter_date_by": "FECHA DE CAMBIO DE ESTATUS",
+                                 "from": date_from, "untill": date_until,
+                                 "orderDirection": "asc"}, start, page_size)
+
+    def pending_incidents(self, start: int = 0, page_size: int = MAX_PAGE_SIZE) -> OrderPage:
+        """Orders with a delivery incident (novedad) nobody solved yet."""
+        return self._order_page({"filter_date_by": "FECHA DE CAMBIO DE ESTATUS",
+                                 "haveIncidenceProcesamiento": "true",
+                                 "issue_solved_by_parent_order": "false"}, start, page_size)
+
+    def _order_page(self, filters: dict, start: int, page_size: int) -> OrderPage:
+        page_size = min(max(1, page_size), MAX_PAGE_SIZE)
+        params = {"result_number": page_size, "start": max(0, start), "orderBy": "id",
+                  "orderDirection": "desc", **filters}
+        answer = self._call("GET", "orders/myorders", params=params, what=_("the orders"))
+        objects, count = self._objects(answer)
+        items = [parse_order(o) for o in objects or [] if isinstance(o, dict)]
+        total = count if count is not None else start + len(items)
+        return OrderPage(items=items, total=total, start=max(0, start), page_size=page_size)
+
+    def guide_pdf(self, carrier: str, sticker: str) -> bytes:
+        """The shipping label of an order (GET /guias/{carrier}/{sticker} at the host root;
+        Servientrega and Envia labels are both under "servientrega")."""
+        folder = "servientrega" if carrier.lower().replace(" ", "") in (
+            "servientrega", "envia") else carrier.lower().replace(" ", "")
+        root = self.base_url.removesuffix("/integrations")
+        what = _("the guide %(sticker)s", sticker=sticker)
+        self._budget.acquire(self._sleep)
+        response = self._send("GET", f"{root}/guias/{quote(folder, safe='')}/"
+                              f"{quote(sticker, safe='')}", None, None, what, may_retry=False)
+        if response is None or response.status_code != 200 or not response.content.startswith(
+                b"%PDF"):
+            status = response.status_code if response is not None else None
+            if status == 404:
+                raise DropiNotFound(_("Dropi %(country)s has no guide %(sticker)s.",
+                                      country=self.label, sticker=sticker),
+                                    country=self.country, status=404)
+            raise DropiUnavailable(_("Dropi %(country)s did not send the guide %(sticker)s; "
+                                     "try again in a few minutes.", country=self.label,
+                                     sticker=sticker), country=self.country, status=status)
+        return response.content
 
     def find_order_by_shop_order_id(self, shop_order_id: str, created_from: str,
                                     created_until: str) -> DropiOrder | None:

@@ -90,6 +90,9 @@ class DropiOrder:
     guide_was_downloaded: bool = False
     created_at: datetime | None = None
     lines: tuple[DropiOrderLine, ...] = ()
+    # When the status last changed, and the carrier's text of a pending delivery incident.
+    updated_at: datetime | None = None
+    incident: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,23 @@ def parse_order(data: dict) -> DropiOrder:
         guide_was_downloaded=bool(data.get("guide_was_downloaded")),
         created_at=parse_datetime(data.get("created_at")),
         lines=tuple(_order_line(d) for d in data.get("orderdetails") or []),
+        updated_at=parse_datetime(data.get("updated_at")),
+        incident=_incident_text(data),
     )
+
+
+# Where public integrations read a delivery incident's text ("novedad"); none is documented.
+INCIDENT_FIELDS = ("novedad_servientrega", "novedad", "incidence", "last_incidence")
+
+
+def _incident_text(data: dict) -> str | None:
+    for name in INCIDENT_FIELDS:
+        value = data.get(name)
+        if isinstance(value, dict):
+            value = value.get("description") or value.get("name") or value.get("text")
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:500]
+    return None
 
 
 def _supplier(order: NewOrder) -> int | None:

@@ -1,5 +1,6 @@
 """Typed models; every row belongs to a shop."""
 from app.models.ai import AIConfiguration
+from app.models.checkouts import AbandonedCheckout, RecoveryStatus
 from app.models.compliance import ComplianceRequest, ComplianceStatus
 from app.models.configuration import InventoryBehaviour, LocationMapping, ShopConfiguration
 from app.models.imports import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus
@@ -15,10 +16,16 @@ from app.models.order_pipeline import (
 )
 from app.models.orders import Refund
 from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
+from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "Shipment",
+    "ShipmentPoll",
+    "ShipmentStatus",
+    "AbandonedCheckout",
+    "RecoveryStatus",
     "AIConfiguration",
     "CityChoice",
     "ConfirmationPolicy",

@@ -68,6 +68,12 @@ class ShopConfiguration(db.Model):
     ecomdrop_dropi_token_field_choice: Mapped[str | None] = mapped_column(String(64))
     ecomdrop_dropi_token_field_id: Mapped[str | None] = mapped_column(String(64))
     ecomdrop_dropi_token_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The flow run when a Dropi delivery has an incident (novedad).
+    ecomdrop_incident_flow_id: Mapped[str | None] = mapped_column(String(255))
+    # Abandoned checkouts: minutes to wait before the flow, and whose checkouts get it
+    # ("marketing": only buyers who accepted marketing; "all").
+    abandoned_checkout_delay_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    abandoned_checkout_audience: Mapped[str] = mapped_column(String(16), default="marketing")
     # Order pipeline: send at once, or hold cash-on-delivery orders until the customer confirms
     # on WhatsApp; after the timeout the order is cancelled, sent anyway or left to the merchant.
     confirmation_policy: Mapped[str] = mapped_column(String(16), default="send_at_once")

@@ -50,6 +50,7 @@ class EcomdropConnection:
     key_hint: str | None = None
     new_order_flow: bool = False
     abandoned_cart_flow: bool = False
+    incident_flow: bool = False
     last_success_at: datetime | None = None
     last_error: str | None = None
 
@@ -130,6 +131,7 @@ def ecomdrop_connection(configuration: ShopConfiguration | None) -> EcomdropConn
         key_hint=secret_hint(configuration.ecomdrop_api_key),
         new_order_flow=bool(configuration.ecomdrop_new_order_flow_id),
         abandoned_cart_flow=bool(configuration.ecomdrop_abandoned_cart_flow_id),
+        incident_flow=bool(configuration.ecomdrop_incident_flow_id),
         last_success_at=configuration.ecomdrop_last_success_at,
         last_error=configuration.ecomdrop_last_error or None,
     )

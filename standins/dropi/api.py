@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from standins.dropi import catalog, geography, orders
+from standins.dropi import catalog, geography, orders, shipping
 from standins.dropi.state import ApiError
 
 bp = Blueprint("dropi_api", __name__, url_prefix="/<country>/integrations")
+# Guide PDFs live at the host root, outside /integrations (dropi-integration-facts §4). Whether
+# they need the integration key is not public; the stand-in asks for it.
+guides_bp = Blueprint("dropi_guides", __name__, url_prefix="/<country>/guias")
 SORTABLE = {"id", "created_at", "name"}
 MAX_PAGE = 100
 
@@ -17,6 +20,15 @@ MAX_PAGE = 100
 @bp.url_value_preprocessor
 def pull_country(endpoint, values):
     g.country = str(values.pop("country", "")).upper()
+
+
+guides_bp.url_value_preprocessor(pull_country)
+
+
+@guides_bp.get("/<carrier>/<sticker>")
+def guide(carrier, sticker):
+    pdf = shipping.guide_pdf(_stand_in().state, g.account.token, carrier, sticker)
+    return Response(pdf, mimetype="application/pdf")
 
 
 def _stand_in():
@@ -195,15 +207,33 @@ def list_orders():
         raise ApiError(422, "result_number debe estar entre 1 y 100")
     start = max(0, _number(args.get("start"), "start", 0))
     text = _plain(args.get("textToSearch") or "")
+    dated = "updated_at" if args["filter_date_by"] == "FECHA DE CAMBIO DE ESTATUS" else "created_at"
     found = [o for o in _own_orders()
              if (not args.get("status") or o["status"] == args["status"]) and _filtered_by(o, args)
-             and (not args.get("from") or o["created_at"][:10] >= args["from"])
-             and (not args.get("untill") or o["created_at"][:10] <= args["untill"])
+             and _incidence_matches(o, args)
+             and (not args.get("from") or o[dated][:10] >= args["from"])
+             and (not args.get("untill") or o[dated][:10] <= args["untill"])
              and (not text or text in _plain(" ".join(str(o.get(k) or "") for k in (
                  "id", "shop_order_id", "name", "surname", "phone", "shipping_guide"))))]
     key = args.get("orderBy") if args.get("orderBy") in ("id", "created_at") else "id"
     found.sort(key=lambda o: o[key], reverse=args.get("orderDirection", "desc") != "asc")
     return ok([orders.public(o) for o in found[start:start + size]], "", len(found))
+
+
+def _incidence_matches(order: dict, args) -> bool:
+    """haveIncidenceProcesamiento=true with issue_solved_by_parent_order=false: the orders with
+    a pending delivery incident, optionally by the date of the last one (facts §4)."""
+    if args.get("haveIncidenceProcesamiento") != "true":
+        return True
+    if args.get("issue_solved_by_parent_order") == "false" and not shipping.has_open_incidence(
+            order):
+        return False
+    if not order.get("_incidence"):
+        return False
+    at = order["_incidence"]["at"][:10]
+    return (not args.get("from_date_last_incidence") or at >= args["from_date_last_incidence"]) \
+        and (not args.get("until_date_last_incidence")
+             or at <= args["until_date_last_incidence"])
 
 
 @bp.put("/orders/myorders/<order_id>")

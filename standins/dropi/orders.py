@@ -15,6 +15,9 @@ FLOW = ["PENDIENTE CONFIRMACION", "PENDIENTE", "GUIA_GENERADA", "EN PROCESAMIENT
         "DESPACHADA", "EN BODEGA DESTINO", "EN REPARTO", "ENTREGADO"]
 OFF_FLOW = ["NOVEDAD", "CANCELADO", "ANULADA", "DEVOLUCION"]
 STATUSES = FLOW + OFF_FLOW
+# Statuses are open-ended and carrier-driven (dropi-integration-facts §4): any upper-case name
+# is accepted by the control route, as carriers invent new ones.
+CARRIER_STATUS = re.compile(r"^[A-ZÁÉÍÓÚÑ_ ]{3,40}$")
 FINAL = {"ENTREGADO", "CANCELADO", "ANULADA", "DEVOLUCION"}
 CANCELLED = {"CANCELADO", "ANULADA"}
 GUIDE_FROM = FLOW.index("GUIA_GENERADA")
@@ -228,8 +231,9 @@ def advance(state: DropiState, order_id: int) -> dict:
 
 
 def set_status(state: DropiState, order_id: int, status: str) -> dict:
-    """Put an order in any Dropi status; a guide is assigned once it is generated."""
-    if status not in STATUSES:
+    """Put an order in any Dropi status; a guide is assigned once it is generated. The
+    state's status listeners hear of every change (the status webhook, incidents)."""
+    if status not in STATUSES and not CARRIER_STATUS.match(status or ""):
         raise ApiError(422, f"Estado desconocido: {status}. Use uno de: {', '.join(STATUSES)}")
     with state.lock:
         order = _order(state, order_id)
@@ -240,6 +244,8 @@ def set_status(state: DropiState, order_id: int, status: str) -> dict:
             _assign_guide(order)
         order["status"], order["updated_at"] = status, _now()
         order["history"].append({"status": status, "at": order["updated_at"]})
+        for listener in state.status_listeners:
+            listener(order)
         return order
 
 

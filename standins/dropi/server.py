@@ -32,6 +32,7 @@ envelope {isSuccess, status, message, objects, count}:
     PUT  orders/myorders/{id}             {status: GUIA_GENERADA | CANCELADO (only before a
                                           guide)}, {distribution_company_id}
     GET  orders/myorderbyguide/{guide}
+    GET  /{country}/guias/{carrier}/{sticker}  the label PDF of one of the token's orders
 
 401 for a missing, unknown or other-country token; 401 {"isSuccess": false, "message":
 "Access denied", "status": 401, "ip": <caller>} when the caller is not on the token's allow-list
@@ -43,7 +44,10 @@ rate_window_seconds, list_envelope, enforce_allow_list}, GET|DELETE /standin/cal
 header reads "<present>"), POST /standin/faults {fail_next, status, failure_rate,
 failure_kinds (statuses and "timeout": done, then answered after delay_seconds),
 slow_creates_next, delay_seconds, latency_seconds}, GET /standin/orders,
-POST /standin/orders/{id}/advance, POST /standin/orders/{id}/status {status},
+POST /standin/orders/{id}/advance (the carrier's next status), POST /standin/orders/{id}/status
+{status} (any upper-case carrier status), POST /standin/orders/{id}/guide (a new guide),
+POST /standin/carrier/step (every order one status on), GET /standin/status-webhooks (what was
+POSTed to `status_webhook_url`, set with /standin/config like `seconds_per_step`),
 POST /standin/products/{country}/{id}/stock {stock, warehouse_id?, variation_id?}.
 Images: GET /images/{country}/{name}.png (drawn on request).
 """
@@ -57,8 +61,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 
-from standins.dropi import orders
+from standins.dropi import orders, shipping
 from standins.dropi.api import bp as api_bp
+from standins.dropi.api import guides_bp
 from standins.dropi.geography import COUNTRIES
 from standins.dropi.images import product_png
 from standins.dropi.state import ApiError, DropiState
@@ -71,8 +76,10 @@ from standins.dropi.tokens import (
 )
 
 TOKEN_HEADER = "dropi-integration-key"
+DEMO_SECONDS_PER_STEP = 8.0
 PRESENT = "<present>"
-TUNABLE = ("requests_per_minute", "rate_window_seconds", "list_envelope", "enforce_allow_list")
+TUNABLE = ("requests_per_minute", "rate_window_seconds", "list_envelope", "enforce_allow_list",
+           "status_webhook_url", "seconds_per_step")
 
 
 @dataclass
@@ -90,12 +97,20 @@ class DropiStandInConfig:
     seed: int = 7
     signing_key: str = DEFAULT_SIGNING_KEY
     clock: Callable[[], float] = time.time
+    # Where status changes are POSTed (the platform URL registered with Dropi), and how many
+    # seconds the carrier takes per status (0: orders move only through the control routes).
+    status_webhook_url: str | None = None
+    seconds_per_step: float = 0.0
 
     @classmethod
     def from_settings(cls, settings, **overrides) -> "DropiStandInConfig":
         """Demo tokens that allow-list the app's own URL (SHOPIFY_APP_URL) from 127.0.0.1, as
-        Dropi's IT team registers an integrating platform."""
-        values = {"allowed_urls": (settings.shopify_app_url,)}
+        Dropi's IT team registers an integrating platform, and the app's status webhook
+        registered; the carrier moves an order one status every 8 seconds."""
+        values = {"allowed_urls": (settings.shopify_app_url,),
+                  "status_webhook_url": settings.shopify_app_url.rstrip("/")
+                  + "/webhooks/dropi/status",
+                  "seconds_per_step": DEMO_SECONDS_PER_STEP}
         values.update(overrides)
         return cls(**values)
 
@@ -112,6 +127,14 @@ class DropiStandIn:
                 self.state.add_account(account)
         for index, spec in enumerate(config.accounts or []):
             self.issue(spec, user_id=800 + index)
+        self.webhook = shipping.StatusWebhook(config.status_webhook_url)
+        self.state.status_listeners.append(self.status_changed)
+        self.carrier = shipping.Carrier(self.state, config.seconds_per_step)
+
+    def status_changed(self, order: dict) -> None:
+        shipping.record_incident(order, order["status"])
+        self.webhook.url = self.config.status_webhook_url
+        self.webhook.send(shipping.webhook_payload(self.state, order))
 
     def issue(self, spec: dict, *, user_id: int | None = None) -> Account:
         country = str(spec.get("country") or "").upper()
@@ -140,6 +163,9 @@ def create_dropi_stand_in(config: DropiStandInConfig | None = None) -> Flask:
     app.url_map.strict_slashes = False
     app.extensions["dropi_stand_in"] = stand_in
     app.register_blueprint(api_bp)
+    app.register_blueprint(guides_bp)
+    if stand_in.config.seconds_per_step:
+        stand_in.carrier.start()
     app.before_request(lambda: _guard(stand_in))
     app.after_request(lambda response: _record(stand_in, response))
     app.register_error_handler(ApiError, lambda e: (jsonify(e.body()), e.status))
@@ -147,8 +173,11 @@ def create_dropi_stand_in(config: DropiStandInConfig | None = None) -> Flask:
     return app
 
 
+API_BLUEPRINTS = ("dropi_api", "dropi_guides")
+
+
 def _guard(stand_in: DropiStandIn):
-    if request.blueprint != "dropi_api":
+    if request.blueprint not in API_BLUEPRINTS:
         return None
     if g.country not in COUNTRIES:
         raise ApiError(404, "Dropi no opera en ese país")
@@ -204,7 +233,7 @@ def _caller_allowed(account: Account) -> bool:
 
 
 def _record(stand_in: DropiStandIn, response: Response) -> Response:
-    if request.blueprint != "dropi_api":
+    if request.blueprint not in API_BLUEPRINTS:
         return response
     if g.get("answer_late"):
         time.sleep(stand_in.state.fault_delay_seconds)
@@ -257,10 +286,14 @@ def issue_token():
 
 @controls.post("/standin/config")
 def configure():
-    config, body = _stand_in().config, _body()
+    stand_in, body = _stand_in(), _body()
+    config = stand_in.config
     for key in TUNABLE:
         if key in body:
             setattr(config, key, body[key])
+    stand_in.carrier.seconds_per_step = float(config.seconds_per_step or 0)
+    if stand_in.carrier.seconds_per_step:
+        stand_in.carrier.start()
     return jsonify({k: v for k, v in asdict(config).items() if k in TUNABLE})
 
 
@@ -304,7 +337,33 @@ def all_orders():
 
 @controls.post("/standin/orders/<int:order_id>/advance")
 def advance(order_id):
-    return jsonify(orders.public(orders.advance(_stand_in().state, order_id)))
+    state = _stand_in().state
+    with state.lock:
+        order = orders._order(state, order_id)
+        following = shipping.next_status(order)
+        if following is None:
+            raise ApiError(409, f"La orden {order_id} está {order['status']} y no puede avanzar")
+        return jsonify(orders.public(orders.set_status(state, order_id, following)))
+
+
+@controls.post("/standin/orders/<int:order_id>/guide")
+def change_guide(order_id):
+    stand_in = _stand_in()
+    order = shipping.change_guide(stand_in.state, order_id)
+    stand_in.status_changed(order)
+    return jsonify(orders.public(order))
+
+
+@controls.post("/standin/carrier/step")
+def carrier_step():
+    return jsonify({"moved": _stand_in().carrier.step_all()})
+
+
+@controls.get("/standin/status-webhooks")
+def status_webhooks():
+    webhook = _stand_in().webhook
+    webhook.wait_idle()
+    return jsonify({"url": webhook.url, "deliveries": list(webhook.sent)})
 
 
 @controls.post("/standin/orders/<int:order_id>/status")

@@ -34,6 +34,8 @@ class DropiState:
         self._catalogs: dict[str, dict[int, dict]] = {}
         self.accounts: dict[str, Account] = {}
         self.orders: dict[int, dict] = {}
+        # Called with the order after every status change (incidents, the status webhook).
+        self.status_listeners: list = []
         self.order_owners: dict[int, str] = {}
         self.next_order_id = 70001
         self.calls: list[dict] = []

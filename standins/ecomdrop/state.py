@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 from standins.ecomdrop import external_requests
 
 DROPI_COUNTRIES = ("CO", "EC", "CL", "GT", "MX", "PA", "PE", "PY")
-DEFAULT_FLOWS = ("Nuevo pedido", "Carrito abandonado", "Confirmación de envío")
+DEFAULT_FLOWS = ("Nuevo pedido", "Carrito abandonado", "Confirmación de envío",
+                 "Novedad de entrega")
 # The bot field ids Ecomdrop's flow templates read the Dropi token from, per Dropi country
 # (dropi-integration-facts §6): every account starts with them, at these ids.
 DROPI_TOKEN_FIELD_IDS = {"CO": 640597, "EC": 805359, "CL": 665134, "GT": 747995, "MX": 641097,

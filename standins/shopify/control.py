@@ -53,6 +53,42 @@ def list_shops():
                            "admin_url": _admin_url(shop)} for shop in stand_in.shop_domains()])
 
 
+BUYER_FIELDS = ("customer", "email", "phone", "shipping_address", "shipping", "gateway",
+                "financial_status", "note", "accepts_marketing", "accepts_sms_marketing",
+                "checkout_id")
+
+
+def _buyer_action(shop: str, action):
+    """A storefront purchase or abandoned checkout: {line_items: [{sku, quantity}], ...}."""
+    stand_in, body = _stand_in(), _body()
+    if not stand_in.has_shop(shop):
+        return _bad(f"no shop {shop}", 404)
+    lines = body.get("line_items")
+    if not isinstance(lines, list) or not lines:
+        return _bad("line_items must be a non-empty list of {sku, quantity}")
+    from standins.shopify.records import DomainError
+
+    try:
+        record = action(shop, line_items=lines,
+                        **{k: body[k] for k in BUYER_FIELDS if k in body})
+    except DomainError as error:
+        return _bad("; ".join(e["message"] for e in error.errors), 422)
+    return jsonify(id=record["id"], number=record["_number"], name=record.get("name"),
+                   abandoned_checkout_url=record.get("abandonedCheckoutUrl")), 201
+
+
+@bp.post("/shops/<shop>/orders")
+def place_order(shop: str):
+    """A buyer places an order at checkout (orders/create reaches the app)."""
+    return _buyer_action(shop, _stand_in().store.create_order)
+
+
+@bp.post("/shops/<shop>/checkouts")
+def leave_checkout(shop: str):
+    """A buyer leaves checkout after giving contact details (checkouts/create)."""
+    return _buyer_action(shop, _stand_in().store.create_checkout)
+
+
 @bp.post("/shops/<shop>/uninstall")
 def uninstall(shop: str):
     stand_in = _stand_in()

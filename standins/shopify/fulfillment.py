@@ -300,3 +300,64 @@ def checkout_line(shop, line: dict) -> dict:
             "parentRelationship": None, "_price": line["price"], "_variant": variant["id"],
             "_product": product["id"], "_variant_number": variant["_number"],
             "_product_number": product["_number"]}
+
+
+def _fulfillment(shop, fulfillment_id: str, field: list[str]) -> dict:
+    fulfillment = shop.fulfillments.get(fulfillment_id)
+    if fulfillment is None:
+        raise DomainError.single(field, "Fulfillment does not exist.")
+    if fulfillment["status"] == "CANCELLED":
+        raise DomainError.single(field, "Cancelled fulfillments can't be updated.")
+    return fulfillment
+
+
+def update_tracking(shop, fulfillment_id: str, tracking_input: dict,
+                    notify_customer: bool = False) -> dict:
+    """fulfillmentTrackingInfoUpdate: the tracking of a fulfillment replaced as given."""
+    fulfillment = _fulfillment(shop, fulfillment_id, ["fulfillmentId"])
+    if not (tracking_input.get("number") or tracking_input.get("numbers")
+            or tracking_input.get("url") or tracking_input.get("urls")
+            or tracking_input.get("company")):
+        raise DomainError.single(["trackingInfoInput"], "Tracking information can't be blank.")
+    fulfillment["_tracking"] = _tracking(tracking_input)
+    fulfillment["updatedAt"] = shop.now()
+    fulfillment["_notified"] = fulfillment.get("_notified", 0) + (1 if notify_customer else 0)
+    shop.emit("fulfillments/update", fulfillment_payload(shop, fulfillment))
+    return fulfillment
+
+
+EVENT_DISPLAY = {"DELIVERED": "DELIVERED", "FAILURE": "FAILURE", "IN_TRANSIT": "IN_TRANSIT",
+                 "OUT_FOR_DELIVERY": "OUT_FOR_DELIVERY", "ATTEMPTED_DELIVERY":
+                 "ATTEMPTED_DELIVERY", "CARRIER_PICKED_UP": "CARRIER_PICKED_UP",
+                 "READY_FOR_PICKUP": "READY_FOR_PICKUP", "CONFIRMED": "CONFIRMED",
+                 "LABEL_PRINTED": "LABEL_PRINTED", "LABEL_PURCHASED": "LABEL_PURCHASED",
+                 "DELAYED": "DELAYED"}
+
+
+def create_event(shop, data: dict) -> dict:
+    """fulfillmentEventCreate: a carrier event on a fulfillment (delivered, failure...)."""
+    fulfillment = _fulfillment(shop, data.get("fulfillmentId"), ["fulfillmentEvent",
+                                                                 "fulfillmentId"])
+    now = shop.now()
+    number, event_id = shop.new_id("FulfillmentEvent")
+    event = {"__typename": "FulfillmentEvent", "id": event_id, "_number": number,
+             "status": data["status"], "message": data.get("message"),
+             "happenedAt": data.get("happenedAt") or now, "createdAt": now,
+             "estimatedDeliveryAt": data.get("estimatedDeliveryAt"),
+             "address1": data.get("address1"), "city": data.get("city"),
+             "province": data.get("province"), "country": data.get("country"),
+             "zip": data.get("zip"), "latitude": data.get("latitude"),
+             "longitude": data.get("longitude"), "_fulfillment": fulfillment["id"]}
+    fulfillment.setdefault("_events", []).append(event)
+    fulfillment["displayStatus"] = EVENT_DISPLAY.get(data["status"], fulfillment["displayStatus"])
+    if data["status"] == "DELIVERED":
+        fulfillment["deliveredAt"] = event["happenedAt"]
+    if data["status"] == "IN_TRANSIT" and not fulfillment["inTransitAt"]:
+        fulfillment["inTransitAt"] = event["happenedAt"]
+    fulfillment["updatedAt"] = now
+    shop.emit("fulfillment_events/create", {"id": number, "fulfillment_id":
+                                            fulfillment["_number"],
+                                            "status": data["status"].lower(),
+                                            "message": data.get("message"),
+                                            "happened_at": event["happenedAt"]})
+    return event

@@ -207,7 +207,9 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
             t["gateway"] for t in order_in.get("transactions") or [] if t.get("gateway")))
         or ["manual"],
         "customAttributes": [], "customerAcceptsMarketing": False, "edited": False,
-        "clientIp": None, "cartToken": None, "checkoutToken": None,
+        "clientIp": None, "cartToken": None,
+        "checkoutToken": (order_in.get("_checkout") or {}).get("_token"),
+        "_checkout_number": (order_in.get("_checkout") or {}).get("_number"),
         "_customer": customer["id"] if customer else None, "_lines": records,
         "_shipping": shipping, "_fulfillment_orders": [], "_fulfillments": [], "_refunds": [],
         "_metafields": {},

@@ -37,6 +37,8 @@ def storefront_input(shop, line_items: list[dict], fields: dict) -> dict:
                                                                  "currencyCode": shop.currency}}}]
     if fields.get("customer"):
         order_in["customer"] = {"toUpsert": fields["customer"]}
+    if fields.get("_checkout"):
+        order_in["_checkout"] = fields["_checkout"]
     if fields.get("shipping") is not None:
         order_in["shippingLines"] = [{"title": "Envío estándar", "priceSet": {"shopMoney": {
             "amount": str(fields["shipping"]), "currencyCode": shop.currency}}}]
@@ -56,13 +58,16 @@ def _variant_for(shop, line: dict) -> dict:
 
 
 def storefront_order(shop, line_items: list[dict], fields: dict) -> dict:
+    """An order placed at checkout; with `checkout_id` it completes that checkout, and the
+    order carries its token and id as Shopify's orders/create payload does."""
     behaviour = fields.get("inventory_behaviour", "DECREMENT_IGNORING_POLICY")
-    order = create_order(shop, storefront_input(shop, line_items, fields),
-                         {"inventoryBehaviour": behaviour})
     checkout = shop.checkouts.get(fields.get("checkout_id"))
     if checkout is not None and checkout["completedAt"] is None:
         checkout["completedAt"] = checkout["updatedAt"] = shop.now()
-    return order
+    if checkout is not None:
+        fields = {**fields, "_checkout": checkout}
+    return create_order(shop, storefront_input(shop, line_items, fields),
+                        {"inventoryBehaviour": behaviour})
 
 
 def create_checkout(shop, line_items: list[dict], fields: dict) -> dict:
@@ -87,6 +92,8 @@ def create_checkout(shop, line_items: list[dict], fields: dict) -> dict:
         "_customer": customer["id"] if customer else None, "_lines": records, "_token": token,
         "_email": order_in.get("email") or (customer or {}).get("email"),
         "_phone": order_in.get("phone") or (customer or {}).get("phone"),
+        "_accepts_marketing": bool(fields.get("accepts_marketing")),
+        "_accepts_sms_marketing": bool(fields.get("accepts_sms_marketing")),
         "_totals": {"subtotal": subtotal, "total": subtotal},
     }
     shop.checkouts[checkout_id] = checkout
@@ -98,7 +105,9 @@ def update_checkout(shop, checkout_id: str, fields: dict) -> dict:
     checkout = shop.checkouts.get(checkout_id)
     if checkout is None:
         raise DomainError.single(["id"], "Checkout does not exist")
-    for key, target in (("email", "_email"), ("phone", "_phone"), ("note", "note")):
+    for key, target in (("email", "_email"), ("phone", "_phone"), ("note", "note"),
+                        ("accepts_marketing", "_accepts_marketing"),
+                        ("accepts_sms_marketing", "_accepts_sms_marketing")):
         if fields.get(key) is not None:
             checkout[target] = fields[key]
     if fields.get("shipping_address"):

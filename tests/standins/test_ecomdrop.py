@@ -55,7 +55,8 @@ def test_me_and_flows_of_the_demo_account(stand_in):
     client = client_for(stand_in)
     assert client.me().name == "Tienda Demo"
     names = [flow.name for flow in client.flows()]
-    assert names == ["Nuevo pedido", "Carrito abandonado", "Confirmación de envío"]
+    assert names == ["Nuevo pedido", "Carrito abandonado", "Confirmación de envío",
+                     "Novedad de entrega"]
 
 
 def test_accounts_start_with_the_dropi_token_fields_at_ecomdrops_template_ids(stand_in):
@@ -166,7 +167,7 @@ def test_reads_ride_out_injected_failures_but_flow_sends_do_not_repeat(stand_in)
     contact, _ = client.find_or_create_contact("3001234567")
     flow_id = client.flows()[0].id
     requests.post(f"{stand_in}/standin/faults", json={"fail_next": 2}, timeout=5)
-    assert len(client.flows()) == 3
+    assert len(client.flows()) == 4
     assert [c["status"] for c in calls(stand_in)[-3:]] == [503, 503, 200]
 
     requests.post(f"{stand_in}/standin/faults", json={"fail_next": 1}, timeout=5)

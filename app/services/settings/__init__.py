@@ -43,6 +43,12 @@ from app.services.settings.locations import (
     save_location_mappings,
 )
 from app.services.settings.options import OPTIONS, options_form, save_options, saved_options
+from app.services.settings.recovery import (
+    AUDIENCES,
+    recovery_form,
+    recovery_values,
+    save_recovery,
+)
 from app.services.settings.status import (
     IntegrationStatus,
     SettingsStatus,
@@ -51,12 +57,12 @@ from app.services.settings.status import (
 )
 
 __all__ = [
-    "COUNTRIES", "DropiForm", "DropiSection", "EcomdropForm", "EcomdropSection",
+    "AUDIENCES", "COUNTRIES", "DropiForm", "DropiSection", "EcomdropForm", "EcomdropSection",
     "IntegrationClients", "IntegrationStatus", "LocationsSection", "Notice", "OPTIONS",
     "SaveOutcome", "SettingsInvalid", "SettingsStatus", "SettingsUnavailable", "account_flows", "cached_flows",
     "check_connections", "default_token_field_id", "dropi_form", "dropi_section",
     "ecomdrop_form", "ecomdrop_section", "load_configuration", "load_locations",
     "locations_form", "options_form", "save_dropi", "save_ecomdrop", "save_location_mappings",
-    "save_options", "saved_options", "settings_status", "sync_dropi_token_field",
-    "token_field_id", "token_report",
+    "recovery_form", "recovery_values", "save_options", "save_recovery", "saved_options",
+    "settings_status", "sync_dropi_token_field", "token_field_id", "token_report",
 ]

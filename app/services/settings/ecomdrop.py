@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 FLOWS_CACHE_SECONDS = 300
 API_KEY_MAX = 500
-FLOW_FIELDS = ("new_order_flow_id", "abandoned_cart_flow_id")
+FLOW_FIELDS = ("new_order_flow_id", "abandoned_cart_flow_id", "incident_flow_id")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class EcomdropForm:
     new_order_flow_id: str = ""
     abandoned_cart_flow_id: str = ""
     token_field_id: str = ""  # empty: the usual bot field of the Dropi country
+    incident_flow_id: str = ""
 
     def without_secret(self) -> "EcomdropForm":
         return replace(self, api_key="")
@@ -56,6 +57,7 @@ class EcomdropSection:
     key_hint: str | None
     new_order_flow_id: str
     abandoned_cart_flow_id: str
+    incident_flow_id: str = ""
     token_field_id: str = ""  # what the merchant entered; empty: the default below
     default_token_field_id: str | None = None  # the usual one for the saved Dropi country
     dropi_country: str | None = None
@@ -67,6 +69,7 @@ def ecomdrop_form(form: Mapping[str, str]) -> EcomdropForm:
         api_key=(form.get("ecomdrop_api_key") or "").strip(),
         new_order_flow_id=(form.get("new_order_flow_id") or "").strip(),
         abandoned_cart_flow_id=(form.get("abandoned_cart_flow_id") or "").strip(),
+        incident_flow_id=(form.get("incident_flow_id") or "").strip(),
         token_field_id=(form.get("dropi_token_field_id") or "").strip(),
     )
 
@@ -78,12 +81,14 @@ def ecomdrop_section(config: ShopConfiguration | None,
     chosen = submitted or EcomdropForm(
         new_order_flow_id=(config.ecomdrop_new_order_flow_id if config else None) or "",
         abandoned_cart_flow_id=(config.ecomdrop_abandoned_cart_flow_id if config else None) or "",
+        incident_flow_id=(config.ecomdrop_incident_flow_id if config else None) or "",
         token_field_id=(config.ecomdrop_dropi_token_field_choice if config else None) or "",
     )
     country = config.dropi_country if config else None
     return EcomdropSection(connected=bool(saved_key), key_hint=secret_hint(saved_key),
                            new_order_flow_id=chosen.new_order_flow_id,
                            abandoned_cart_flow_id=chosen.abandoned_cart_flow_id,
+                           incident_flow_id=chosen.incident_flow_id,
                            token_field_id=chosen.token_field_id,
                            default_token_field_id=default_token_field_id(country),
                            dropi_country=country)
@@ -165,6 +170,7 @@ def save_ecomdrop(clients: IntegrationClients, shop: Shop, submitted: EcomdropFo
         config.ecomdrop_api_key = key
     config.ecomdrop_new_order_flow_id = chosen["new_order_flow_id"] or None
     config.ecomdrop_abandoned_cart_flow_id = chosen["abandoned_cart_flow_id"] or None
+    config.ecomdrop_incident_flow_id = chosen["incident_flow_id"] or None
     field_changed = (field_id or None) != config.ecomdrop_dropi_token_field_choice
     config.ecomdrop_dropi_token_field_choice = field_id or None
     db.session.commit()

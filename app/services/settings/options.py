@@ -60,7 +60,8 @@ OPTIONS: tuple[ConnectorOption, ...] = (
         "Shopify emails the customer the order confirmation when the connector creates an "
         "order.")),
     ConnectorOption("send_shipping_confirmation", _l("Send shipping confirmation"), _l(
-        "Shopify emails the customer the shipping confirmation when Dropi ships the order.")),
+        "Shopify emails the customer the shipping confirmation when Dropi ships the order."),
+        available=True),
     ConnectorOption("get_stock", _l("Get stock"), _l(
         "Updates Shopify stock from the Dropi warehouses mapped to your locations.")),
     ConnectorOption("get_products", _l("Get products"), _l(
@@ -70,7 +71,8 @@ OPTIONS: tuple[ConnectorOption, ...] = (
     ConnectorOption("get_refunds", _l("Get refunds"), _l(
         "Records the refunds made in Shopify so the matching Dropi orders can be settled.")),
     ConnectorOption("get_shipments", _l("Get shipments"), _l(
-        "Adds Dropi's carrier and tracking number to the Shopify order when it ships.")),
+        "Adds Dropi's carrier and tracking number to the Shopify order when it ships."),
+        available=True),
     ConnectorOption("prices_update_original_price", _l("Prices update the original price"), _l(
         "Price updates change the compare-at (original) price instead of the selling price.")),
     ConnectorOption("taxes_included", _l("Taxes included"), _l(

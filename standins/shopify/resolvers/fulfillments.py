@@ -265,3 +265,8 @@ def resolve_checkout_line_unit(line, info):
           "discountedTotalPriceWithCodeDiscount")
 def resolve_checkout_line_total(line, info):
     return bag(info, line["_price"] * line["quantity"])
+
+
+@resolver("Fulfillment", "events")
+def resolve_fulfillment_events(fulfillment, info, **args):
+    return connection(info, fulfillment.get("_events", []), args, "FulfillmentEvent")

@@ -58,3 +58,21 @@ def resolve_refund_create(_root, info, input):
         return {"refund": refund, "order": shop.orders[refund["_order"]]}
 
     return run_mutation(info, input, run, {"refund": None, "order": None})
+
+
+@resolver("Mutation", "fulfillmentTrackingInfoUpdate")
+def resolve_tracking_update(_root, info, fulfillmentId, trackingInfoInput, notifyCustomer=None):
+    shop = ctx(info).shop
+    return run_mutation(info, {"fulfillmentId": fulfillmentId,
+                               "trackingInfoInput": trackingInfoInput}, lambda: {
+        "fulfillment": fulfillment_ops.update_tracking(shop, fulfillmentId, trackingInfoInput,
+                                                       bool(notifyCustomer))},
+        {"fulfillment": None})
+
+
+@resolver("Mutation", "fulfillmentEventCreate")
+def resolve_fulfillment_event_create(_root, info, fulfillmentEvent):
+    shop = ctx(info).shop
+    return run_mutation(info, fulfillmentEvent, lambda: {
+        "fulfillmentEvent": fulfillment_ops.create_event(shop, fulfillmentEvent)},
+        {"fulfillmentEvent": None})

@@ -1,0 +1,17 @@
+"""After the order: Dropi statuses (webhook and poll) recorded per shipment, the Shopify
+fulfillment with tracking, delivered and returned outcomes, delivery incidents run through the
+merchant's Ecomdrop flow, and the guide PDF."""
+from app.services.shipments.guides import GuideUnavailable, guide_pdf
+from app.services.shipments.overview import ShipmentView, shipment_view
+from app.services.shipments.tracking import (
+    PollResult,
+    apply_dropi_answer,
+    confirm_hint,
+    orders_to_confirm,
+    poll_shop,
+    shops_to_poll,
+)
+
+__all__ = ["GuideUnavailable", "PollResult", "ShipmentView", "apply_dropi_answer",
+           "confirm_hint", "guide_pdf", "orders_to_confirm", "poll_shop", "shipment_view",
+           "shops_to_poll"]
