@@ -10,10 +10,12 @@ from huey import crontab
 from app.extensions import db, queue
 from app.logging_setup import log_context
 from app.metrics import WEBHOOK_LAG_SECONDS
-from app.models import WebhookEvent
+from app.models import Shop, WebhookEvent
 from app.models.types import utcnow
+from app.services.agent_profile import write_profile_field
 from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
+from app.services.settings.clients import IntegrationClients
 from app.services.uninstall import shop_is_active
 from app.services.webhooks import process_event, requeue_stale_events
 
@@ -119,3 +121,19 @@ def run_import_job(shop_domain: str, job_id: int) -> str | None:
 def resume_stale_import_jobs() -> int:
     """Queue again bulk imports whose worker died or whose queued task was lost."""
     return len(resume_stale_imports(enqueue=run_import_job))
+
+
+class ProfileFieldRetry(RuntimeError):
+    """The bot field write should run again later (raised so Huey retries the job)."""
+
+
+@queue.task(name="write_agent_profile_field", retries=5, retry_delay=20)
+@in_app_context
+@for_active_shop
+def write_agent_profile_field(shop_domain: str) -> str:
+    """Write the shop's compiled agent profile to its Ecomdrop bot field when it changed."""
+    shop = db.session.scalar(db.select(Shop).where(Shop.domain == shop_domain))
+    outcome = write_profile_field(IntegrationClients(current_app.config["SETTINGS"]), shop)
+    if outcome.retry:
+        raise ProfileFieldRetry(outcome.result.value)
+    return outcome.result.value

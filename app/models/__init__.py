@@ -1,4 +1,10 @@
 """Typed models; every row belongs to a shop."""
+from app.models.agent_profile import (
+    AgentEcomdropLink,
+    AgentProfileVersion,
+    MerchantNotification,
+    NotificationStatus,
+)
 from app.models.ai import AIConfiguration
 from app.models.compliance import ComplianceRequest, ComplianceStatus
 from app.models.configuration import InventoryBehaviour, LocationMapping, ShopConfiguration
@@ -10,6 +16,10 @@ from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
     "AIConfiguration",
+    "AgentEcomdropLink",
+    "AgentProfileVersion",
+    "MerchantNotification",
+    "NotificationStatus",
     "ComplianceRequest",
     "ComplianceStatus",
     "IMPORT_TYPES",

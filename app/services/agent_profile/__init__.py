@@ -1,0 +1,45 @@
+"""The AI agent profile reaching the agent: the `get_store_profile` and `notify_merchant`
+tools, the compiled profile in an Ecomdrop bot field, and the profile's saved versions."""
+from app.services.agent_profile.bot_field import (
+    EcomdropChoiceProblem,
+    WriteOutcome,
+    WriteResult,
+    choose_profile_field,
+    load_link,
+    profile_changed,
+    stop_profile_field,
+    write_profile_field,
+)
+from app.services.agent_profile.notify import (
+    NOTIFY_MERCHANT_TOOL,
+    AlertNotConfigured,
+    AlertNotSent,
+    AlertRateLimited,
+    AlertRequest,
+    NotifyError,
+    UnknownAlertType,
+    choose_alert_flow,
+    notify_merchant,
+    recent_alerts,
+)
+from app.services.agent_profile.profile import (
+    GET_STORE_PROFILE_TOOL,
+    compile_profile_text,
+    get_store_profile,
+)
+from app.services.agent_profile.versions import (
+    VersionNotFound,
+    VersionSummary,
+    list_versions,
+    restore_version,
+    version_settings,
+)
+
+__all__ = [
+    "GET_STORE_PROFILE_TOOL", "NOTIFY_MERCHANT_TOOL", "AlertNotConfigured", "AlertNotSent",
+    "AlertRateLimited", "AlertRequest", "NotifyError", "EcomdropChoiceProblem",
+    "UnknownAlertType", "VersionNotFound", "VersionSummary", "WriteOutcome", "WriteResult",
+    "choose_alert_flow", "choose_profile_field", "compile_profile_text", "get_store_profile",
+    "list_versions", "load_link", "notify_merchant", "profile_changed", "recent_alerts",
+    "restore_version", "stop_profile_field", "version_settings", "write_profile_field",
+]
