@@ -1,6 +1,7 @@
 """Fixtures: an app per test on SQLite (or TEST_DATABASE_URL), rows wiped after each test."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,10 @@ from app import create_app
 from app.extensions import cache, db, queue
 from app.models import Shop
 from app.models.types import utcnow
-from tests.factories import StandInWorld, build_world
+from tests.factories import AgentWorld, StandInWorld, build_agent_world, build_world
 from tests.live_standins import (
     running_dropi_stand_in,
+    running_ecomdrop_stand_in,
     running_shopify_stand_in,
     stand_in_settings,
 )
@@ -49,13 +51,38 @@ def world(stand_ins, tmp_path) -> StandInWorld:
     connected and one Dropi warehouse mapped to a Shopify location."""
     shopify, dropi = stand_ins
     settings = stand_in_settings(tmp_path, shopify=shopify, dropi=dropi)
+    with _stand_in_app(settings) as app:
+        yield build_world(shopify, dropi, settings, app.test_client())
+
+
+@pytest.fixture(scope="module")
+def agent_stand_ins():
+    """Live Shopify and Ecomdrop stand-ins over HTTP, shared by a module's tests (each test
+    gets its own shop and Ecomdrop account)."""
+    with running_shopify_stand_in() as shopify, running_ecomdrop_stand_in() as ecomdrop:
+        yield shopify, ecomdrop
+
+
+@pytest.fixture
+def agent_world(agent_stand_ins, tmp_path) -> AgentWorld:
+    """The real app wired to live Shopify and Ecomdrop stand-ins, with an installed shop whose
+    Ecomdrop account is connected."""
+    shopify, ecomdrop = agent_stand_ins
+    settings = stand_in_settings(tmp_path, shopify=shopify, ecomdrop=ecomdrop)
+    with _stand_in_app(settings) as app:
+        yield build_agent_world(shopify, ecomdrop.url, settings, app.test_client())
+
+
+@contextmanager
+def _stand_in_app(settings):
     app = create_app(settings)
     app.config["TESTING"] = True
+    queue.storage.blocking = False
     with app.app_context():
         db.create_all()
         cache.clear()
         try:
-            yield build_world(shopify, dropi, settings, app.test_client())
+            yield app
         finally:
             reset_database()
             queue.flush()

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import LocationMapping, Shop, ShopConfiguration
 from app.models.types import utcnow
 from app.services.product_import import ImportPreferences, import_context_for
+from app.services.settings import IntegrationClients
 from standins.dropi import geography
 from standins.shopify import catalog as shopify_catalog
 from tests.live_standins import ServerThread, ShopifyStandInHandle
@@ -65,23 +66,12 @@ def stocked_location(shopify: ShopifyStandInHandle, domain: str) -> dict:
     return shopify.store.create_location(domain, "Bodega Bogotá", city="Bogotá")
 
 
-@dataclass
-class StandInWorld:
-    """The app wired to live Shopify and Dropi stand-ins, with one connected shop."""
+class AdminRequests:
+    """Requests to the app as the Shopify admin sends them, for `self.domain`."""
 
-    shopify: ShopifyStandInHandle
-    dropi: ServerThread
-    settings: Settings
     client: object
-    shop: Shop
     domain: str
-    location_id: str
-    warehouse_id: int
 
-    def ctx(self, **kwargs):
-        return import_context_for(self.settings, self.shop, **kwargs)
-
-    # --- requests as the admin sends them ---------------------------------------------------
     def page(self, path: str, locale: str = "en", domain: str | None = None, **params):
         """A document load inside the admin (id_token in the query)."""
         domain = domain or self.domain
@@ -97,6 +87,23 @@ class StandInWorld:
                           doseq=True)
         return self.client.open(f"{path}?{query}", method=method, data=data,
                                 headers=htmx_headers(mint_session_token(domain)))
+
+
+@dataclass
+class StandInWorld(AdminRequests):
+    """The app wired to live Shopify and Dropi stand-ins, with one connected shop."""
+
+    shopify: ShopifyStandInHandle
+    dropi: ServerThread
+    settings: Settings
+    client: object
+    shop: Shop
+    domain: str
+    location_id: str
+    warehouse_id: int
+
+    def ctx(self, **kwargs):
+        return import_context_for(self.settings, self.shop, **kwargs)
 
     # --- the stand-ins' state ---------------------------------------------------------------
     @property
@@ -151,6 +158,66 @@ def build_world(shopify: ShopifyStandInHandle, dropi: ServerThread, settings: Se
     warehouse_id = connect_dropi(dropi.app, shop, location)
     return StandInWorld(shopify, dropi, settings, client, shop, domain, location["id"],
                         warehouse_id)
+
+
+@dataclass
+class AgentWorld(AdminRequests):
+    """The app wired to live Shopify and Ecomdrop stand-ins: one installed shop with its own
+    Ecomdrop account connected and Dropi Colombia (cash on delivery) in its settings."""
+
+    shopify: ShopifyStandInHandle
+    ecomdrop_url: str
+    settings: Settings
+    client: object
+    shop: Shop
+    domain: str
+    ecomdrop_key: str
+
+    @property
+    def clients(self) -> IntegrationClients:
+        return IntegrationClients(self.settings, sleep=lambda seconds: None)
+
+    def ecomdrop_account(self) -> dict:
+        """Everything the shop's Ecomdrop account holds (bot fields, contacts, flow runs...)."""
+        listed = requests.get(f"{self.ecomdrop_url}/standin/accounts", timeout=10).json()
+        return next(a for a in listed["accounts"] if a["name"] == self.domain)
+
+    def ecomdrop_calls(self, method: str | None = None, path_part: str = "") -> list[dict]:
+        """The calls the app made to this shop's Ecomdrop account."""
+        page_id = self.ecomdrop_account()["page_id"]
+        calls = requests.get(f"{self.ecomdrop_url}/standin/calls", timeout=10).json()["calls"]
+        return [c for c in calls if c["account"] == page_id and path_part in c["path"]
+                and (method is None or c["method"] == method)]
+
+    def bot_field(self, field_id) -> dict:
+        fields = self.ecomdrop_account()["bot_fields"]
+        return next(f for f in fields if str(f["id"]) == str(field_id))
+
+    def person_writes_on_whatsapp(self, phone: str) -> None:
+        """Someone writes to the shop's Ecomdrop line (WhatsApp's 24-hour window opens)."""
+        requests.post(f"{self.ecomdrop_url}/standin/inbound",
+                      json={"api_key": self.ecomdrop_key, "phone": phone},
+                      timeout=10).raise_for_status()
+
+
+PROFILE_FIELD_ID = 990001
+
+
+def build_agent_world(shopify: ShopifyStandInHandle, ecomdrop_url: str, settings: Settings,
+                      client) -> AgentWorld:
+    """A new shop on the Shopify stand-in with a fresh Ecomdrop account (a bot field
+    "PERFIL AGENTE" at PROFILE_FIELD_ID and an "Alertas" flow) connected."""
+    domain = f"agent-{next(_domains)}.myshopify.com"
+    shop = install_shop(shopify, domain, name="Tienda Andina")
+    key = f"ecd-{domain}"
+    requests.post(f"{ecomdrop_url}/standin/accounts", json={
+        "api_key": key, "name": domain, "flows": ["Nuevo pedido", "Alertas"],
+        "bot_fields": [{"id": PROFILE_FIELD_ID, "name": "PERFIL AGENTE"}],
+    }, timeout=10).raise_for_status()
+    db.session.add(ShopConfiguration(shop_id=shop.id, ecomdrop_api_key=key, dropi_country="CO",
+                                     dropi_token="dropi-token-for-tests"))
+    db.session.commit()
+    return AgentWorld(shopify, ecomdrop_url, settings, client, shop, domain, key)
 
 
 # --- Dropi products of the stand-in's catalog -----------------------------------------------

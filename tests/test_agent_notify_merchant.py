@@ -1,0 +1,164 @@
+"""notify_merchant: an alert reaches the contact set for its type on WhatsApp through the
+shop's Ecomdrop account, once per request, within the hourly limit; anything else is refused
+in plain words."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import current_app
+from flask_babel import force_locale
+from jsonschema import Draft202012Validator
+
+from app.extensions import db, cache
+from app.models import MerchantNotification, Shop
+from app.services.agent_profile import (
+    NOTIFY_MERCHANT_TOOL,
+    AlertNotConfigured,
+    AlertNotSent,
+    AlertRateLimited,
+    AlertRequest,
+    UnknownAlertType,
+    choose_alert_flow,
+    notify_merchant,
+)
+from app.services.agent_profile.notify import ALERTS_PER_HOUR
+from app.services.ai_configuration import AgentSettings, NotificationContact, save_agent_settings
+
+ADVISOR_PHONE = "+573001112233"
+OUTPUT = Draft202012Validator(NOTIFY_MERCHANT_TOOL["outputSchema"],
+                              format_checker=Draft202012Validator.FORMAT_CHECKER)
+INPUT = Draft202012Validator(NOTIFY_MERCHANT_TOOL["inputSchema"])
+
+
+@pytest.fixture(autouse=True)
+def english(agent_world):
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
+def advisor(agent_world):
+    """The shop sends advisor requests to Ana, with an alerts flow chosen."""
+    save_agent_settings(agent_world.shop, AgentSettings(
+        agent_name="Sofía", company_name="ClickShop",
+        notifications={"advisor_request": NotificationContact("Ana", ADVISOR_PHONE)}))
+    flows = agent_world.ecomdrop_account()["flows"]
+    alerts_flow = next(f for f in flows if f["name"] == "Alertas")
+    choose_alert_flow(agent_world.clients, agent_world.shop, str(alerts_flow["id"]), cache)
+    return alerts_flow
+
+
+def ask(agent_world, **arguments):
+    arguments = {"type": "advisor_request", "message": "Quiere hablar con una persona",
+                 **arguments}
+    INPUT.validate(arguments)
+    return notify_merchant(agent_world.clients, agent_world.shop,
+                           AlertRequest.from_arguments(arguments))
+
+
+def test_an_alert_runs_the_alerts_flow_for_the_configured_contact(agent_world, advisor):
+    output = ask(agent_world, customerPhone="+573009998877", orderName="#1001")
+
+    OUTPUT.validate(output)
+    assert output["notified"] is True and output["status"] == "sent"
+    account = agent_world.ecomdrop_account()
+    [run] = account["flow_runs"]
+    assert run["flow_id"] == advisor["id"] and run["phone"] == ADVISOR_PHONE
+    alert = run["fields"]["agent_alert"]
+    assert alert.startswith("Alert: Request for a human advisor (Tienda Andina)")
+    assert "Quiere hablar con una persona" in alert and "+573009998877" in alert
+    assert "#1001" in alert
+    row = db.session.get(MerchantNotification, int(output["notificationId"]))
+    assert row.status.value == "sent" and row.channel == "flow"
+
+
+def test_the_same_request_sends_once(agent_world, advisor):
+    first = ask(agent_world, requestId="conv-1")
+    again = [ask(agent_world, requestId="conv-1") for _ in range(2)]
+    retried = ask(agent_world, customerPhone="+573009998877")
+    retried_again = ask(agent_world, customerPhone="+573009998877")
+
+    assert first["status"] == "sent"
+    assert [o["status"] for o in again] == ["already_sent", "already_sent"]
+    assert {o["notificationId"] for o in again} == {first["notificationId"]}
+    assert retried_again["notificationId"] == retried["notificationId"]
+    assert len(agent_world.ecomdrop_account()["flow_runs"]) == 2
+
+
+def test_concurrent_identical_requests_send_once(agent_world, advisor):
+    app, shop_id = current_app._get_current_object(), agent_world.shop.id
+    outputs, start = [], threading.Barrier(3)
+
+    def deliver():
+        with app.app_context(), force_locale("en"):
+            shop = db.session.get(Shop, shop_id)
+            start.wait()
+            outputs.append(notify_merchant(agent_world.clients, shop, AlertRequest(
+                "advisor_request", "Quiere hablar con una persona", request_id="conv-9")))
+            db.session.remove()
+
+    threads = [threading.Thread(target=deliver) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(outputs) == 3 and len({o["notificationId"] for o in outputs}) == 1
+    assert len(agent_world.ecomdrop_account()["flow_runs"]) == 1
+
+
+def test_an_unknown_type_is_refused(agent_world, advisor):
+    with pytest.raises(UnknownAlertType) as refused:
+        notify_merchant(agent_world.clients, agent_world.shop,
+                        AlertRequest("birthday", "Feliz cumpleaños"))
+
+    assert refused.value.status == 400 and "“birthday” is not an alert type" in refused.value.message
+    assert agent_world.ecomdrop_account()["flow_runs"] == []
+
+
+def test_a_type_without_a_contact_is_refused(agent_world, advisor):
+    with pytest.raises(AlertNotConfigured) as refused:
+        ask(agent_world, type="warranty")
+
+    assert refused.value.status == 422
+    assert refused.value.message == ("Nobody receives “Warranty claim” alerts: the store has "
+                                     "not set a contact for them.")
+    assert agent_world.ecomdrop_calls(method="POST") == []
+
+
+def test_the_hourly_limit_per_type_holds(agent_world, advisor):
+    for number in range(ALERTS_PER_HOUR):
+        ask(agent_world, message=f"Cliente {number} quiere un asesor")
+
+    with pytest.raises(AlertRateLimited) as refused:
+        ask(agent_world, message="Uno más")
+
+    assert refused.value.status == 429
+    assert len(agent_world.ecomdrop_account()["flow_runs"]) == ALERTS_PER_HOUR
+
+
+def test_without_a_flow_the_alert_is_a_whatsapp_text_inside_the_24_hour_window(agent_world,
+                                                                              advisor):
+    choose_alert_flow(agent_world.clients, agent_world.shop, "", cache)
+    agent_world.person_writes_on_whatsapp(ADVISOR_PHONE)
+
+    output = ask(agent_world)
+
+    assert output["status"] == "sent"
+    [message] = agent_world.ecomdrop_account()["messages"]
+    assert message["phone"] == ADVISOR_PHONE and message["channel"] == "whatsapp"
+    assert "Quiere hablar con una persona" in message["text"]
+
+
+def test_outside_the_window_a_text_is_refused_with_what_to_do(agent_world, advisor):
+    choose_alert_flow(agent_world.clients, agent_world.shop, "", cache)
+
+    with pytest.raises(AlertNotSent) as refused:
+        ask(agent_world, requestId="conv-2")
+
+    assert "Choose an alerts flow on the AI agent page" in refused.value.message
+    row = db.session.query(MerchantNotification).one()
+    assert row.status.value == "failed" and row.error == refused.value.message
+    agent_world.person_writes_on_whatsapp(ADVISOR_PHONE)
+    assert ask(agent_world, requestId="conv-2")["status"] == "sent"  # a failed one may retry
