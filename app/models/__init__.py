@@ -1,4 +1,6 @@
 """Typed models; every row belongs to a shop."""
+from app.models.agent import (AGENT_MODES, AgentCall, AgentConfirmation, AgentKey,
+                              AgentToolSettings)
 from app.models.ai import AIConfiguration
 from app.models.compliance import ComplianceRequest, ComplianceStatus
 from app.models.configuration import InventoryBehaviour, LocationMapping, ShopConfiguration
@@ -9,6 +11,11 @@ from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "AGENT_MODES",
+    "AgentCall",
+    "AgentConfirmation",
+    "AgentKey",
+    "AgentToolSettings",
     "AIConfiguration",
     "ComplianceRequest",
     "ComplianceStatus",
