@@ -1,4 +1,6 @@
 """Typed models; every row belongs to a shop."""
+from app.models.agent import (AGENT_MODES, AgentCall, AgentConfirmation, AgentKey,
+                              AgentToolSettings)
 from app.models.agent_profile import (
     AgentEcomdropLink,
     AgentProfileVersion,
@@ -15,6 +17,11 @@ from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "AGENT_MODES",
+    "AgentCall",
+    "AgentConfirmation",
+    "AgentKey",
+    "AgentToolSettings",
     "AIConfiguration",
     "AgentEcomdropLink",
     "AgentProfileVersion",
