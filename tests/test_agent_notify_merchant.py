@@ -13,7 +13,6 @@ from jsonschema import Draft202012Validator
 from app.extensions import db, cache
 from app.models import MerchantNotification, Shop
 from app.services.agent_profile import (
-    NOTIFY_MERCHANT_TOOL,
     AlertNotConfigured,
     AlertNotSent,
     AlertRateLimited,
@@ -23,12 +22,13 @@ from app.services.agent_profile import (
     notify_merchant,
 )
 from app.services.agent_profile.notify import ALERTS_PER_HOUR
+from app.services.agent_tools.registry import load_definition
 from app.services.ai_configuration import AgentSettings, NotificationContact, save_agent_settings
 
 ADVISOR_PHONE = "+573001112233"
-OUTPUT = Draft202012Validator(NOTIFY_MERCHANT_TOOL["outputSchema"],
+OUTPUT = Draft202012Validator(load_definition("notify_merchant")["outputSchema"],
                               format_checker=Draft202012Validator.FORMAT_CHECKER)
-INPUT = Draft202012Validator(NOTIFY_MERCHANT_TOOL["inputSchema"])
+INPUT = Draft202012Validator(load_definition("notify_merchant")["inputSchema"])
 
 
 @pytest.fixture(autouse=True)

@@ -9,10 +9,10 @@ from flask_babel import force_locale
 from jsonschema import Draft202012Validator
 
 from app.services.agent_profile import (
-    GET_STORE_PROFILE_TOOL,
     compile_profile_text,
     get_store_profile,
 )
+from app.services.agent_tools.registry import load_definition
 from app.services.ai_configuration import (
     AgentSettings,
     FaqEntry,
@@ -20,7 +20,7 @@ from app.services.ai_configuration import (
     save_agent_settings,
 )
 
-OUTPUT = Draft202012Validator(GET_STORE_PROFILE_TOOL["outputSchema"],
+OUTPUT = Draft202012Validator(load_definition("get_store_profile")["outputSchema"],
                               format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

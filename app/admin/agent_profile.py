@@ -22,7 +22,6 @@ from app.clients.shopify import ShopifyError
 from app.extensions import cache
 from app.jobs import write_agent_profile_field
 from app.services.agent_profile import (
-    GET_STORE_PROFILE_TOOL,
     EcomdropChoiceProblem,
     VersionNotFound,
     WriteResult,
@@ -69,8 +68,7 @@ def preview():
                          problem=shopify_problem(exc))
     return _fragment("ai_agent/_profile_preview.html", profile=profile, problem=None,
                      profile_json=json.dumps(profile, ensure_ascii=False, indent=2),
-                     profile_text=compile_profile_text(profile),
-                     tool=GET_STORE_PROFILE_TOOL)
+                     profile_text=compile_profile_text(profile))
 
 
 # Bot field ----------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from app.services.agent_profile.bot_field import (
     write_profile_field,
 )
 from app.services.agent_profile.notify import (
-    NOTIFY_MERCHANT_TOOL,
     AlertNotConfigured,
     AlertNotSent,
     AlertRateLimited,
@@ -23,7 +22,6 @@ from app.services.agent_profile.notify import (
     recent_alerts,
 )
 from app.services.agent_profile.profile import (
-    GET_STORE_PROFILE_TOOL,
     compile_profile_text,
     get_store_profile,
 )
@@ -36,7 +34,7 @@ from app.services.agent_profile.versions import (
 )
 
 __all__ = [
-    "GET_STORE_PROFILE_TOOL", "NOTIFY_MERCHANT_TOOL", "AlertNotConfigured", "AlertNotSent",
+    "AlertNotConfigured", "AlertNotSent",
     "AlertRateLimited", "AlertRequest", "NotifyError", "EcomdropChoiceProblem",
     "UnknownAlertType", "VersionNotFound", "VersionSummary", "WriteOutcome", "WriteResult",
     "choose_alert_flow", "choose_profile_field", "compile_profile_text", "get_store_profile",

@@ -8,7 +8,8 @@ delivers to a number that wrote in the last 24 hours.
 
 Each alert is logged. The same request (the same `requestId`, or the same type, text,
 customer and order within ten minutes) is one alert, sent once; each shop may send at most
-`ALERTS_PER_HOUR` alerts of one type per hour.
+`ALERTS_PER_HOUR` alerts of one type per hour. The tool's schemas are in
+app/services/agent_tools/schemas/notify_merchant.json.
 """
 from __future__ import annotations
 
@@ -39,67 +40,6 @@ SAME_ALERT_WINDOW_SECONDS = 600
 MESSAGE_MAX = 1000
 ALERT_FIELD_NAME = "agent_alert"
 SUMMARY_MAX = 300
-
-NOTIFY_MERCHANT_TOOL: dict = {
-    "actionId": "notify_merchant",
-    "name": "Notify Store Team",
-    "description": "Send a WhatsApp alert to the store's team member in charge of this type "
-                   "of event: a customer asks for a human advisor, wants to cancel, changes "
-                   "delivery details, sends a payment receipt, makes a warranty claim, or the "
-                   "agent hit an error. Use only the types listed in get_store_profile's "
-                   "merchantAlerts. The same requestId is sent once.",
-    "category": "write",
-    "requiresConfirmation": False,
-    "inputSchema": {
-        "type": "object",
-        "required": ["type", "message"],
-        "properties": {
-            "type": {
-                "type": "string",
-                "enum": list(NOTIFICATION_TYPES),
-                "description": "Alert type (see get_store_profile's merchantAlerts)",
-            },
-            "message": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": MESSAGE_MAX,
-                "description": "What the team needs to know, in one or two sentences",
-            },
-            "customerPhone": {
-                "type": "string",
-                "maxLength": 32,
-                "description": "The customer's WhatsApp number, so the team can reply",
-            },
-            "orderName": {
-                "type": "string",
-                "maxLength": 40,
-                "description": "Order name (#1001) when the alert is about an order",
-            },
-            "requestId": {
-                "type": "string",
-                "maxLength": 64,
-                "description": "Your id for this alert; repeating it never sends twice",
-            },
-        },
-    },
-    "outputSchema": {
-        "type": "object",
-        "required": ["notified", "status", "type", "notificationId"],
-        "properties": {
-            "notified": {"type": "boolean"},
-            "status": {
-                "type": "string",
-                "enum": ["sent", "already_sent", "sending"],
-                "description": "sent now, sent by an earlier identical request, or still "
-                               "being sent by one",
-            },
-            "type": {"type": "string"},
-            "notificationId": {"type": "string"},
-            "sentAt": {"type": "string", "format": "date-time"},
-        },
-    },
-}
-
 
 class NotifyError(Exception):
     """An alert was not sent; `message` says why in the merchant's language and `status` is

@@ -20,78 +20,6 @@ from app.i18n import country_name
 from app.models import AgentProfileVersion, AIConfiguration, Shop, ShopConfiguration
 from app.services.ai_configuration import NOTIFICATION_TYPES, AgentSettings, load_agent_settings
 
-FAQ_ITEM = {
-    "type": "object",
-    "properties": {
-        "question": {"type": "string"},
-        "answer": {"type": "string"},
-    },
-}
-
-GET_STORE_PROFILE_TOOL: dict[str, Any] = {
-    "actionId": "get_store_profile",
-    "name": "Get Store Profile",
-    "description": "Retrieve the store's AI agent profile: the agent's name, the company, "
-                   "payment methods, policies, pre- and post-sale FAQs, behaviour rules and "
-                   "store facts (currency, shipping countries, cash on delivery). Call it at "
-                   "the start of every conversation and follow its behaviour rules.",
-    "category": "read",
-    "requiresConfirmation": False,
-    "inputSchema": {
-        "type": "object",
-        "properties": {},
-    },
-    "outputSchema": {
-        "type": "object",
-        "required": ["agentName", "companyName", "paymentMethods", "preSaleFaq",
-                     "postSaleFaq", "behaviorRules", "store", "merchantAlerts"],
-        "properties": {
-            "agentName": {"type": "string", "description": "Name the agent uses with customers"},
-            "companyName": {"type": "string"},
-            "companyDescription": {"type": "string",
-                                   "description": "What the store sells and to whom"},
-            "paymentMethods": {"type": "array", "items": {"type": "string"},
-                               "description": "Accepted payment methods"},
-            "policies": {"type": "string",
-                         "description": "Shipping, returns, exchanges and warranty"},
-            "preSaleFaq": {"type": "array", "items": FAQ_ITEM,
-                           "description": "Questions customers ask before buying"},
-            "postSaleFaq": {"type": "array", "items": FAQ_ITEM,
-                            "description": "Questions customers ask after buying"},
-            "behaviorRules": {"type": "array", "items": {"type": "string"},
-                              "description": "Rules the agent must follow"},
-            "store": {
-                "type": "object",
-                "required": ["currencyCode", "shipsToCountries", "cashOnDelivery"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "currencyCode": {"type": "string", "description": "ISO 4217, e.g. COP"},
-                    "shipsToCountries": {"type": "array", "items": {"type": "string"},
-                                         "description": "ISO 3166 country codes"},
-                    "cashOnDelivery": {
-                        "type": "object",
-                        "required": ["available"],
-                        "properties": {
-                            "available": {"type": "boolean"},
-                            "country": {"type": "string",
-                                        "description": "Where orders are delivered with "
-                                                       "cash collection (ISO 3166)"},
-                        },
-                    },
-                },
-            },
-            "merchantAlerts": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(NOTIFICATION_TYPES)},
-                "description": "Alert types notify_merchant can send to the store's team",
-            },
-            "profileVersion": {"type": "integer",
-                               "description": "Saved version of the profile (0: never saved)"},
-            "updatedAt": {"type": "string", "format": "date-time"},
-        },
-    },
-}
-
 _BULLET = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s*")
 
 
@@ -120,7 +48,8 @@ def store_facts(shop: Shop, shopify: ShopifyClient) -> dict:
 
 
 def get_store_profile(shop: Shop, shopify: ShopifyClient) -> dict:
-    """The shop's agent profile as `get_store_profile` returns it (see its outputSchema)."""
+    """The shop's agent profile as the `get_store_profile` tool returns it (its outputSchema
+    is app/services/agent_tools/schemas/get_store_profile.json)."""
     settings = load_agent_settings(shop)
     return profile_from(settings, store_facts(shop, shopify), *_version_and_time(shop))
 

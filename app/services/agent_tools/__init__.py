@@ -15,3 +15,4 @@ from app.services.agent_tools.registry import (  # noqa: F401
     tool_from_file,
     tools_for,
 )
+from app.services.agent_tools import profile_tools  # noqa: E402,F401

@@ -1,0 +1,111 @@
+"""get_store_profile and notify_merchant run through the agent tool runner as an agent calls
+them: input checked against the schema (400), refusals with their status, nothing private in
+a customer-mode answer."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from flask_babel import force_locale
+
+from app.extensions import cache
+from app.services.agent_profile import choose_alert_flow
+from app.services.agent_tools import CallerContext
+from app.services.agent_tools.registry import load_definition
+from app.services.agent_tools.runner import run_tool
+from app.services.ai_configuration import (
+    NOTIFICATION_TYPES,
+    AgentSettings,
+    NotificationContact,
+    save_agent_settings,
+)
+from app.services.shopify_session import shopify_client_for
+
+CONTACT_PHONE = "+573001112233"
+CUSTOMER_PHONE = "+573104445566"
+
+
+@pytest.fixture(autouse=True)
+def english(agent_world):
+    with force_locale("en"):
+        yield
+
+
+@pytest.fixture
+def configured(agent_world):
+    save_agent_settings(agent_world.shop, AgentSettings(
+        agent_name="Sofía", company_name="ClickShop", payment_methods="Contra entrega",
+        notifications={"advisor_request": NotificationContact("Ana", CONTACT_PHONE)}))
+    flow = next(f for f in agent_world.ecomdrop_account()["flows"] if f["name"] == "Alertas")
+    choose_alert_flow(agent_world.clients, agent_world.shop, str(flow["id"]), cache)
+
+
+def customer(agent_world, phone: str | None = CUSTOMER_PHONE) -> CallerContext:
+    return CallerContext(
+        shop=agent_world.shop, settings=agent_world.settings, mode="customer",
+        customer_phone=phone,
+        client_factory=lambda: shopify_client_for(agent_world.settings, agent_world.shop))
+
+
+def test_the_alert_types_of_the_schema_are_the_settings_types():
+    schema = load_definition("notify_merchant")["inputSchema"]["properties"]["type"]["enum"]
+    alerts = load_definition("get_store_profile")["outputSchema"]["properties"]
+    assert schema == list(NOTIFICATION_TYPES)
+    assert alerts["merchantAlerts"]["items"]["enum"] == list(NOTIFICATION_TYPES)
+
+
+def test_a_customer_mode_agent_reads_the_profile_without_private_data(agent_world, configured):
+    result = run_tool(customer(agent_world), "get_store_profile", {})
+
+    assert result.status == 200
+    assert result.body["agentName"] == "Sofía" and result.body["merchantAlerts"] == [
+        "advisor_request"]
+    dumped = json.dumps(result.body)
+    assert "Ana" not in dumped and "1112233" not in dumped
+
+
+def test_unexpected_profile_arguments_are_ignored_not_fatal(agent_world, configured):
+    result = run_tool(customer(agent_world), "get_store_profile", {"anything": 1})
+
+    assert result.status == 200
+
+
+def test_notify_merchant_sends_with_the_customers_verified_phone(agent_world, configured):
+    result = run_tool(customer(agent_world), "notify_merchant", {
+        "type": "advisor_request", "message": "Quiere hablar con alguien",
+        "customerPhone": "+570000000000"})
+
+    assert result.status == 200 and result.body["status"] == "sent"
+    [run] = agent_world.ecomdrop_account()["flow_runs"]
+    assert CUSTOMER_PHONE in run["fields"]["agent_alert"]
+    assert "+570000000000" not in run["fields"]["agent_alert"]
+
+
+@pytest.mark.parametrize("arguments", [
+    {"type": "birthday", "message": "Hola"},
+    {"type": "advisor_request"},
+    {"type": "advisor_request", "message": ""},
+    {"type": "advisor_request", "message": "x" * 1001},
+    "not an object",
+])
+def test_bad_alert_input_is_a_400_with_the_schema_error(agent_world, configured, arguments):
+    result = run_tool(customer(agent_world), "notify_merchant", arguments)
+
+    assert result.status == 400 and result.body["error"]["code"] == "invalid_input"
+    assert agent_world.ecomdrop_account()["flow_runs"] == []
+
+
+def test_an_alert_type_without_a_contact_is_a_422(agent_world, configured):
+    result = run_tool(customer(agent_world), "notify_merchant",
+                      {"type": "warranty", "message": "Pantalla rota"})
+
+    assert result.status == 422 and result.body["error"]["code"] == "not_configured"
+    assert "Warranty claim" in result.body["error"]["message"]
+
+
+def test_over_the_hourly_limit_is_a_429(agent_world, configured):
+    statuses = [run_tool(customer(agent_world), "notify_merchant",
+                         {"type": "advisor_request", "message": f"Cliente {n}"}).status
+                for n in range(11)]
+
+    assert statuses == [200] * 10 + [429]
