@@ -12,7 +12,7 @@ from app.logging_setup import log_context
 from app.metrics import WEBHOOK_LAG_SECONDS
 from app.models import Shop, WebhookEvent
 from app.models.types import utcnow
-from app.services.agent_profile import write_profile_field
+from app.services.agent_profile import resume_pending_writes, write_profile_field
 from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
 from app.services.settings.clients import IntegrationClients
@@ -137,3 +137,10 @@ def write_agent_profile_field(shop_domain: str) -> str:
     if outcome.retry:
         raise ProfileFieldRetry(outcome.result.value)
     return outcome.result.value
+
+
+@queue.periodic_task(crontab(minute="*/10"), name="resume_pending_agent_profile_writes")
+@in_app_context
+def resume_pending_agent_profile_writes() -> int:
+    """Queue again bot field writes whose job was lost or whose worker died."""
+    return len(resume_pending_writes(enqueue=write_agent_profile_field))

@@ -3,14 +3,16 @@ change however often the job runs, refused clearly when the id is unknown."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from flask import current_app
 from flask_babel import force_locale
 
-from app.extensions import db
-from app.jobs import write_agent_profile_field
+from app.extensions import db, queue
+from app.jobs import resume_pending_agent_profile_writes, write_agent_profile_field
 from app.models import Shop
+from app.models.types import utcnow
 from app.services.agent_profile import (
     EcomdropChoiceProblem,
     WriteResult,
@@ -138,3 +140,22 @@ def test_no_job_is_queued_without_a_chosen_field(agent_world):
 
     assert profile_changed(agent_world.shop, enqueue=write_agent_profile_field) is False
     assert run_pending_jobs() == 0
+
+
+def test_a_change_whose_job_was_lost_or_whose_worker_died_is_written_by_the_sweep(agent_world):
+    save(agent_world.shop)
+    choose_profile_field(agent_world.clients, agent_world.shop, str(PROFILE_FIELD_ID))
+    save(agent_world.shop, name="Andrés")
+    profile_changed(agent_world.shop, enqueue=write_agent_profile_field)
+    queue.flush()  # the queued job is lost
+    link = load_link(agent_world.shop)
+    link.pending_since = utcnow() - timedelta(minutes=6)
+    link.claimed_digest, link.claimed_at = "a writer that died", utcnow() - timedelta(minutes=3)
+    db.session.commit()
+
+    assert resume_pending_agent_profile_writes.call_local() == 1
+    run_pending_jobs()
+
+    assert "Andrés" in agent_world.bot_field(PROFILE_FIELD_ID)["value"]
+    assert load_link(agent_world.shop).pending_since is None
+    assert resume_pending_agent_profile_writes.call_local() == 0

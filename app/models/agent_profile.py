@@ -42,6 +42,9 @@ class AgentEcomdropLink(db.Model):
     # A writer claims a digest before calling Ecomdrop, so concurrent jobs write once.
     claimed_digest: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the profile changed and its write is queued; cleared once Ecomdrop holds it. A
+    # sweep queues again writes pending too long (a lost job, a worker that died).
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     alert_flow_id: Mapped[str | None] = mapped_column(String(64))

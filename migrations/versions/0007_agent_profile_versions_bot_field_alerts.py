@@ -48,6 +48,7 @@ def upgrade():
         sa.Column('written_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('claimed_digest', sa.String(length=64), nullable=True),
         sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('pending_since', sa.DateTime(timezone=True), nullable=True),
         sa.Column('last_error', sa.Text(), nullable=True),
         sa.Column('last_attempt_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('alert_flow_id', sa.String(length=64), nullable=True),

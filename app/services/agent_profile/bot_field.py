@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 # A claim older than this belongs to a writer that died; another may take it.
 CLAIM_TTL = timedelta(minutes=2)
+PENDING_GRACE = timedelta(minutes=5)
 ERROR_TEXT_LIMIT = 1000
 
 
@@ -122,6 +123,7 @@ def stop_profile_field(shop: Shop) -> None:
     link.written_at = None
     link.last_error = None
     link.claimed_digest = None
+    link.pending_since = None
     db.session.commit()
 
 
@@ -130,8 +132,25 @@ def profile_changed(shop: Shop, enqueue: Callable[[str], object]) -> bool:
     link = load_link(shop)
     if link is None or not link.profile_field_id:
         return False
+    if link.pending_since is None:
+        link.pending_since = utcnow()
+        db.session.commit()
     enqueue(shop.domain)
     return True
+
+
+def resume_pending_writes(enqueue: Callable[[str], object]) -> list[str]:
+    """Queue again the writes still pending after PENDING_GRACE (their job was lost or its
+    worker died); returns the shops' domains."""
+    stale = utcnow() - PENDING_GRACE
+    domains = list(db.session.scalars(
+        select(Shop.domain).join(AgentEcomdropLink, AgentEcomdropLink.shop_id == Shop.id)
+        .where(AgentEcomdropLink.profile_field_id.is_not(None),
+               AgentEcomdropLink.pending_since < stale, Shop.uninstalled_at.is_(None))))
+    for domain in domains:
+        log.info("Agent profile write for %s still pending: queued again", domain)
+        enqueue(domain)
+    return domains
 
 
 def write_profile_field(clients: IntegrationClients, shop: Shop, *,
@@ -151,6 +170,7 @@ def write_profile_field(clients: IntegrationClients, shop: Shop, *,
         return _failed(link, shopify_problem(exc), retry=True)
     digest = hashlib.sha256(f"{field_id}\n{text}".encode()).hexdigest()
     if not force and link.written_digest == digest:
+        _settle(link)
         return WriteOutcome(WriteResult.UNCHANGED)
     if not _claim(link, digest, force):
         return WriteOutcome(WriteResult.BUSY, retry=True)
@@ -170,10 +190,17 @@ def write_profile_field(clients: IntegrationClients, shop: Shop, *,
     link.written_at = link.last_attempt_at = utcnow()
     link.last_error = None
     link.claimed_digest = link.claimed_at = None
+    link.pending_since = None
     db.session.commit()
     log.info("Agent profile written to Ecomdrop bot field %s for shop %s", field_id,
              shop.domain)
     return WriteOutcome(WriteResult.WRITTEN)
+
+
+def _settle(link: AgentEcomdropLink) -> None:
+    if link.pending_since is not None:
+        link.pending_since = None
+        db.session.commit()
 
 
 def _claim(link: AgentEcomdropLink, digest: str, force: bool) -> bool:
@@ -201,6 +228,8 @@ def _failed(link: AgentEcomdropLink, message: str, *, retry: bool = False,
     link.last_attempt_at = utcnow()
     if claimed:  # only the writer holding the claim lets it go
         link.claimed_digest = link.claimed_at = None
+    if not retry:  # trying again cannot help: the merchant has to act
+        link.pending_since = None
     db.session.commit()
     log.warning("Agent profile not written to Ecomdrop for shop %s", link.shop_id)
     return WriteOutcome(WriteResult.FAILED, str(message), retry=retry)
