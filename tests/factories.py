@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import html as html_lib
 import itertools
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import requests
-from flask import Flask
+from flask import Flask, current_app
+from flask_babel import force_locale
 
 from app.config import Settings
 from app.extensions import db
@@ -192,6 +194,27 @@ class AgentWorld(AdminRequests):
     def bot_field(self, field_id) -> dict:
         fields = self.ecomdrop_account()["bot_fields"]
         return next(f for f in fields if str(f["id"]) == str(field_id))
+
+    def at_once(self, action, copies: int = 3) -> list:
+        """Run `action(shop)` in `copies` threads released together, each with its own app
+        context and database session (as concurrent requests or workers would); results in
+        finishing order."""
+        app, shop_id = current_app._get_current_object(), self.shop.id
+        results, start = [], threading.Barrier(copies)
+
+        def run():
+            with app.app_context(), force_locale("en"):
+                shop = db.session.get(Shop, shop_id)
+                start.wait()
+                results.append(action(shop))
+                db.session.remove()
+
+        threads = [threading.Thread(target=run) for _ in range(copies)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        return results
 
     def person_writes_on_whatsapp(self, phone: str) -> None:
         """Someone writes to the shop's Ecomdrop line (WhatsApp's 24-hour window opens)."""

@@ -3,15 +3,12 @@ shop's Ecomdrop account, once per request, within the hourly limit; anything els
 in plain words."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from flask import current_app
 from flask_babel import force_locale
 from jsonschema import Draft202012Validator
 
-from app.extensions import db, cache
-from app.models import MerchantNotification, Shop
+from app.extensions import cache, db
+from app.models import MerchantNotification
 from app.services.agent_profile import (
     AlertNotConfigured,
     AlertNotSent,
@@ -23,7 +20,11 @@ from app.services.agent_profile import (
 )
 from app.services.agent_profile.notify import ALERTS_PER_HOUR
 from app.services.agent_tools.registry import load_definition
-from app.services.ai_configuration import AgentSettings, NotificationContact, save_agent_settings
+from app.services.ai_configuration import (
+    AgentSettings,
+    NotificationContact,
+    save_agent_settings,
+)
 
 ADVISOR_PHONE = "+573001112233"
 OUTPUT = Draft202012Validator(load_definition("notify_merchant")["outputSchema"],
@@ -87,22 +88,9 @@ def test_the_same_request_sends_once(agent_world, advisor):
 
 
 def test_concurrent_identical_requests_send_once(agent_world, advisor):
-    app, shop_id = current_app._get_current_object(), agent_world.shop.id
-    outputs, start = [], threading.Barrier(3)
-
-    def deliver():
-        with app.app_context(), force_locale("en"):
-            shop = db.session.get(Shop, shop_id)
-            start.wait()
-            outputs.append(notify_merchant(agent_world.clients, shop, AlertRequest(
-                "advisor_request", "Quiere hablar con una persona", request_id="conv-9")))
-            db.session.remove()
-
-    threads = [threading.Thread(target=deliver) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outputs = agent_world.at_once(lambda shop: notify_merchant(
+        agent_world.clients, shop,
+        AlertRequest("advisor_request", "Quiere hablar con una persona", request_id="conv-9")))
 
     assert len(outputs) == 3 and len({o["notificationId"] for o in outputs}) == 1
     assert len(agent_world.ecomdrop_account()["flow_runs"]) == 1
@@ -113,7 +101,8 @@ def test_an_unknown_type_is_refused(agent_world, advisor):
         notify_merchant(agent_world.clients, agent_world.shop,
                         AlertRequest("birthday", "Feliz cumpleaños"))
 
-    assert refused.value.status == 400 and "“birthday” is not an alert type" in refused.value.message
+    assert refused.value.status == 400
+    assert "“birthday” is not an alert type" in refused.value.message
     assert agent_world.ecomdrop_account()["flow_runs"] == []
 
 

@@ -2,16 +2,13 @@
 change however often the job runs, refused clearly when the id is unknown."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from flask import current_app
 from flask_babel import force_locale
 
 from app.extensions import db, queue
 from app.jobs import resume_pending_agent_profile_writes, write_agent_profile_field
-from app.models import Shop
 from app.models.types import utcnow
 from app.services.agent_profile import (
     EcomdropChoiceProblem,
@@ -99,21 +96,8 @@ def test_concurrent_writers_write_a_change_once(agent_world):
     save(agent_world.shop)
     choose_profile_field(agent_world.clients, agent_world.shop, str(PROFILE_FIELD_ID))
     save(agent_world.shop, name="Andrés")
-    app, shop_id = current_app._get_current_object(), agent_world.shop.id
-    results, start = [], threading.Barrier(3)
-
-    def writer():
-        with app.app_context():
-            shop = db.session.get(Shop, shop_id)
-            start.wait()
-            results.append(write_profile_field(agent_world.clients, shop).result)
-            db.session.remove()
-
-    threads = [threading.Thread(target=writer) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = agent_world.at_once(
+        lambda shop: write_profile_field(agent_world.clients, shop).result)
 
     assert results.count(WriteResult.WRITTEN) == 1
     assert len(agent_world.ecomdrop_calls(method="POST", path_part="bot_fields")) == 2

@@ -45,7 +45,8 @@ def test_the_preview_shows_exactly_what_the_agent_gets_and_no_contact(agent_worl
     html = text_of(agent_world.htmx("GET", f"{PROFILE}/preview", locale="es"))
 
     assert "Lo que sabe el agente" in html
-    assert '"agentName": "Valentina"' in html and '"merchantAlerts": [\n    "advisor_request"' in html
+    assert '"agentName": "Valentina"' in html
+    assert '"merchantAlerts": [\n    "advisor_request"' in html
     assert "Agente:\nValentina" in html  # the bot field text
     assert "Ana" not in html and "1112233" not in html
 

@@ -40,5 +40,6 @@ __all__ = [
     "UnknownAlertType", "VersionNotFound", "VersionSummary", "WriteOutcome", "WriteResult",
     "choose_alert_flow", "choose_profile_field", "compile_profile_text", "get_store_profile",
     "list_versions", "load_link", "notify_merchant", "profile_changed", "recent_alerts",
-    "restore_version", "resume_pending_writes", "stop_profile_field", "version_settings", "write_profile_field",
+    "restore_version", "resume_pending_writes", "stop_profile_field", "version_settings",
+    "write_profile_field",
 ]
