@@ -9,7 +9,7 @@ from app import create_app
 from app.extensions import cache, db, queue
 from app.models import Shop
 from app.models.types import utcnow
-from tests.factories import StandInWorld, build_world
+from tests.factories import AgentWorld, StandInWorld, build_agent_world, build_world
 from tests.live_standins import (
     running_dropi_stand_in,
     running_shopify_stand_in,
@@ -60,6 +60,22 @@ def world(stand_ins, tmp_path) -> StandInWorld:
             reset_database()
             queue.flush()
             cache.clear()
+
+
+@pytest.fixture
+def agent_world(tmp_path) -> AgentWorld:
+    """The real app wired to a live Shopify stand-in whose seeded demo shop is installed: the
+    AI agent's tools read and write it through the Admin API."""
+    with running_shopify_stand_in() as shopify:
+        settings = stand_in_settings(tmp_path, shopify=shopify)
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        with app.app_context():
+            db.create_all()
+            try:
+                yield build_agent_world(shopify, settings, app.test_client())
+            finally:
+                reset_database()
 
 
 @pytest.fixture(scope="session")
