@@ -89,6 +89,22 @@ def _stand_in_app(settings):
             cache.clear()
 
 
+@pytest.fixture
+def agent_world(tmp_path) -> AgentWorld:
+    """The real app wired to a live Shopify stand-in whose seeded demo shop is installed: the
+    AI agent's tools read and write it through the Admin API."""
+    with running_shopify_stand_in() as shopify:
+        settings = stand_in_settings(tmp_path, shopify=shopify)
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        with app.app_context():
+            db.create_all()
+            try:
+                yield build_agent_world(shopify, settings, app.test_client())
+            finally:
+                reset_database()
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's Chromium through Playwright, one for every browser test (tests/browser_support.py;

@@ -332,3 +332,63 @@ def merchant_adds_variant(world: StandInWorld, product_id: str, values: dict[str
         shopify_catalog.product_set(shop, {"id": product_id, "productOptions": options,
                                            "variants": variants})
     return next(v for v in world.variants_of(product_id) if v["sku"] == sku)
+
+
+# --- the AI agent's tools ---------------------------------------------------------------------
+
+def install_seeded_shop(shopify: ShopifyStandInHandle, domain: str) -> Shop:
+    """The stand-in's demo shop (products in two warehouses, customers, orders in the usual
+    states) installed in the app with every scope shopify.app.toml asks for."""
+    from app.config import toml_scopes
+
+    shopify.stand_in.create_shop(domain, seed=True)
+    return install_shop(shopify, domain, scopes=frozenset(toml_scopes().split(",")))
+
+
+def agent_key(shop: Shop, mode: str = "staff", label: str | None = None) -> str:
+    """A new agent key of `mode` for `shop`; returns the secret the agent platform sends."""
+    from app.services.agent_tools.keys import issue_key
+
+    return issue_key(shop, label=label or f"{mode} agent", mode=mode, user_id=1).secret
+
+
+def agent_headers(secret: str | None, phone: str | None = None,
+                  email: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    if phone:
+        headers["X-Customer-Phone"] = phone
+    if email:
+        headers["X-Customer-Email"] = email
+    return headers
+
+
+@dataclass
+class AgentWorld:
+    """The app wired to a live Shopify stand-in whose demo shop is installed."""
+
+    shopify: ShopifyStandInHandle
+    settings: Settings
+    client: object
+    shop: Shop
+    domain: str
+
+    @property
+    def store_shop(self):
+        return self.shopify.store.shop(self.domain)
+
+    def call(self, action_id: str, arguments: dict | None = None, *, key: str | None,
+             phone: str | None = None, email: str | None = None):
+        return self.client.post(f"/agent/tools/{action_id}", json=arguments or {},
+                                headers=agent_headers(key, phone, email))
+
+    def order(self, name: str) -> dict:
+        return next(o for o in self.store_shop.orders.values() if o["name"] == name)
+
+    def customer(self, email: str) -> dict:
+        return next(c for c in self.store_shop.customers.values() if c["email"] == email)
+
+
+def build_agent_world(shopify: ShopifyStandInHandle, settings: Settings, client) -> AgentWorld:
+    domain = f"agent-{next(_domains)}.myshopify.com"
+    shop = install_seeded_shop(shopify, domain)
+    return AgentWorld(shopify, settings, client, shop, domain)

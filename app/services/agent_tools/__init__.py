@@ -15,4 +15,7 @@ from app.services.agent_tools.registry import (  # noqa: F401
     tool_from_file,
     tools_for,
 )
+
+# Importing a tool module registers its tools.
+from app.services.agent_tools import orders, products, customers, writes  # noqa: E402,F401
 from app.services.agent_tools import profile_tools  # noqa: E402,F401
