@@ -10,7 +10,14 @@ from app import create_app
 from app.extensions import cache, db, queue
 from app.models import Shop
 from app.models.types import utcnow
-from tests.factories import AgentWorld, StandInWorld, build_agent_world, build_world
+from tests.factories import (
+    AgentWorld,
+    ProfileWorld,
+    StandInWorld,
+    build_agent_world,
+    build_profile_world,
+    build_world,
+)
 from tests.live_standins import (
     running_dropi_stand_in,
     running_ecomdrop_stand_in,
@@ -56,7 +63,7 @@ def world(stand_ins, tmp_path) -> StandInWorld:
 
 
 @pytest.fixture(scope="module")
-def agent_stand_ins():
+def profile_stand_ins():
     """Live Shopify and Ecomdrop stand-ins over HTTP, shared by a module's tests (each test
     gets its own shop and Ecomdrop account)."""
     with running_shopify_stand_in() as shopify, running_ecomdrop_stand_in() as ecomdrop:
@@ -64,13 +71,13 @@ def agent_stand_ins():
 
 
 @pytest.fixture
-def agent_world(agent_stand_ins, tmp_path) -> AgentWorld:
+def profile_world(profile_stand_ins, tmp_path) -> ProfileWorld:
     """The real app wired to live Shopify and Ecomdrop stand-ins, with an installed shop whose
-    Ecomdrop account is connected."""
-    shopify, ecomdrop = agent_stand_ins
+    Ecomdrop account is connected (the AI agent's profile, bot field and alerts)."""
+    shopify, ecomdrop = profile_stand_ins
     settings = stand_in_settings(tmp_path, shopify=shopify, ecomdrop=ecomdrop)
     with _stand_in_app(settings) as app:
-        yield build_agent_world(shopify, ecomdrop.url, settings, app.test_client())
+        yield build_profile_world(shopify, ecomdrop.url, settings, app.test_client())
 
 
 @contextmanager

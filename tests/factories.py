@@ -163,7 +163,7 @@ def build_world(shopify: ShopifyStandInHandle, dropi: ServerThread, settings: Se
 
 
 @dataclass
-class AgentWorld(AdminRequests):
+class ProfileWorld(AdminRequests):
     """The app wired to live Shopify and Ecomdrop stand-ins: one installed shop with its own
     Ecomdrop account connected and Dropi Colombia (cash on delivery) in its settings."""
 
@@ -226,11 +226,11 @@ class AgentWorld(AdminRequests):
 PROFILE_FIELD_ID = 990001
 
 
-def build_agent_world(shopify: ShopifyStandInHandle, ecomdrop_url: str, settings: Settings,
-                      client) -> AgentWorld:
+def build_profile_world(shopify: ShopifyStandInHandle, ecomdrop_url: str, settings: Settings,
+                        client) -> ProfileWorld:
     """A new shop on the Shopify stand-in with a fresh Ecomdrop account (a bot field
     "PERFIL AGENTE" at PROFILE_FIELD_ID and an "Alertas" flow) connected."""
-    domain = f"agent-{next(_domains)}.myshopify.com"
+    domain = f"profile-{next(_domains)}.myshopify.com"
     shop = install_shop(shopify, domain, name="Tienda Andina")
     key = f"ecd-{domain}"
     requests.post(f"{ecomdrop_url}/standin/accounts", json={
@@ -240,7 +240,7 @@ def build_agent_world(shopify: ShopifyStandInHandle, ecomdrop_url: str, settings
     db.session.add(ShopConfiguration(shop_id=shop.id, ecomdrop_api_key=key, dropi_country="CO",
                                      dropi_token="dropi-token-for-tests"))
     db.session.commit()
-    return AgentWorld(shopify, ecomdrop_url, settings, client, shop, domain, key)
+    return ProfileWorld(shopify, ecomdrop_url, settings, client, shop, domain, key)
 
 
 # --- Dropi products of the stand-in's catalog -----------------------------------------------

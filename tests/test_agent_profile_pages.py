@@ -31,18 +31,18 @@ def save(world, name="Valentina", **overrides):
     return response
 
 
-def test_the_page_loads_each_profile_section(agent_world):
-    html = text_of(agent_world.page("/app/ai-agent", locale="es"))
+def test_the_page_loads_each_profile_section(profile_world):
+    html = text_of(profile_world.page("/app/ai-agent", locale="es"))
 
     for section in ("preview", "bot-field", "alerts", "versions"):
         assert f'hx-get="{PROFILE}/{section}?' in html
     assert "Cargando lo que sabe el agente…" in html
 
 
-def test_the_preview_shows_exactly_what_the_agent_gets_and_no_contact(agent_world):
-    save(agent_world)
+def test_the_preview_shows_exactly_what_the_agent_gets_and_no_contact(profile_world):
+    save(profile_world)
 
-    html = text_of(agent_world.htmx("GET", f"{PROFILE}/preview", locale="es"))
+    html = text_of(profile_world.htmx("GET", f"{PROFILE}/preview", locale="es"))
 
     assert "Lo que sabe el agente" in html
     assert '"agentName": "Valentina"' in html
@@ -51,11 +51,11 @@ def test_the_preview_shows_exactly_what_the_agent_gets_and_no_contact(agent_worl
     assert "Ana" not in html and "1112233" not in html
 
 
-def test_the_preview_says_why_when_shopify_fails(agent_world):
-    faults = f"{agent_world.shopify.url}/standin/faults"
+def test_the_preview_says_why_when_shopify_fails(profile_world):
+    faults = f"{profile_world.shopify.url}/standin/faults"
     requests.post(faults, json={"rate_5xx": 1.0}, timeout=10).raise_for_status()
     try:
-        response = agent_world.htmx("GET", f"{PROFILE}/preview", locale="en")
+        response = profile_world.htmx("GET", f"{PROFILE}/preview", locale="en")
     finally:
         requests.delete(faults, timeout=10)
 
@@ -63,38 +63,38 @@ def test_the_preview_says_why_when_shopify_fails(agent_world):
     assert "the preview is not available" in text_of(response)
 
 
-def test_an_unknown_bot_field_id_is_refused_on_the_page(agent_world):
-    response = agent_world.htmx("POST", f"{PROFILE}/bot-field", data={"field_id": "4242"},
+def test_an_unknown_bot_field_id_is_refused_on_the_page(profile_world):
+    response = profile_world.htmx("POST", f"{PROFILE}/bot-field", data={"field_id": "4242"},
                                 locale="es")
 
     assert response.status_code == 422
     html = text_of(response)
     assert "Tu cuenta de Ecomdrop no tiene el campo del bot 4242" in html
     assert 'value="4242"' in html  # what was typed stays
-    assert agent_world.ecomdrop_calls(method="POST") == []
+    assert profile_world.ecomdrop_calls(method="POST") == []
 
 
-def test_a_bot_field_is_chosen_written_and_shown_with_its_status(agent_world):
-    save(agent_world)
+def test_a_bot_field_is_chosen_written_and_shown_with_its_status(profile_world):
+    save(profile_world)
 
-    response = agent_world.htmx("POST", f"{PROFILE}/bot-field",
+    response = profile_world.htmx("POST", f"{PROFILE}/bot-field",
                                 data={"field_id": str(PROFILE_FIELD_ID)}, locale="es")
 
     html = text_of(response)
     assert response.status_code == 200
     assert "PERFIL AGENTE" in html and "Escrito por última vez el" in html
-    assert "Valentina" in agent_world.bot_field(PROFILE_FIELD_ID)["value"]
+    assert "Valentina" in profile_world.bot_field(PROFILE_FIELD_ID)["value"]
     toast = json.loads(response.headers["HX-Trigger"])["toast"]
     assert toast == {"message": "El perfil se escribió en el campo del bot de Ecomdrop.",
                      "kind": "success"}
 
 
-def test_write_now_without_a_field_and_bad_input_are_clear_422s(agent_world):
-    write = agent_world.htmx("POST", f"{PROFILE}/bot-field/write", locale="en")
-    huge = agent_world.htmx("POST", f"{PROFILE}/bot-field", data={"field_id": "9" * 5000},
+def test_write_now_without_a_field_and_bad_input_are_clear_422s(profile_world):
+    write = profile_world.htmx("POST", f"{PROFILE}/bot-field/write", locale="en")
+    huge = profile_world.htmx("POST", f"{PROFILE}/bot-field", data={"field_id": "9" * 5000},
                             locale="en")
-    empty = agent_world.htmx("POST", f"{PROFILE}/bot-field", data={}, locale="en")
-    flow = agent_world.htmx("POST", f"{PROFILE}/alerts/flow", data={"flow_id": "31337"},
+    empty = profile_world.htmx("POST", f"{PROFILE}/bot-field", data={}, locale="en")
+    flow = profile_world.htmx("POST", f"{PROFILE}/alerts/flow", data={"flow_id": "31337"},
                             locale="en")
 
     assert write.status_code == 422 and "Choose a bot field first." in text_of(write)
@@ -103,43 +103,43 @@ def test_write_now_without_a_field_and_bad_input_are_clear_422s(agent_world):
     assert flow.status_code == 422 and "has no flow 31337" in text_of(flow)
 
 
-def test_alert_delivery_offers_the_accounts_flows(agent_world):
-    html = text_of(agent_world.htmx("GET", f"{PROFILE}/alerts", locale="en"))
+def test_alert_delivery_offers_the_accounts_flows(profile_world):
+    html = text_of(profile_world.htmx("GET", f"{PROFILE}/alerts", locale="en"))
 
     assert "Alertas" in html and "Nuevo pedido" in html and "No alerts yet." in html
 
 
-def test_versions_are_listed_viewed_and_restored(agent_world):
-    save(agent_world, "Valentina")
-    save(agent_world, "Andrés")
+def test_versions_are_listed_viewed_and_restored(profile_world):
+    save(profile_world, "Valentina")
+    save(profile_world, "Andrés")
 
-    listed = text_of(agent_world.htmx("GET", f"{PROFILE}/versions", locale="en"))
-    viewed = text_of(agent_world.htmx("GET", f"{PROFILE}/versions/1", locale="en"))
-    restored = agent_world.htmx("POST", f"{PROFILE}/versions/1/restore", locale="en")
+    listed = text_of(profile_world.htmx("GET", f"{PROFILE}/versions", locale="en"))
+    viewed = text_of(profile_world.htmx("GET", f"{PROFILE}/versions/1", locale="en"))
+    restored = profile_world.htmx("POST", f"{PROFILE}/versions/1/restore", locale="en")
 
     assert "Version 2" in listed and "Version 1" in listed and "Changed: Agent name" in listed
     assert "Valentina" in viewed and "Andrés" not in viewed
     assert restored.status_code == 204 and "/app/ai-agent?" in restored.headers["HX-Redirect"]
-    assert load_agent_settings(agent_world.shop).agent_name == "Valentina"
+    assert load_agent_settings(profile_world.shop).agent_name == "Valentina"
     newest = db.session.scalars(select(AgentProfileVersion).order_by(
         AgentProfileVersion.number.desc())).first()
     assert newest.number == 3 and newest.restored_from == 1
 
 
-def test_another_shops_versions_are_not_found(agent_world):
-    save(agent_world, "Valentina")
-    other = install_shop(agent_world.shopify, "other-agent.myshopify.com")
+def test_another_shops_versions_are_not_found(profile_world):
+    save(profile_world, "Valentina")
+    other = install_shop(profile_world.shopify, "other-agent.myshopify.com")
 
-    viewed = agent_world.htmx("GET", f"{PROFILE}/versions/1", domain=other.domain)
-    restored = agent_world.htmx("POST", f"{PROFILE}/versions/1/restore", domain=other.domain)
-    listed = text_of(agent_world.htmx("GET", f"{PROFILE}/versions", domain=other.domain))
+    viewed = profile_world.htmx("GET", f"{PROFILE}/versions/1", domain=other.domain)
+    restored = profile_world.htmx("POST", f"{PROFILE}/versions/1/restore", domain=other.domain)
+    listed = text_of(profile_world.htmx("GET", f"{PROFILE}/versions", domain=other.domain))
 
     assert viewed.status_code == 404 and restored.status_code == 404
     assert "Version 1" not in listed
     assert load_agent_settings(other).agent_name == ""
 
 
-def test_a_version_number_that_is_not_a_number_is_not_found(agent_world):
-    response = agent_world.htmx("GET", f"{PROFILE}/versions/abc", locale="en")
+def test_a_version_number_that_is_not_a_number_is_not_found(profile_world):
+    response = profile_world.htmx("GET", f"{PROFILE}/versions/abc", locale="en")
 
     assert response.status_code == 404

@@ -41,15 +41,15 @@ def saved_profile(shop, **overrides) -> AgentSettings:
 
 
 @pytest.fixture(autouse=True)
-def spanish(agent_world):
+def spanish(profile_world):
     with force_locale("es"):
         yield
 
 
-def test_the_profile_validates_and_reflects_the_saved_settings(agent_world):
-    saved_profile(agent_world.shop)
+def test_the_profile_validates_and_reflects_the_saved_settings(profile_world):
+    saved_profile(profile_world.shop)
 
-    profile = get_store_profile(agent_world.shop, agent_world.clients.shopify(agent_world.shop))
+    profile = get_store_profile(profile_world.shop, profile_world.clients.shopify(profile_world.shop))
 
     OUTPUT.validate(profile)
     assert profile["agentName"] == "Sofía" and profile["companyName"] == "ClickShop"
@@ -57,7 +57,7 @@ def test_the_profile_validates_and_reflects_the_saved_settings(agent_world):
     assert profile["behaviorRules"] == ["Sé amable", "Nunca prometas fechas de entrega"]
     assert profile["preSaleFaq"] == [{"question": "¿Hacen envíos?",
                                       "answer": "Sí, a todo el país"}]
-    shopify_name = agent_world.shopify.store.shop(agent_world.domain).record["name"]
+    shopify_name = profile_world.shopify.store.shop(profile_world.domain).record["name"]
     assert profile["store"] == {"name": shopify_name, "currencyCode": "COP",
                                 "shipsToCountries": ["CO"],
                                 "cashOnDelivery": {"available": True, "country": "CO"}}
@@ -65,39 +65,39 @@ def test_the_profile_validates_and_reflects_the_saved_settings(agent_world):
     assert profile["profileVersion"] == 1
 
 
-def test_the_profile_never_holds_the_alert_contacts_or_secrets(agent_world):
-    saved_profile(agent_world.shop)
+def test_the_profile_never_holds_the_alert_contacts_or_secrets(profile_world):
+    saved_profile(profile_world.shop)
 
-    dumped = json.dumps(get_store_profile(agent_world.shop,
-                                          agent_world.clients.shopify(agent_world.shop)))
+    dumped = json.dumps(get_store_profile(profile_world.shop,
+                                          profile_world.clients.shopify(profile_world.shop)))
 
-    for private in ("Ana Gómez", "3001234567", agent_world.ecomdrop_key,
-                    "dropi-token-for-tests", agent_world.shop.access_token):
+    for private in ("Ana Gómez", "3001234567", profile_world.ecomdrop_key,
+                    "dropi-token-for-tests", profile_world.shop.access_token):
         assert private not in dumped
 
 
-def test_a_later_save_shows_in_the_next_call(agent_world):
-    saved_profile(agent_world.shop)
-    saved_profile(agent_world.shop, agent_name="Andrés", notifications={})
+def test_a_later_save_shows_in_the_next_call(profile_world):
+    saved_profile(profile_world.shop)
+    saved_profile(profile_world.shop, agent_name="Andrés", notifications={})
 
-    profile = get_store_profile(agent_world.shop, agent_world.clients.shopify(agent_world.shop))
+    profile = get_store_profile(profile_world.shop, profile_world.clients.shopify(profile_world.shop))
 
     OUTPUT.validate(profile)
     assert profile["agentName"] == "Andrés" and profile["merchantAlerts"] == []
     assert profile["profileVersion"] == 2
 
 
-def test_a_shop_that_never_saved_gets_a_valid_profile(agent_world):
-    profile = get_store_profile(agent_world.shop, agent_world.clients.shopify(agent_world.shop))
+def test_a_shop_that_never_saved_gets_a_valid_profile(profile_world):
+    profile = get_store_profile(profile_world.shop, profile_world.clients.shopify(profile_world.shop))
 
     OUTPUT.validate(profile)
     assert profile["agentName"] == "" and profile["companyName"] == "Tienda Andina"
     assert profile["profileVersion"] == 0 and "updatedAt" not in profile
 
 
-def test_the_compiled_text_says_the_same_in_the_merchants_language(agent_world):
-    saved_profile(agent_world.shop)
-    profile = get_store_profile(agent_world.shop, agent_world.clients.shopify(agent_world.shop))
+def test_the_compiled_text_says_the_same_in_the_merchants_language(profile_world):
+    saved_profile(profile_world.shop)
+    profile = get_store_profile(profile_world.shop, profile_world.clients.shopify(profile_world.shop))
 
     text = compile_profile_text(profile)
 
