@@ -41,7 +41,7 @@ class VersionSummary:
     created_at: datetime
     restored_from: int | None
     agent_name: str
-    changed: list[str]  # labels of what differs from the version before it
+    changed: list[str]  # labels of what differs from the version before it (none for the first)
     current: bool
 
 
@@ -52,9 +52,10 @@ def list_versions(shop: Shop, limit: int = VERSIONS_SHOWN) -> list[VersionSummar
         .order_by(AgentProfileVersion.number.desc()).limit(limit + 1)).all()
     summaries = []
     for index, row in enumerate(rows[:limit]):
-        before = rows[index + 1].settings if index + 1 < len(rows) else {}
-        changed = [str(label) for key, label in FIELD_LABELS.items()
-                   if (row.settings or {}).get(key) != before.get(key)]
+        before = rows[index + 1].settings if index + 1 < len(rows) else None
+        changed = [] if before is None else [  # the first version changed nothing
+            str(label) for key, label in FIELD_LABELS.items()
+            if (row.settings or {}).get(key) != before.get(key)]
         summaries.append(VersionSummary(
             number=row.number, created_at=row.created_at, restored_from=row.restored_from,
             agent_name=str((row.settings or {}).get("agent_name") or ""),
