@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AgentProfileVersion
 from app.services.ai_configuration import load_agent_settings
+from tests.conftest import run_pending_jobs
 from tests.factories import PROFILE_FIELD_ID, install_shop, text_of
 
 PROFILE = "/app/ai-agent/profile"
@@ -143,3 +144,17 @@ def test_a_version_number_that_is_not_a_number_is_not_found(profile_world):
     response = profile_world.htmx("GET", f"{PROFILE}/versions/abc", locale="en")
 
     assert response.status_code == 404
+
+
+def test_a_saved_change_shows_as_queued_until_the_job_writes_it(profile_world):
+    save(profile_world)
+    profile_world.htmx("POST", f"{PROFILE}/bot-field", data={"field_id": str(PROFILE_FIELD_ID)})
+    save(profile_world, "Andrés")
+
+    queued = text_of(profile_world.htmx("GET", f"{PROFILE}/bot-field", locale="en"))
+    run_pending_jobs()
+    written = text_of(profile_world.htmx("GET", f"{PROFILE}/bot-field", locale="en"))
+
+    assert "Change queued" in queued
+    assert "Change queued" not in written and "Last written on" in written
+    assert "Andrés" in profile_world.bot_field(PROFILE_FIELD_ID)["value"]
