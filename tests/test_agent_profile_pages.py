@@ -100,6 +100,7 @@ def test_write_now_without_a_field_and_bad_input_are_clear_422s(profile_world):
 
     assert write.status_code == 422 and "Choose a bot field first." in text_of(write)
     assert huge.status_code == 422 and "is not an Ecomdrop bot field id" in text_of(huge)
+    assert "refused" not in text_of(huge)  # Ecomdrop was never asked
     assert empty.status_code == 422 and "Enter the id of the Ecomdrop bot field." in text_of(empty)
     assert flow.status_code == 422 and "has no flow 31337" in text_of(flow)
 

@@ -94,6 +94,9 @@ def choose_profile_field(clients: IntegrationClients, shop: Shop, raw_id: str) -
         raise EcomdropChoiceProblem(_("Enter the id of the Ecomdrop bot field."))
     try:
         field_id = bot_field_id(raw_id)
+    except EcomdropError as exc:  # not a number: Ecomdrop is not asked
+        raise EcomdropChoiceProblem(exc.merchant_message) from None
+    try:
         field = clients.ecomdrop(api_key).bot_field(field_id)
     except EcomdropNotFound:
         raise EcomdropChoiceProblem(_(
