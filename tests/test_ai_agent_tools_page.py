@@ -109,3 +109,19 @@ def test_the_audit_log_lists_calls_masked_and_filters_them(agent_world):
     assert all(c.shopify_cost > 0 for c in calls) and calls[0].mode == "customer"
     assert "laura.gomez@example.com" not in everything and "3 calls" in everything
     assert "get_order" not in only_products.split("<tbody>")[1]
+
+
+def test_the_tools_section_speaks_spanish(agent_world):
+    body = htmx(agent_world, "GET", "/app/ai-agent/tools", locale="es").get_data(as_text=True)
+
+    assert "Conecta el agente a tu tienda" in body and "Crear llave" in body
+
+
+def test_the_ai_agent_page_loads_the_tools_section(agent_world):
+    from tests.support import embedded_query
+
+    query = embedded_query(agent_world.domain, id_token=mint_session_token(agent_world.domain,
+                                                                            user_id=OWNER))
+    body = agent_world.client.get(f"/app/ai-agent?{query}").get_data(as_text=True)
+
+    assert 'id="ai-agent-tools"' in body and "/app/ai-agent/tools" in body
