@@ -120,3 +120,13 @@ def test_a_staff_key_ignores_customer_headers(agent_world):
     response = agent_world.call("get_order", {"orderId": "#1002"}, key=staff, phone=LAURA)
 
     assert response.status_code == 200 and response.json["name"] == "#1002"
+
+
+@pytest.mark.parametrize("query", ["x) OR (email:laura.gomez@example.com",
+                                   "customer_id:1001", "NOT email:nobody@example.com"])
+def test_a_customers_search_text_cannot_widen_the_list(agent_world, customer, query):
+    response = agent_world.call("list_orders", {"query": query}, key=customer, phone=ANDRES)
+
+    assert response.status_code == 200
+    assert {o["name"] for o in response.json["orders"]} <= {"#1002"}
+    assert response.json["totalCount"] <= 1
