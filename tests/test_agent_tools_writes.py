@@ -166,3 +166,48 @@ def test_three_concurrent_confirmations_fulfil_once(tmp_path):
             assert [a.status_code for a in answers] == [200, 200, 200]
             assert len({a.json()["fulfillmentId"] for a in answers}) == 1
             assert len(order["_fulfillments"]) == 1
+
+
+def test_a_confirmation_left_running_by_a_dead_process_never_fulfils_twice(agent_world, staff):
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.models import AgentConfirmation
+    from app.models.types import utcnow
+    from standins.shopify import fulfillment
+
+    token = agent_world.call("fulfill_order", SHIP, key=staff).json["confirmationToken"]
+    # A process claimed the token, created the fulfillment in Shopify and died before saving.
+    confirmation = db.session.query(AgentConfirmation).one()
+    confirmation.status, confirmation.acted_at = "running", utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    store_shop = agent_world.store_shop
+    with agent_world.shopify.store.transaction():
+        fulfillment.fulfil_everything(store_shop, agent_world.order("#1001"))
+
+    retry = agent_world.call("fulfill_order", {**SHIP, "confirmationToken": token}, key=staff)
+
+    assert retry.status_code == 409
+    assert "nothing left to fulfill" in retry.json["error"]["message"]
+    assert len(fulfillments_of(agent_world, "#1001")) == 1
+
+
+def test_an_order_stocked_in_two_warehouses_ships_in_one_fulfillment_per_location(agent_world,
+                                                                                 staff):
+    from standins.shopify import storefront
+
+    with agent_world.shopify.store.transaction():
+        order = storefront.storefront_order(agent_world.store_shop, [
+            {"sku": "LAM-LED", "quantity": 1}, {"sku": "ORG-COC", "quantity": 1}],
+            {"financial_status": "PAID", "email": "laura.gomez@example.com"})
+    arguments = {"orderId": order["name"], "trackingNumber": "ABC123",
+                 "trackingCompany": "Servientrega"}
+
+    token = agent_world.call("fulfill_order", arguments, key=staff).json["confirmationToken"]
+    done = agent_world.call("fulfill_order", {**arguments, "confirmationToken": token},
+                            key=staff)
+
+    assert done.status_code == 200, done.json
+    assert len(done.json["fulfillmentIds"]) == 2
+    assert len(agent_world.order(order["name"])["_fulfillments"]) == 2
+    assert agent_world.order(order["name"])["displayFulfillmentStatus"] == "FULFILLED"
