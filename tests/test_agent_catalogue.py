@@ -26,7 +26,8 @@ def test_the_catalogue_in_the_seed_format_and_as_functions(agent_world):
 
     body = agent_world.client.get("/agent/tools", headers=agent_headers(key)).json
 
-    assert [tool["actionId"] for tool in body["tools"]] == NINE
+    # the seed's nine, in the seed's order (tools of other features may follow them)
+    assert [tool["actionId"] for tool in body["tools"]][:9] == NINE
     order = body["tools"][0]
     assert order["name"] == "Get Shopify Order Details" and order["category"] == "read"
     assert order["requiresConfirmation"] is False

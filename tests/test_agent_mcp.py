@@ -2,6 +2,8 @@
 with the same agent key as /agent; without a valid key /mcp answers 401."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import anyio
 import httpx2
 import pytest
@@ -34,7 +36,10 @@ async def _session(url: str, headers: dict, work):
 
 
 def run_mcp(url, headers, work):
-    return anyio.run(_session, url, headers, work)
+    # In a thread of its own: a browser test earlier in the run may leave an event loop
+    # running in the main thread, and anyio.run refuses to nest.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, _session, url, headers, work).result(timeout=60)
 
 
 def test_the_sdk_client_lists_and_calls_tools(live):

@@ -125,3 +125,4 @@ def test_the_ai_agent_page_loads_the_tools_section(agent_world):
     body = agent_world.client.get(f"/app/ai-agent?{query}").get_data(as_text=True)
 
     assert 'id="ai-agent-tools"' in body and "/app/ai-agent/tools" in body
+    assert 'data-tool="get_order"' in body and "/mcp" in body and 'id="agent-audit"' in body

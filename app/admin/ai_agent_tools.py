@@ -34,6 +34,19 @@ def _render_access(*, new_secret=None, new_key=None, errors=None, http_status=20
         app_url=settings.shopify_app_url, tools=catalogue_tools("staff"))
 
 
+@bp.app_template_global("agent_tools_overview")
+def agent_tools_overview() -> dict:
+    """What the AI agent page shows of the tools (read-only; keys are managed on their own
+    page, which needs the user's online session to know the store owner)."""
+    settings = current_app.config["SETTINGS"]
+    calls, total = audit_page(g.shop, AuditFilters(), 1)
+    return {"keys": active_keys(g.shop), "app_url": settings.shopify_app_url,
+            "tools": catalogue_tools("staff"), "tool_settings": tool_settings(g.shop),
+            "calls": calls, "total": total, "page_number": 1,
+            "pages": max(1, -(-total // PAGE_SIZE)), "filters": AuditFilters(),
+            "outcomes": OUTCOMES, "modes": AGENT_MODES}
+
+
 @bp.get("")
 @embedded_view(online_token=True)
 def index():
