@@ -89,10 +89,18 @@ def list_orders(shop: Shop, caller: CallerContext, arguments: dict) -> dict:
     first = arguments.get("first", 50)
     if first < 1:
         raise ToolInputInvalid("Invalid input at first: must be at least 1.")
-    query = _search_query(arguments)
+    query, owner_id = _search_query(arguments), None
     if not caller.is_staff:
-        query = _customer_scope(caller, arguments, query)
+        owner_id = _customer_id_of_caller(caller)
+        query = f"customer_id:{owner_id.rsplit('/', 1)[1]} AND ({query})" if query else \
+            f"customer_id:{owner_id.rsplit('/', 1)[1]}"
     orders, page_info, total = _orders_page(caller, first, arguments, query)
+    if owner_id is not None:
+        # The agent's own query text must not widen the scope (an OR in it, say): only the
+        # caller's orders leave, whatever the search matched.
+        mine = [o for o in orders if (o.get("customer") or {}).get("id") == owner_id]
+        if len(mine) != len(orders):
+            orders, total = mine, len(mine)
     output = {
         "orders": [compact({
             "id": o["id"], "name": o["name"],
@@ -129,8 +137,8 @@ def _search_query(arguments: dict) -> str:
     return " AND ".join(terms)
 
 
-def _customer_scope(caller: CallerContext, arguments: dict, query: str) -> str:
-    """A customer lists only the orders of the customer whose WhatsApp phone is calling."""
+def _customer_id_of_caller(caller: CallerContext) -> str:
+    """The customer whose WhatsApp phone is calling (customer-mode keys list only theirs)."""
     if not caller.customer_phone:
         raise ToolForbidden("In customer mode, listing orders needs the customer's WhatsApp "
                             "phone (X-Customer-Phone header).")
@@ -140,8 +148,7 @@ def _customer_scope(caller: CallerContext, arguments: dict, query: str) -> str:
               if order_phones({"customer": c}) == {caller.customer_phone}]
     if not owners:
         raise ToolNotFound("No orders were found for this customer's phone.")
-    scope = f"customer_id:{owners[0]['id'].rsplit('/', 1)[1]}"
-    return f"{scope} AND {query}" if query else scope
+    return owners[0]["id"]
 
 
 def _in_enum(action_id: str, field: str, value):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from jsonschema.exceptions import best_match
 
-from app.clients.shopify import ShopifyError
+from app.clients.shopify import ShopifyError, ShopifyUnauthorized
+from app.extensions import db
 from app.services.agent_tools.audit import record_call
 from app.services.agent_tools.confirmation import (TOKEN_FIELD, issue_confirmation,
                                                    run_confirmed)
@@ -44,6 +45,12 @@ def run_tool(caller: CallerContext, action_id: str, arguments) -> ToolResult:
         result = ToolResult(200, output)
     except ToolError as error:
         result = ToolResult(error.status, _error_body(error))
+    except ShopifyUnauthorized as error:
+        log.warning("agent tool %s for %s: Shopify refused the store's token: %s", action_id,
+                    caller.shop.domain, error)
+        result = ToolResult(503, _error_body(ToolUpstreamError(
+            "The store's access to Shopify must be renewed: the merchant opens the app in the "
+            "Shopify admin once. Tell the customer the store will get back to them.")))
     except ShopifyError as error:
         log.warning("agent tool %s for %s: Shopify failed: %s", action_id, caller.shop.domain,
                     error)
@@ -111,6 +118,7 @@ def _audit(caller: CallerContext, tool: str, arguments, result: ToolResult,
                     shopify_cost=caller.shopify_cost,
                     duration_ms=(time.monotonic() - started) * 1000)
     except Exception:  # the answer still goes out; the failure is logged
+        db.session.rollback()
         log.exception("could not write the audit log for %s on %s", tool, caller.shop.domain)
 
 
