@@ -135,6 +135,8 @@ class Settings:
     log_format: str = "text"
     sentry_dsn: str = ""
     metrics_token: str = ""
+    # Calls one agent key may make (Flask-Limiter syntax); Shopify's cost bucket limits behind it.
+    agent_rate_limit: str = "60 per minute;1000 per hour"
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -180,6 +182,7 @@ class Settings:
                          else "text")).strip().lower(),
             sentry_dsn=env.get("SENTRY_DSN", "").strip(),
             metrics_token=env.get("METRICS_TOKEN", "").strip(),
+            agent_rate_limit=(env.get("AGENT_RATE_LIMIT") or cls.agent_rate_limit).strip(),
         )
         for key in settings.encryption_keys:
             try:
@@ -203,4 +206,7 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
             "MAX_CONTENT_LENGTH": None,
             "SETTINGS": self,
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_KEY_PREFIX": f"{self.queue_name}:ratelimit",
+            "RATELIMIT_HEADERS_ENABLED": True,
         }

@@ -5,6 +5,8 @@ import sqlite3
 
 from flask_babel import Babel
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from htmx_flask import Htmx
@@ -36,6 +38,10 @@ cache = Cache()
 
 # The queue starts on in-memory storage so importing this module touches nothing;
 # configure_queue() points it at SQLite (embedded default) or Redis (REDIS_URL).
+# Rate limits (the agent endpoints, per agent key): Redis storage when REDIS_URL is set, memory
+# otherwise (RATELIMIT_STORAGE_URI in Settings.flask_config). No default limit: routes opt in.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
 queue = Huey("connector", storage_class=MemoryStorage, utc=True)
 
 

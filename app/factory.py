@@ -6,11 +6,13 @@ from flask import Flask
 import app.models  # noqa: F401  (registers the tables on db.metadata)
 from app import cli, errors, i18n, jobs
 from app.admin import register_admin_blueprints
+from app.agent.views import bp as agent_bp
 from app.auth.views import bp as auth_bp
 from app.callbacks.views import bp as callbacks_bp
 from app.config import PROJECT_ROOT, ConfigError, Settings
 from app.crypto import secret_box
-from app.extensions import babel, cache, cache_config, configure_queue, db, htmx, migrate
+from app.extensions import (babel, cache, cache_config, configure_queue, db, htmx, limiter,
+                            migrate)
 from app.health import bp as health_bp
 from app.error_reporting import configure_error_reporting
 from app.logging_setup import configure_logging
@@ -46,6 +48,7 @@ def _init_extensions(flask_app: Flask, settings: Settings) -> None:
     db.init_app(flask_app)
     migrate.init_app(flask_app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     htmx.init_app(flask_app)
+    limiter.init_app(flask_app)
     cache.init_app(flask_app, config=cache_config(settings))
     babel.init_app(
         flask_app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone
@@ -57,6 +60,7 @@ def _init_extensions(flask_app: Flask, settings: Settings) -> None:
 
 def _register_blueprints(flask_app: Flask) -> None:
     flask_app.register_blueprint(auth_bp)
+    flask_app.register_blueprint(agent_bp)
     flask_app.register_blueprint(webhooks_bp)
     flask_app.register_blueprint(dropi_webhooks_bp)
     flask_app.register_blueprint(callbacks_bp)

@@ -12,12 +12,14 @@ from app.logging_setup import log_context
 from app.metrics import WEBHOOK_LAG_SECONDS
 from app.models import Shop, WebhookEvent
 from app.models.types import utcnow
+from app.services.agent_profile import resume_pending_writes, write_profile_field
+from app.services.order_pipeline import advance_order, resume_due_orders, use_queue
 from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
 from app.services.recovery import due_checkouts, release_stale_claims, send_recovery
+from app.services.settings.clients import IntegrationClients
 from app.services.shipments import confirm_hint, poll_shop, shops_to_poll
 from app.services.uninstall import shop_is_active
-from app.services.order_pipeline import advance_order, resume_due_orders, use_queue
 from app.services.webhooks import process_event, requeue_stale_events
 
 log = logging.getLogger(__name__)
@@ -199,3 +201,26 @@ def poll_dropi_shipments() -> int:
     for shop_domain in domains:
         poll_shop_shipments(shop_domain)
     return len(domains)
+
+
+class ProfileFieldRetry(RuntimeError):
+    """The bot field write should run again later (raised so Huey retries the job)."""
+
+
+@queue.task(name="write_agent_profile_field", retries=5, retry_delay=20)
+@in_app_context
+@for_active_shop
+def write_agent_profile_field(shop_domain: str) -> str:
+    """Write the shop's compiled agent profile to its Ecomdrop bot field when it changed."""
+    shop = db.session.scalar(db.select(Shop).where(Shop.domain == shop_domain))
+    outcome = write_profile_field(IntegrationClients(current_app.config["SETTINGS"]), shop)
+    if outcome.retry:
+        raise ProfileFieldRetry(outcome.result.value)
+    return outcome.result.value
+
+
+@queue.periodic_task(crontab(minute="*/10"), name="resume_pending_agent_profile_writes")
+@in_app_context
+def resume_pending_agent_profile_writes() -> int:
+    """Queue again bot field writes whose job was lost or whose worker died."""
+    return len(resume_pending_writes(enqueue=write_agent_profile_field))

@@ -1,6 +1,7 @@
 """Fixtures: an app per test on SQLite (or TEST_DATABASE_URL), rows wiped after each test."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -9,9 +10,17 @@ from app import create_app
 from app.extensions import cache, db, queue
 from app.models import Shop
 from app.models.types import utcnow
-from tests.factories import StandInWorld, build_world
+from tests.factories import (
+    AgentWorld,
+    ProfileWorld,
+    StandInWorld,
+    build_agent_world,
+    build_profile_world,
+    build_world,
+)
 from tests.live_standins import (
     running_dropi_stand_in,
+    running_ecomdrop_stand_in,
     running_shopify_stand_in,
     stand_in_settings,
 )
@@ -49,17 +58,58 @@ def world(stand_ins, tmp_path) -> StandInWorld:
     connected and one Dropi warehouse mapped to a Shopify location."""
     shopify, dropi = stand_ins
     settings = stand_in_settings(tmp_path, shopify=shopify, dropi=dropi)
+    with _stand_in_app(settings) as app:
+        yield build_world(shopify, dropi, settings, app.test_client())
+
+
+@pytest.fixture(scope="module")
+def profile_stand_ins():
+    """Live Shopify and Ecomdrop stand-ins over HTTP, shared by a module's tests (each test
+    gets its own shop and Ecomdrop account)."""
+    with running_shopify_stand_in() as shopify, running_ecomdrop_stand_in() as ecomdrop:
+        yield shopify, ecomdrop
+
+
+@pytest.fixture
+def profile_world(profile_stand_ins, tmp_path) -> ProfileWorld:
+    """The real app wired to live Shopify and Ecomdrop stand-ins, with an installed shop whose
+    Ecomdrop account is connected (the AI agent's profile, bot field and alerts)."""
+    shopify, ecomdrop = profile_stand_ins
+    settings = stand_in_settings(tmp_path, shopify=shopify, ecomdrop=ecomdrop)
+    with _stand_in_app(settings) as app:
+        yield build_profile_world(shopify, ecomdrop.url, settings, app.test_client())
+
+
+@contextmanager
+def _stand_in_app(settings):
     app = create_app(settings)
     app.config["TESTING"] = True
+    queue.storage.blocking = False
     with app.app_context():
         db.create_all()
         cache.clear()
         try:
-            yield build_world(shopify, dropi, settings, app.test_client())
+            yield app
         finally:
             reset_database()
             queue.flush()
             cache.clear()
+
+
+@pytest.fixture
+def agent_world(tmp_path) -> AgentWorld:
+    """The real app wired to a live Shopify stand-in whose seeded demo shop is installed: the
+    AI agent's tools read and write it through the Admin API."""
+    with running_shopify_stand_in() as shopify:
+        settings = stand_in_settings(tmp_path, shopify=shopify)
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        with app.app_context():
+            db.create_all()
+            try:
+                yield build_agent_world(shopify, settings, app.test_client())
+            finally:
+                reset_database()
 
 
 @pytest.fixture(scope="session")

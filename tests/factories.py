@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import html as html_lib
 import itertools
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import requests
-from flask import Flask
+from flask import Flask, current_app
+from flask_babel import force_locale
 
 from app.config import Settings
 from app.extensions import db
@@ -18,6 +20,7 @@ from app.models import LocationMapping, Shop, ShopConfiguration, StepName
 from app.models.types import utcnow
 from app.services.order_pipeline import record_order
 from app.services.product_import import ImportPreferences, import_context_for
+from app.services.settings import IntegrationClients
 from standins.dropi import geography
 from standins.shopify import catalog as shopify_catalog
 from tests.live_standins import ServerThread, ShopifyStandInHandle
@@ -108,23 +111,12 @@ def stocked_location(shopify: ShopifyStandInHandle, domain: str) -> dict:
     return shopify.store.create_location(domain, "Bodega Bogotá", city="Bogotá")
 
 
-@dataclass
-class StandInWorld:
-    """The app wired to live Shopify and Dropi stand-ins, with one connected shop."""
+class AdminRequests:
+    """Requests to the app as the Shopify admin sends them, for `self.domain`."""
 
-    shopify: ShopifyStandInHandle
-    dropi: ServerThread
-    settings: Settings
     client: object
-    shop: Shop
     domain: str
-    location_id: str
-    warehouse_id: int
 
-    def ctx(self, **kwargs):
-        return import_context_for(self.settings, self.shop, **kwargs)
-
-    # --- requests as the admin sends them ---------------------------------------------------
     def page(self, path: str, locale: str = "en", domain: str | None = None, **params):
         """A document load inside the admin (id_token in the query)."""
         domain = domain or self.domain
@@ -140,6 +132,23 @@ class StandInWorld:
                           doseq=True)
         return self.client.open(f"{path}?{query}", method=method, data=data,
                                 headers=htmx_headers(mint_session_token(domain)))
+
+
+@dataclass
+class StandInWorld(AdminRequests):
+    """The app wired to live Shopify and Dropi stand-ins, with one connected shop."""
+
+    shopify: ShopifyStandInHandle
+    dropi: ServerThread
+    settings: Settings
+    client: object
+    shop: Shop
+    domain: str
+    location_id: str
+    warehouse_id: int
+
+    def ctx(self, **kwargs):
+        return import_context_for(self.settings, self.shop, **kwargs)
 
     # --- the stand-ins' state ---------------------------------------------------------------
     @property
@@ -194,6 +203,87 @@ def build_world(shopify: ShopifyStandInHandle, dropi: ServerThread, settings: Se
     warehouse_id = connect_dropi(dropi.app, shop, location)
     return StandInWorld(shopify, dropi, settings, client, shop, domain, location["id"],
                         warehouse_id)
+
+
+@dataclass
+class ProfileWorld(AdminRequests):
+    """The app wired to live Shopify and Ecomdrop stand-ins: one installed shop with its own
+    Ecomdrop account connected and Dropi Colombia (cash on delivery) in its settings."""
+
+    shopify: ShopifyStandInHandle
+    ecomdrop_url: str
+    settings: Settings
+    client: object
+    shop: Shop
+    domain: str
+    ecomdrop_key: str
+
+    @property
+    def clients(self) -> IntegrationClients:
+        return IntegrationClients(self.settings, sleep=lambda seconds: None)
+
+    def ecomdrop_account(self) -> dict:
+        """Everything the shop's Ecomdrop account holds (bot fields, contacts, flow runs...)."""
+        listed = requests.get(f"{self.ecomdrop_url}/standin/accounts", timeout=10).json()
+        return next(a for a in listed["accounts"] if a["name"] == self.domain)
+
+    def ecomdrop_calls(self, method: str | None = None, path_part: str = "") -> list[dict]:
+        """The calls the app made to this shop's Ecomdrop account."""
+        page_id = self.ecomdrop_account()["page_id"]
+        calls = requests.get(f"{self.ecomdrop_url}/standin/calls", timeout=10).json()["calls"]
+        return [c for c in calls if c["account"] == page_id and path_part in c["path"]
+                and (method is None or c["method"] == method)]
+
+    def bot_field(self, field_id) -> dict:
+        fields = self.ecomdrop_account()["bot_fields"]
+        return next(f for f in fields if str(f["id"]) == str(field_id))
+
+    def at_once(self, action, copies: int = 3) -> list:
+        """Run `action(shop)` in `copies` threads released together, each with its own app
+        context and database session (as concurrent requests or workers would); results in
+        finishing order."""
+        app, shop_id = current_app._get_current_object(), self.shop.id
+        results, start = [], threading.Barrier(copies)
+
+        def run():
+            with app.app_context(), force_locale("en"):
+                shop = db.session.get(Shop, shop_id)
+                start.wait()
+                results.append(action(shop))
+                db.session.remove()
+
+        threads = [threading.Thread(target=run) for _ in range(copies)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        return results
+
+    def person_writes_on_whatsapp(self, phone: str) -> None:
+        """Someone writes to the shop's Ecomdrop line (WhatsApp's 24-hour window opens)."""
+        requests.post(f"{self.ecomdrop_url}/standin/inbound",
+                      json={"api_key": self.ecomdrop_key, "phone": phone},
+                      timeout=10).raise_for_status()
+
+
+PROFILE_FIELD_ID = 990001
+
+
+def build_profile_world(shopify: ShopifyStandInHandle, ecomdrop_url: str, settings: Settings,
+                        client) -> ProfileWorld:
+    """A new shop on the Shopify stand-in with a fresh Ecomdrop account (a bot field
+    "PERFIL AGENTE" at PROFILE_FIELD_ID and an "Alertas" flow) connected."""
+    domain = f"profile-{next(_domains)}.myshopify.com"
+    shop = install_shop(shopify, domain, name="Tienda Andina")
+    key = f"ecd-{domain}"
+    requests.post(f"{ecomdrop_url}/standin/accounts", json={
+        "api_key": key, "name": domain, "flows": ["Nuevo pedido", "Alertas"],
+        "bot_fields": [{"id": PROFILE_FIELD_ID, "name": "PERFIL AGENTE"}],
+    }, timeout=10).raise_for_status()
+    db.session.add(ShopConfiguration(shop_id=shop.id, ecomdrop_api_key=key, dropi_country="CO",
+                                     dropi_token="dropi-token-for-tests"))
+    db.session.commit()
+    return ProfileWorld(shopify, ecomdrop_url, settings, client, shop, domain, key)
 
 
 # --- Dropi products of the stand-in's catalog -----------------------------------------------
@@ -325,3 +415,63 @@ def recorded_order(shop: Shop, number: int = 1001, *, steps: dict | None = None,
             step.last_error, step.reason = reason, None
     db.session.commit()
     return order
+
+
+# --- the AI agent's tools ---------------------------------------------------------------------
+
+def install_seeded_shop(shopify: ShopifyStandInHandle, domain: str) -> Shop:
+    """The stand-in's demo shop (products in two warehouses, customers, orders in the usual
+    states) installed in the app with every scope shopify.app.toml asks for."""
+    from app.config import toml_scopes
+
+    shopify.stand_in.create_shop(domain, seed=True)
+    return install_shop(shopify, domain, scopes=frozenset(toml_scopes().split(",")))
+
+
+def agent_key(shop: Shop, mode: str = "staff", label: str | None = None) -> str:
+    """A new agent key of `mode` for `shop`; returns the secret the agent platform sends."""
+    from app.services.agent_tools.keys import issue_key
+
+    return issue_key(shop, label=label or f"{mode} agent", mode=mode, user_id=1).secret
+
+
+def agent_headers(secret: str | None, phone: str | None = None,
+                  email: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    if phone:
+        headers["X-Customer-Phone"] = phone
+    if email:
+        headers["X-Customer-Email"] = email
+    return headers
+
+
+@dataclass
+class AgentWorld:
+    """The app wired to a live Shopify stand-in whose demo shop is installed."""
+
+    shopify: ShopifyStandInHandle
+    settings: Settings
+    client: object
+    shop: Shop
+    domain: str
+
+    @property
+    def store_shop(self):
+        return self.shopify.store.shop(self.domain)
+
+    def call(self, action_id: str, arguments: dict | None = None, *, key: str | None,
+             phone: str | None = None, email: str | None = None):
+        return self.client.post(f"/agent/tools/{action_id}", json=arguments or {},
+                                headers=agent_headers(key, phone, email))
+
+    def order(self, name: str) -> dict:
+        return next(o for o in self.store_shop.orders.values() if o["name"] == name)
+
+    def customer(self, email: str) -> dict:
+        return next(c for c in self.store_shop.customers.values() if c["email"] == email)
+
+
+def build_agent_world(shopify: ShopifyStandInHandle, settings: Settings, client) -> AgentWorld:
+    domain = f"agent-{next(_domains)}.myshopify.com"
+    shop = install_seeded_shop(shopify, domain)
+    return AgentWorld(shopify, settings, client, shop, domain)

@@ -76,7 +76,8 @@ def test_save_answers_the_form_and_a_toast(client, shop):
     assert response.status_code == 200
     assert html.lstrip().startswith('<form id="ai-agent-form"') and "<html" not in html
     assert json.loads(response.headers["HX-Trigger"]) == {
-        "toast": {"message": "Configuración del agente IA guardada.", "kind": "success"}}
+        "toast": {"message": "Configuración del agente IA guardada.", "kind": "success"},
+        "agent-profile-saved": None}  # the preview, bot field and versions reload
     assert 'value="Valentina"' in html and 'value="ClickShop®"' in html
     assert "Gadgets <b>útiles</b> para el hogar" in html  # shown as text, escaped in the HTML
     assert "<b>útiles</b>" not in response.get_data(as_text=True)

@@ -51,7 +51,10 @@ def open_admin_page(browser, served, *, tokens, bridge=APP_BRIDGE_WITH_TOAST, lo
     """The AI agent page loaded like the admin loads it; returns (page, requests seen)."""
     page = browser.new_context(user_agent=DESKTOP_CHROME).new_page()
     page.set_default_timeout(10_000)
-    page.add_init_script(f"window.__sessionTokens = {json.dumps(tokens)};")
+    # The page's profile sections load themselves first, with a token of their own; the
+    # test's tokens are handed out from then on.
+    loading = [mint_session_token(lifetime=600)] if bridge is not None else tokens
+    page.add_init_script(f"window.__sessionTokens = {json.dumps(loading)};")
     if bridge is None:
         page.route("**/shopifycloud/app-bridge.js", lambda route: route.abort())
     else:
@@ -62,6 +65,10 @@ def open_admin_page(browser, served, *, tokens, bridge=APP_BRIDGE_WITH_TOAST, lo
     page.on("request", lambda request: seen.append(request) if "/app/" in request.url else None)
     page.goto(f"{served.url}/app/ai-agent?shop={SHOP}&host={encoded_host()}&embedded=1"
               f"&locale={locale}&id_token={mint_session_token(lifetime=600)}")
+    if bridge is not None:
+        page.locator("#agent-versions").wait_for()
+        page.evaluate(f"window.__sessionTokens = {json.dumps(tokens)}")
+        seen.clear()
     return page, seen
 
 

@@ -6,8 +6,10 @@ import uuid
 from flask import Blueprint, abort, g, redirect, render_template, request
 from flask_babel import gettext as _
 
-from app.admin.responses import is_fragment_request, render_page_or_fragment, toast
+from app.admin.responses import is_fragment_request, render_page_or_fragment, toast, trigger
 from app.auth.embedded import embedded_url, embedded_view
+from app.jobs import write_agent_profile_field
+from app.services.agent_profile import profile_changed
 from app.services.ai_configuration import (
     FAQ_LISTS,
     NOTIFICATION_TYPES,
@@ -21,6 +23,8 @@ from app.services.ai_configuration import (
 from app.services.connection_status import connection_status
 
 bp = Blueprint("ai_agent", __name__, url_prefix="/app/ai-agent")
+# The profile sections (preview, bot field, versions) reload when the settings are saved.
+PROFILE_SAVED_EVENT = "agent-profile-saved"
 
 
 def _render(settings: AgentSettings, errors: dict, http_status: int = 200):
@@ -49,9 +53,11 @@ def save():
         saved = save_agent_settings(g.shop, submitted)
     except AgentSettingsInvalid as invalid:
         return _render(invalid.settings, invalid.errors, http_status=422)
+    profile_changed(g.shop, enqueue=write_agent_profile_field)
     if not is_fragment_request():
         return redirect(embedded_url("ai_agent.index"), code=303)
-    return toast(_render(saved, {}), _("AI agent settings saved."))
+    response = toast(_render(saved, {}), _("AI agent settings saved."))
+    return trigger(response, PROFILE_SAVED_EVENT)
 
 
 @bp.get("/faq-row")

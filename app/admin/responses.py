@@ -34,6 +34,14 @@ def toast(response: Response, message: str, kind: str = "success") -> Response:
     return response
 
 
+def trigger(response: Response, event: str) -> Response:
+    """Ask the page to fire `event` (elements listening with `hx-trigger="... from:body"`)."""
+    triggers = _current_triggers(response)
+    triggers[event] = None
+    response.headers["HX-Trigger"] = json.dumps(triggers)
+    return response
+
+
 def _current_triggers(response: Response) -> dict:
     raw = response.headers.get("HX-Trigger")
     if not raw:

@@ -1,4 +1,12 @@
 """Typed models; every row belongs to a shop."""
+from app.models.agent import (AGENT_MODES, AgentCall, AgentConfirmation, AgentKey,
+                              AgentToolSettings)
+from app.models.agent_profile import (
+    AgentEcomdropLink,
+    AgentProfileVersion,
+    MerchantNotification,
+    NotificationStatus,
+)
 from app.models.ai import AIConfiguration
 from app.models.checkouts import AbandonedCheckout, RecoveryStatus
 from app.models.compliance import ComplianceRequest, ComplianceStatus
@@ -35,6 +43,16 @@ __all__ = [
     "StepName",
     "StepState",
     "TimeoutAction",
+    "AGENT_MODES",
+    "AgentCall",
+    "AgentConfirmation",
+    "AgentKey",
+    "AgentToolSettings",
+    "AIConfiguration",
+    "AgentEcomdropLink",
+    "AgentProfileVersion",
+    "MerchantNotification",
+    "NotificationStatus",
     "ComplianceRequest",
     "ComplianceStatus",
     "IMPORT_TYPES",

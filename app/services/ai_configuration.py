@@ -13,11 +13,11 @@ from itertools import zip_longest
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import AIConfiguration, Shop, ShopConfiguration
+from app.models import AgentProfileVersion, AIConfiguration, Shop, ShopConfiguration
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +100,17 @@ def load_agent_settings(shop: Shop) -> AgentSettings:
         **{name: getattr(row, name) or "" for name in TEXT_LIMITS},
         faq_pre_sale=[_faq_from_json(item) for item in row.faq_pre_sale or []],
         faq_post_sale=[_faq_from_json(item) for item in row.faq_post_sale or []],
-        notifications={
-            kind: NotificationContact(name=str(value.get("name", "")),
-                                      phone=str(value.get("phone", "")))
-            for kind, value in stored_contacts.items()
-            if kind in NOTIFICATION_TYPES and isinstance(value, dict)
-        },
+        notifications=_contacts_from_json(stored_contacts),
     )
+
+
+def _contacts_from_json(stored: dict) -> dict[str, NotificationContact]:
+    return {
+        kind: NotificationContact(name=str(value.get("name", "")),
+                                  phone=str(value.get("phone", "")))
+        for kind, value in stored.items()
+        if kind in NOTIFICATION_TYPES and isinstance(value, dict)
+    }
 
 
 def _faq_from_json(item) -> FaqEntry:
@@ -213,22 +217,54 @@ def phone_region(shop: Shop) -> str:
     return country if country in phonenumbers.SUPPORTED_REGIONS else DEFAULT_PHONE_REGION
 
 
-def save_agent_settings(shop: Shop, settings: AgentSettings) -> AgentSettings:
-    """Validate and store the shop's settings; raises AgentSettingsInvalid with what was typed."""
+def save_agent_settings(shop: Shop, settings: AgentSettings, *,
+                        restored_from: int | None = None) -> AgentSettings:
+    """Validate and store the shop's settings, keeping a new version when they changed;
+    raises AgentSettingsInvalid with what was typed."""
     cleaned, errors = validate_agent_settings(settings, phone_region=phone_region(shop))
     if errors:
         raise AgentSettingsInvalid(settings, errors)
     try:
-        _store(shop, cleaned)
+        _store(shop, cleaned, restored_from)
     except IntegrityError:
-        # Two first saves raced to create the row: the other one won, so update it.
+        # Two saves raced (to create the row or to number a version): store again on top.
         db.session.rollback()
-        _store(shop, cleaned)
+        _store(shop, cleaned, restored_from)
     log.info("AI agent settings saved for shop %s", shop.domain)
     return cleaned
 
 
-def _store(shop: Shop, settings: AgentSettings) -> None:
+def settings_snapshot(settings: AgentSettings) -> dict:
+    """The settings as plain JSON, as a version keeps them."""
+    return asdict(settings)
+
+
+def settings_from_snapshot(snapshot: dict) -> AgentSettings:
+    """Settings from a version's JSON (unknown keys and alert types are ignored)."""
+    contacts = snapshot.get("notifications") or {}
+    return AgentSettings(
+        **{name: str(snapshot.get(name) or "") for name in TEXT_LIMITS},
+        faq_pre_sale=[_faq_from_json(item) for item in snapshot.get("faq_pre_sale") or []],
+        faq_post_sale=[_faq_from_json(item) for item in snapshot.get("faq_post_sale") or []],
+        notifications=_contacts_from_json(contacts),
+    )
+
+
+def _record_version(shop: Shop, settings: AgentSettings, restored_from: int | None) -> None:
+    """Add version n+1 unless the settings equal the latest version's."""
+    latest = db.session.scalar(
+        select(AgentProfileVersion).where(AgentProfileVersion.shop_id == shop.id)
+        .order_by(AgentProfileVersion.number.desc()).limit(1))
+    snapshot = settings_snapshot(settings)
+    if latest is not None and latest.settings == snapshot:
+        return
+    number = (db.session.scalar(select(func.max(AgentProfileVersion.number))
+                                .where(AgentProfileVersion.shop_id == shop.id)) or 0) + 1
+    db.session.add(AgentProfileVersion(shop_id=shop.id, number=number, settings=snapshot,
+                                       restored_from=restored_from))
+
+
+def _store(shop: Shop, settings: AgentSettings, restored_from: int | None = None) -> None:
     row = _find(shop)
     if row is None:
         row = AIConfiguration(shop_id=shop.id)
@@ -242,4 +278,5 @@ def _store(shop: Shop, settings: AgentSettings) -> None:
     row.notification_settings = kept | {
         kind: asdict(contact) for kind, contact in settings.notifications.items()
     }
+    _record_version(shop, settings, restored_from)
     db.session.commit()

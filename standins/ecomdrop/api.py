@@ -192,3 +192,10 @@ def send_flow(contact_id: int, flow_id: int):
     store = _store()
     store.send_flow(g.account, store.contact(g.account, contact_id), flow_id)
     return _ok()
+
+
+@bp.post("/contacts/<int:contact_id>/send/text")
+def send_text(contact_id: int):
+    store = _store()
+    store.send_text(g.account, store.contact(g.account, contact_id), _json_body())
+    return _ok()

@@ -32,6 +32,9 @@ API under /api, authenticated by the `X-ACCESS-TOKEN` header (the account's API 
     GET    /contacts/{id}/tags             [{"id", "name"}]
     POST|DELETE /contacts/{id}/tags/{tag id}                -> {"success": true}
     POST   /contacts/{id}/send/{flow id}   -> {"success": true}
+    POST   /contacts/{id}/send/text        JSON {"text", "channel": "whatsapp"} -> {"success": true}
+                                           400 unless the contact wrote in the last 24 hours
+                                           (WhatsApp's customer service window)
 
 A contact is {"id", "page_id", "first_name", "last_name", "phone", "email", "gender",
 "channel": 5, "subscribed", "subscribed_date", "last_interaction", "tags": [{"id", "name"}],
@@ -49,7 +52,10 @@ Test and demo controls (no key needed):
                                {"name", "type", "value", "id"}], "custom_fields", "tags"}
                                -> 201 account (default bot fields: "DROPI TOKEN <country>" at
                                the ids Ecomdrop's flow templates use, e.g. CO 640597)
-    GET    /standin/accounts   {"accounts": [account with bot field values, contacts, flow_runs]}
+    GET    /standin/accounts   {"accounts": [account with bot field values, contacts, flow_runs,
+                               messages]}
+    POST   /standin/inbound    JSON {"api_key", "phone"}: that person wrote to the account
+                               (opens WhatsApp's 24-hour window for send/text)
     POST   /standin/faults     JSON {"failure_rate", "failure_status", "latency_seconds",
                                "fail_next", "failure_kinds", "delay_seconds"} (fail_next: the
                                next N /api calls fail; failure_kinds: statuses and "timeout",
@@ -241,6 +247,16 @@ def _register_control_routes(app: Flask, stand_in: StandIn) -> None:
             raise ApiError(404, "no account with this api_key")
         spec = body.get("external_request")
         return jsonify(stand_in.store.set_external_request(account, flow_id, spec))
+
+    @app.post("/standin/inbound")
+    def inbound():
+        """Someone wrote to an account on WhatsApp: JSON {"api_key", "phone"}."""
+        body = request.get_json(silent=True) or {}
+        account = stand_in.store.account_for_key(body.get("api_key"))
+        if account is None:
+            raise ApiError(404, "no account with this api_key")
+        contact = stand_in.store.record_inbound(account, body.get("phone"))
+        return jsonify(stand_in.store.render_contact(account, contact)), 201
 
     @app.post("/standin/faults")
     def faults():

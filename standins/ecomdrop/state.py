@@ -25,6 +25,13 @@ DEFAULT_CUSTOM_FIELDS = ("order_number", "order_total", "order_items", "checkout
 DEFAULT_TAGS = ("shopify",)
 MAX_FOUND = 100
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+# WhatsApp delivers free text only within 24 hours of the person's last message (Meta's
+# customer service window); outside it only template messages, which flows send, go out.
+SERVICE_WINDOW_SECONDS = 24 * 3600
+# Meta's Cloud API caps a text message body at 4096 characters.
+TEXT_MAX = 4096
+WHATSAPP_CHANNELS = ("whatsapp", "5", 5)
+PRIVATE_CONTACT_KEYS = ("tag_ids", "fields", "touch", "last_inbound")
 
 
 class ApiError(Exception):
@@ -46,6 +53,7 @@ class AccountState:
     tags: dict[int, dict] = field(default_factory=dict)
     contacts: dict[int, dict] = field(default_factory=dict)
     flow_runs: list[dict] = field(default_factory=list)
+    messages: list[dict] = field(default_factory=list)
 
 
 def _digits(text: str | None) -> str:
@@ -158,7 +166,7 @@ class EcomdropStore:
             fields = [{"id": f["id"], "name": f["name"], "type": f["type"],
                        "value": contact["fields"][f["id"]]}
                       for f in account.custom_fields.values() if f["id"] in contact["fields"]]
-            public = {k: v for k, v in contact.items() if k not in ("tag_ids", "fields", "touch")}
+            public = {k: v for k, v in contact.items() if k not in PRIVATE_CONTACT_KEYS}
             return {**public, "tags": [dict(t) for t in tags], "custom_fields": fields}
 
     def find_contacts(self, account: AccountState, field_id: str, value: str) -> list[dict]:
@@ -211,6 +219,7 @@ class EcomdropStore:
             "phone": body.get("phone"), "email": body.get("email"), "gender": None,
             "channel": 5, "subscribed": 1, "subscribed_date": now.strftime("%Y-%m-%d %H:%M:%S"),
             "last_interaction": int(now.timestamp()), "tag_ids": [], "fields": {}, "touch": 0,
+            "last_inbound": None,  # created through the API: the person never wrote
         }
         return account.contacts[cid]
 
@@ -287,6 +296,37 @@ class EcomdropStore:
                     raise ApiError(400, str(exc)) from None
             return dict(flow)
 
+    def send_text(self, account: AccountState, contact: dict, body: dict) -> dict:
+        """Send free text on WhatsApp, refused outside the 24-hour window as WhatsApp does."""
+        text, channel = body.get("text"), body.get("channel")
+        if not isinstance(text, str) or not text.strip():
+            raise ApiError(400, "text is required")
+        if len(text) > TEXT_MAX:
+            raise ApiError(400, f"text is longer than {TEXT_MAX} characters")
+        if channel not in WHATSAPP_CHANNELS:
+            raise ApiError(400, "channel must be whatsapp")
+        with self.lock:
+            last = contact.get("last_inbound")
+            if last is None or time.time() - last > SERVICE_WINDOW_SECONDS:
+                raise ApiError(400, "the contact has not written in the last 24 hours: "
+                                    "WhatsApp only accepts a template message (send a flow)")
+            message = {"contact_id": contact["id"], "phone": contact["phone"], "text": text,
+                       "channel": "whatsapp", "at": datetime.now(timezone.utc).isoformat()}
+            account.messages.append(message)
+            return message
+
+    def record_inbound(self, account: AccountState, phone: str) -> dict:
+        """The person with this phone wrote to the account (opens the 24-hour window)."""
+        if not phone or not E164.match(phone):
+            raise ApiError(400, "phone must be in international format (+ country code)")
+        with self.lock:
+            contact = self._existing(account, phone) or self._new_contact(account,
+                                                                          {"phone": phone})
+            contact["last_inbound"] = time.time()
+            contact["last_interaction"] = int(time.time())
+            self._touched(contact)
+            return contact
+
     def snapshot(self, account: AccountState) -> dict:
         """Everything an account holds, bot field values included (never its API key)."""
         with self.lock:
@@ -298,4 +338,5 @@ class EcomdropStore:
                 "tags": [dict(t) for t in account.tags.values()],
                 "contacts": [self.render_contact(account, c) for c in account.contacts.values()],
                 "flow_runs": [dict(r) for r in account.flow_runs],
+                "messages": [dict(m) for m in account.messages],
             }

@@ -92,6 +92,12 @@ def create_fulfillment(shop, data: dict, message: str | None = None) -> dict:
     if len(orders) > 1:
         raise DomainError.single(["fulfillment"], "All fulfillment orders must belong to the "
                                  "same order.")
+    # FulfillmentInput.lineItemsByFulfillmentOrder (Admin API docs): one fulfillment ships from
+    # one place, so its fulfillment orders must share their assigned location.
+    locations = {shop.fulfillment_orders[g["fulfillmentOrderId"]]["_location"] for g in groups}
+    if len(locations) > 1:
+        raise DomainError.single(["fulfillment"], "All fulfillment orders must be assigned to "
+                                 "the same location.")
     order = shop.orders[orders.pop()]
     return _record_fulfillment(shop, order, work, data.get("trackingInfo") or {})
 

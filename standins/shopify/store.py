@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[str, str, dict], None]
 DEFAULT_BULK_RESULT_URL = "http://127.0.0.1:5001/standin/bulk/{op_id}.jsonl"
+# A new shop ships to the country of its currency, as a shop set up there starts out.
+CURRENCY_COUNTRIES = {"COP": "CO", "MXN": "MX", "CLP": "CL", "PEN": "PE", "USD": "EC",
+                      "GTQ": "GT", "PAB": "PA", "PYG": "PY", "ARS": "AR", "EUR": "ES"}
 PLAN_NAMES = {"legacy": "Basic", "standard": "Basic", "advanced": "Advanced", "plus": "Plus",
               "enterprise": "Plus", "development": "Development"}
 
@@ -179,6 +182,7 @@ class ShopifyStore:
                 "contactEmail": email or f"admin@{subdomain}.example",
                 "myshopifyDomain": domain, "currencyCode": currency,
                 "enabledPresentmentCurrencies": [currency],
+                "shipsToCountries": [CURRENCY_COUNTRIES.get(currency, "CO")],
                 "ianaTimezone": timezone_name, "createdAt": now, "updatedAt": now,
                 "url": f"https://{domain}", "weightUnit": "KILOGRAMS",
                 "unitSystem": "METRIC_SYSTEM", "taxesIncluded": True, "taxShipping": False,

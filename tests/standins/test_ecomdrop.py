@@ -11,6 +11,7 @@ from app.clients.ecomdrop import (
     ContactAction,
     EcomdropAuthError,
     EcomdropClient,
+    EcomdropError,
     EcomdropNotFound,
     EcomdropUnavailable,
 )
@@ -202,3 +203,34 @@ def test_control_accounts_refuse_a_duplicate_key(stand_in):
                              timeout=5)
     assert response.status_code == 409
     assert response.json()["error"]["message"] == "an account with this api_key exists"
+
+
+def test_free_text_goes_only_to_someone_who_wrote_in_the_last_24_hours(stand_in):
+    client = client_for(stand_in)
+    contact, _created = client.find_or_create_contact(phone="+573001112233", first_name="Ana")
+
+    with pytest.raises(EcomdropError) as refused:
+        client.send_text(contact.id, "Hola")
+    requests.post(f"{stand_in}/standin/inbound",
+                  json={"api_key": DEMO_API_KEY, "phone": "+573001112233"},
+                  timeout=5).raise_for_status()
+    client.send_text(contact.id, "Hola Ana")
+
+    assert "24 hours" in str(refused.value)
+    messages = account_state(stand_in, "Tienda Demo")["messages"]
+    assert [(m["phone"], m["text"], m["channel"]) for m in messages] == [
+        ("+573001112233", "Hola Ana", "whatsapp")]
+
+
+@pytest.mark.parametrize("body", [{"text": ""}, {"text": "x" * 4097, "channel": "whatsapp"},
+                                  {"text": "Hola", "channel": "sms"}])
+def test_send_text_refuses_what_whatsapp_refuses(stand_in, body):
+    requests.post(f"{stand_in}/standin/inbound",
+                  json={"api_key": DEMO_API_KEY, "phone": "+573001112233"},
+                  timeout=5).raise_for_status()
+    contact = client_for(stand_in).find_contact(phone="+573001112233")
+
+    response = requests.post(f"{stand_in}/api/contacts/{contact.id}/send/text", json=body,
+                             headers={"X-ACCESS-TOKEN": DEMO_API_KEY}, timeout=5)
+
+    assert response.status_code == 400

@@ -176,3 +176,24 @@ def test_concurrent_adjustments_from_many_threads_lose_nothing(store):
     for thread in threads:
         thread.join()
     assert available(store) == 18 - 8 * 5
+
+
+def test_fulfillment_create_refuses_fulfillment_orders_of_two_locations():
+    from standins.shopify import fulfillment, storefront
+    from standins.shopify.records import DomainError
+    from standins.shopify.store import ShopifyStore
+
+    store = ShopifyStore()
+    shop = store.create_shop("two-places.myshopify.com", seed=True)
+    with store.transaction():
+        bogota_only = next(v for v in shop.variants.values() if v["sku"] == "LAM-LED")
+        medellin_only = next(v for v in shop.variants.values() if v["sku"] == "ORG-COC")
+        order = storefront.storefront_order(shop, [{"sku": bogota_only["sku"], "quantity": 1},
+                                                   {"sku": medellin_only["sku"], "quantity": 1}],
+                                            {"financial_status": "PAID"})
+    groups = [{"fulfillmentOrderId": fo} for fo in order["_fulfillment_orders"]]
+
+    assert len(groups) == 2
+    with pytest.raises(DomainError) as refused:
+        fulfillment.create_fulfillment(shop, {"lineItemsByFulfillmentOrder": groups})
+    assert "same location" in str(refused.value.errors)

@@ -28,6 +28,7 @@ from app.clients.ecomdrop.models import (
 from app.clients.ecomdrop.transport import EcomdropTransport
 
 BOT_FIELD_ID_DIGITS = 20
+WHATSAPP = "whatsapp"  # ChatRace's channel name for WhatsApp (channel 5)
 
 
 def bot_field_id(value: str | int) -> str:
@@ -196,6 +197,14 @@ class EcomdropClient(EcomdropTransport):
         self._call("POST", f"/contacts/{seg(contact_id)}/send/{seg(flow_id)}",
                    what=_("the contact %(contact)s or flow %(flow)s", contact=contact_id,
                           flow=flow_id))
+
+    def send_text(self, contact_id: str | int, text: str, channel: str = WHATSAPP) -> None:
+        """Send a text message to a contact (POST /contacts/{id}/send/text, JSON {text,
+        channel}); never retried on 5xx, since a repeat would send it twice. WhatsApp only
+        delivers free text to someone who wrote in the last 24 hours."""
+        self._call("POST", f"/contacts/{seg(contact_id)}/send/text",
+                   json={"text": text, "channel": channel},
+                   what=_("the contact %(contact)s", contact=contact_id))
 
     def _contact_body(self, phone, email, first_name, last_name, region) -> dict:
         if not (phone or "").strip() and not (email or "").strip():

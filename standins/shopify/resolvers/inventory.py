@@ -67,6 +67,15 @@ def resolve_duplicate_skus(item, info):
                if other["sku"] == item["sku"] and other["id"] != item["id"])
 
 
+@resolver("InventoryItem", "measurement")
+def resolve_item_measurement(item, _info):
+    # Shopify answers 0 kg for a variant nobody weighed; the stand-in keeps no other weight.
+    weight = item.get("_weight") or {"value": 0.0, "unit": "KILOGRAMS"}
+    return {"__typename": "InventoryItemMeasurement",
+            "id": item["id"].replace("InventoryItem", "InventoryItemMeasurement"),
+            "weight": {"__typename": "Weight", **weight}, "shippingPackageId": None}
+
+
 @resolver("InventoryItem", "inventoryHistoryUrl")
 def resolve_history_url(item, info):
     return f"https://{ctx(info).shop.domain}/admin/products/inventory/{item['_number']}/history"

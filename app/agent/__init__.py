@@ -1,0 +1,1 @@
+"""The AI agent's endpoints: the tool catalogue and calls over HTTP (/agent) and MCP (/mcp)."""
