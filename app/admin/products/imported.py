@@ -12,6 +12,7 @@ from app.clients.dropi import DropiError
 from app.errors import error_response
 from app.jobs import run_import_job
 from app.models import ImportItemStatus, ImportJobStatus
+from app.request_boundary import database_ids
 from app.services.catalog import BULK_CAP, CatalogFilters, matching_product_ids
 from app.services.product_import import (
     ImportPreferences,
@@ -86,7 +87,7 @@ def _imported_helpers() -> dict:
 # --- bulk import ----------------------------------------------------------------------------
 
 def _ticked_ids() -> list[str]:
-    return [i for i in dict.fromkeys(request.form.getlist("ids")) if i.isdigit()][:BULK_CAP]
+    return [str(i) for i in database_ids(request.form.getlist("ids"))][:BULK_CAP]
 
 
 @bp.post("/bulk/prepare")
@@ -146,7 +147,7 @@ def job_cancel(job_id: int):
 def imported():
     search = request.args.get("q", "").strip()[:200]
     raw_page = request.args.get("page", "1")
-    number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 else 1
     page = list_associations(g.shop.id, search or None, number, IMPORTED_PER_PAGE)
     jobs = [] if request.headers.get("HX-Request") else list_import_jobs(g.shop.id, limit=5)
     return render_page_or_fragment("products/imported.html", "products/_imported_list.html",
@@ -195,7 +196,7 @@ def _reprice_form(ids, *, errors=None, changes=None, status=200):
 
 
 def _selected_associations() -> list[int]:
-    return [int(i) for i in dict.fromkeys(request.form.getlist("ids")) if i.isdigit()]
+    return database_ids(request.form.getlist("ids"))
 
 
 @bp.post("/imported/reprice")

@@ -166,7 +166,7 @@ def _clean_ids(dropi_product_ids) -> list[str]:
     ids = list(dict.fromkeys(str(i).strip() for i in dropi_product_ids or [] if str(i).strip()))
     if not ids:
         raise ImportValidationError({"products": _("Select at least one Dropi product.")})
-    bad = [i for i in ids if not i.isdigit()]
+    bad = [i for i in ids if not (i.isascii() and i.isdigit())]
     if bad:
         raise ImportValidationError({"products": _("“%(id)s” is not a Dropi product id.",
                                                    id=bad[0])})

@@ -1,0 +1,84 @@
+"""What a request may carry into the app, decided once for every view.
+
+- Text: query and form values lose their control characters (NUL, escape sequences, DEL, C1)
+  before any view reads them; tab, line feed and carriage return stay. PostgreSQL refuses NUL
+  in text, and no merchant means one.
+- Ids: `<int:...>` in a URL only matches what fits a database integer (1 to 2^31 - 1), so a
+  larger id is a 404 like any other id that is not the shop's.
+- Size: a body larger than MAX_REQUEST_BYTES is refused with 413 before it is parsed (webhooks
+  keep their own, smaller limit).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask import Flask, Request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.routing import IntegerConverter
+
+MAX_DATABASE_ID = 2**31 - 1
+# Forms of the admin are a few kilobytes; this leaves room for long descriptions.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
+MAX_FORM_FIELD_BYTES = 512 * 1024
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+OWN_LIMIT_PREFIXES = ("/webhooks",)
+ID_TEXT = re.compile(r"[0-9]{1,10}")
+
+
+def without_control_characters(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+class CleanValues(ImmutableMultiDict):
+    """An ImmutableMultiDict whose keys and values have no control characters."""
+
+    def __init__(self, mapping=None) -> None:
+        super().__init__(_clean_items(mapping))
+
+
+def _clean_items(mapping) -> Iterable[tuple]:
+    if mapping is None:
+        return []
+    items = (mapping.items(multi=True) if isinstance(mapping, MultiDict)
+             else mapping.items() if hasattr(mapping, "items") else mapping)
+    return [(_clean(key), _clean(value)) for key, value in items]
+
+
+def _clean(value):
+    return without_control_characters(value) if isinstance(value, str) else value
+
+
+class MerchantRequest(Request):
+    parameter_storage_class = CleanValues
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self.path.startswith(OWN_LIMIT_PREFIXES):
+            return None  # the webhook endpoint reads its body with its own limit
+        return MAX_REQUEST_BYTES
+
+    @property
+    def max_form_memory_size(self) -> int:
+        return MAX_FORM_FIELD_BYTES
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` bounded to the ids a database row can have."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_DATABASE_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def database_ids(values: Iterable[str]) -> list[int]:
+    """The values that are database ids, once each, in order; anything else is dropped."""
+    return [int(v) for v in dict.fromkeys(values)
+            if ID_TEXT.fullmatch(v or "") and 0 < int(v) <= MAX_DATABASE_ID]
+
+
+def register(app: Flask) -> None:
+    """Call before the blueprints are registered: their rules pick the converter up then."""
+    app.request_class = MerchantRequest
+    app.url_map.converters["int"] = DatabaseIdConverter
