@@ -1,8 +1,7 @@
 """What a request may carry into the app, decided once for every view.
 
-- Text: query and form values lose their control characters (NUL, escape sequences, DEL, C1)
-  before any view reads them; tab, line feed and carriage return stay. PostgreSQL refuses NUL
-  in text, and no merchant means one.
+- Text: query and form values lose their control characters (app/services/plain_text.py)
+  before any view reads them.
 - Ids: `<int:...>` in a URL only matches what fits a database integer (1 to 2^31 - 1), so a
   larger id is a 404 like any other id that is not the shop's.
 - Size: a body larger than MAX_REQUEST_BYTES is refused with 413 before it is parsed (webhooks
@@ -17,17 +16,14 @@ from flask import Flask, Request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 
+from app.services.plain_text import without_control_characters
+
 MAX_DATABASE_ID = 2**31 - 1
 # Forms of the admin are a few kilobytes; this leaves room for long descriptions.
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 MAX_FORM_FIELD_BYTES = 512 * 1024
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 OWN_LIMIT_PREFIXES = ("/webhooks",)
 ID_TEXT = re.compile(r"[0-9]{1,10}")
-
-
-def without_control_characters(text: str) -> str:
-    return CONTROL_CHARACTERS.sub("", text)
 
 
 class CleanValues(ImmutableMultiDict):

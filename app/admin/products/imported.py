@@ -37,13 +37,17 @@ IMPORTED_PER_PAGE = 50
 RECENT_RESULTS = 20  # finished items a running job's widget lists (failures always shown)
 
 
-def _job_status_label(status: ImportJobStatus) -> str:
+def _job_status_label(status: ImportJobStatus, waiting_to_resume: bool = False) -> str:
+    if waiting_to_resume:
+        return _("Waiting to resume")
     return {ImportJobStatus.QUEUED: _("Waiting to start"), ImportJobStatus.RUNNING: _("Running"),
             ImportJobStatus.COMPLETED: _("Finished"), ImportJobStatus.FAILED: _("Stopped"),
             ImportJobStatus.CANCELLED: _("Cancelled")}[status]
 
 
-def _job_status_tone(status: ImportJobStatus) -> str | None:
+def _job_status_tone(status: ImportJobStatus, waiting_to_resume: bool = False) -> str | None:
+    if waiting_to_resume:
+        return "warning"
     return {ImportJobStatus.COMPLETED: "success", ImportJobStatus.FAILED: "critical",
             ImportJobStatus.CANCELLED: "warning"}.get(status)
 
