@@ -45,7 +45,9 @@ def _clean(value):
     return without_control_characters(value) if isinstance(value, str) else value
 
 
-class MerchantRequest(Request):
+class BoundedRequest(Request):
+    """Mixed in front of the app's request class (htmx's, which adds `request.htmx`)."""
+
     parameter_storage_class = CleanValues
 
     @property
@@ -75,6 +77,7 @@ def database_ids(values: Iterable[str]) -> list[int]:
 
 
 def register(app: Flask) -> None:
-    """Call before the blueprints are registered: their rules pick the converter up then."""
-    app.request_class = MerchantRequest
+    """Call after the extensions (htmx sets its request class) and before the blueprints
+    (their rules pick the converter up when registered)."""
+    app.request_class = type("MerchantRequest", (BoundedRequest, app.request_class), {})
     app.url_map.converters["int"] = DatabaseIdConverter

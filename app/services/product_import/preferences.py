@@ -48,6 +48,13 @@ class ImportPreferences:
     import_images: bool = True
     status: str = "DRAFT"
 
+    def __post_init__(self) -> None:
+        # However they were built (a form, a stored job, a script), no control character
+        # reaches Shopify or our row: a product must never be written but not recorded.
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                object.__setattr__(self, name, without_control_characters(value))
+
     def policy(self, currency: str) -> PricingPolicy:
         """The pricing policy these preferences describe, for the shop's currency."""
         return build_policy(self.price_rule, currency, compare_at_rule=self.compare_at_rule,
