@@ -210,6 +210,5 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "MAX_CONTENT_LENGTH": None,
             "SETTINGS": self,
         }

@@ -1,7 +1,7 @@
 """Every /app route, with a valid session, answers hostile values without a 5xx.
 
-The routes come from app.url_map and the field names from the code and templates, so a new
-route or field is walked without touching this test. Each request puts one hostile value in
+The routes come from app.url_map and the field names from the code, the templates and every
+page as rendered, so a new route or field is walked without touching this test. Each request puts one hostile value in
 every path argument, query parameter and form field at once.
 """
 from __future__ import annotations
@@ -44,19 +44,18 @@ HOSTILE_TEXT = [
 ]
 HOSTILE_IDS = [2**31, 2**63, 10**40, 0, 2**31 - 1, 987654321]
 FIELD_PATTERNS = (re.compile(r"""name=["']([A-Za-z_][\w\-]*)["']"""),
-                  re.compile(r"""(?:args|form|values)\.get(?:list)?\(\s*["']([\w\-]+)["']"""))
+                  re.compile(r"""(?:args|form|values)\.get(?:list)?\(\s*["']([\w\-]+)["']"""),
+                  re.compile(r"""_field\(\s*["']([\w\-]+)["']"""))
+SESSION_PARAMETERS = {"id_token", "shop", "host", "embedded", "locale"}
 
 
-def field_names() -> list[str]:
-    """Every form field and query parameter the templates and views name."""
-    names = set()
-    sources = [*ROOT.joinpath("templates").rglob("*.html"), *ROOT.joinpath("app").rglob("*.py")]
-    for path in sources:
-        text = path.read_text(encoding="utf-8")
-        for pattern in FIELD_PATTERNS:
-            names.update(pattern.findall(text))
-    names -= {"id_token", "shop", "host", "embedded", "locale", "csrf_token"}
-    return sorted(names)
+def field_names(pages: list[str]) -> list[str]:
+    """Every form field and query parameter the templates, views and rendered pages name."""
+    texts = [path.read_text(encoding="utf-8") for path in
+             [*ROOT.joinpath("templates").rglob("*.html"), *ROOT.joinpath("app").rglob("*.py")]]
+    names = {name for text in [*texts, *pages] for pattern in FIELD_PATTERNS
+             for name in pattern.findall(text)}
+    return sorted(names - SESSION_PARAMETERS)
 
 
 def app_routes():
@@ -109,7 +108,11 @@ def test_every_app_route_answers_hostile_values_without_a_server_error(connected
     product_id = find_product(world, variable=False)["id"]
     association_id = import_product(ctx, product_id, prefs()).association.id
     ids = [*HOSTILE_IDS, product_id, association_id]
-    fields = field_names()
+    pages = [world.page(build_path(rule, "x", product_id if "imported" not in rule.rule
+                                   else association_id)).get_data(as_text=True)
+             for rule, method in app_routes() if method == "GET"]
+    fields = field_names(pages)
+    assert {"dropi_store_name", "agent_name", "custom_title", "q"} <= set(fields)
     failures, walked = [], set()
     for rule, method in app_routes():
         walked.add(rule.rule)

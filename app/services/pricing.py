@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 MAX_RULE_LENGTH = 50
@@ -110,8 +111,8 @@ def _number(token: Token) -> Decimal:
             _("'%(text)s' is not a number", text=token.text), token.position) from exc
     if value > MAX_RULE_NUMBER:
         raise PriceRuleError(_("%(text)s is too large: a number in a rule is at most "
-                               "%(limit)s", text=token.text, limit=f"{MAX_RULE_NUMBER:,}"),
-                             token.position)
+                               "%(limit)s", text=token.text,
+                               limit=format_decimal(MAX_RULE_NUMBER)), token.position)
     if -value.as_tuple().exponent > MAX_RULE_DECIMALS:
         raise PriceRuleError(_("A number in a rule has at most %(count)s decimals",
                                count=MAX_RULE_DECIMALS), token.position)
@@ -308,7 +309,7 @@ def quote_price(policy: PricingPolicy, *, cost: Decimal,
 def _refuse_too_large(rule: PriceRule, raw: Decimal) -> None:
     if raw > MAX_PRICE:
         raise PricingError(_("The rule '%(rule)s' gives a price above %(limit)s, more than a "
-                             "store can charge", rule=rule.text, limit=f"{MAX_PRICE:,}"))
+                             "store can charge", rule=rule.text, limit=format_decimal(MAX_PRICE)))
 
 
 def _margin_floor(cost: Decimal, min_margin: Decimal | None) -> Decimal | None:
@@ -341,7 +342,7 @@ def check_prices_realistic_costs(policy: PricingPolicy) -> None:
         quote_price(policy, cost=cost, suggested=cost * 2)
     except PricingError as exc:
         raise PricingError(_("For a product that costs %(cost)s: %(problem)s",
-                             cost=f"{cost:,}", problem=exc)) from exc
+                             cost=format_decimal(cost), problem=exc)) from exc
 
 
 def margin_percent(cost: Decimal, price: Decimal) -> Decimal | None:
