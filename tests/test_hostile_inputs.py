@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import resume_stale_import_jobs, run_import_job
-from app.models import ImportItemStatus, ImportJob, ImportJobStatus, ProductAssociation
+from app.models import (
+    AIConfiguration,
+    ImportItemStatus,
+    ImportJob,
+    ImportJobStatus,
+    ProductAssociation,
+    ShopConfiguration,
+)
 from app.models.types import utcnow
 from app.services.product_import import ImportPreferences, job_progress, start_bulk_import
 from app.services.product_import.bulk import resume_stale_import_jobs as resume_stale_imports
@@ -172,8 +179,12 @@ def test_nul_in_the_store_name_and_agent_fields_is_dropped(world):
     agent = world.htmx("POST", "/app/ai-agent", data={
         "agent_name": "Sofía\x00", "company_name": "Tienda\x00", "tone": "friendly"})
 
-    assert store.status_code < 500 and agent.status_code < 500
-    assert "\x00" not in text_of(store) + text_of(agent)
+    assert store.status_code == 200 and agent.status_code == 200, text_of(agent)[:300]
+    db.session.expire_all()
+    config = db.session.scalar(select(ShopConfiguration))
+    agent_row = db.session.scalar(select(AIConfiguration))
+    assert config.dropi_store_name == "Mi tienda"
+    assert (agent_row.agent_name, agent_row.company_name) == ("Sofía", "Tienda")
 
 
 # --- ids out of range -----------------------------------------------------------------------
