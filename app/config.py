@@ -93,7 +93,7 @@ def _positive_int(env: dict, name: str, default: int) -> int:
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ConfigError(f"{name}={raw!r} is not a positive whole number.")
     return int(raw)
 

@@ -1,8 +1,8 @@
 """Every /app route, with a valid session, answers hostile values without a 5xx.
 
 The routes come from app.url_map and the field names from the code, the templates and every
-page as rendered, so a new route or field is walked without touching this test. Each request puts one hostile value in
-every path argument, query parameter and form field at once.
+page as rendered, so a new route or field is walked without touching this test. Each request
+puts one hostile value in every path argument, query parameter and form field at once.
 """
 from __future__ import annotations
 

@@ -151,7 +151,8 @@ def job_cancel(job_id: int):
 def imported():
     search = request.args.get("q", "").strip()[:200]
     raw_page = request.args.get("page", "1")
-    number = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7 else 1
+    is_page = raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7
+    number = int(raw_page) if is_page else 1
     page = list_associations(g.shop.id, search or None, number, IMPORTED_PER_PAGE)
     jobs = [] if request.headers.get("HX-Request") else list_import_jobs(g.shop.id, limit=5)
     return render_page_or_fragment("products/imported.html", "products/_imported_list.html",

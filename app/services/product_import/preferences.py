@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.services.html_sanitizer import sanitize_description
+from app.services.plain_text import without_control_characters
 from app.services.pricing import (
     MAX_MARGIN_PERCENT,
     PriceRuleError,
@@ -20,7 +21,6 @@ from app.services.pricing import (
     parse_ending,
     parse_price_rule,
 )
-from app.services.plain_text import without_control_characters
 from app.services.product_import.errors import ImportValidationError
 
 SOURCES = ("dropi", "custom")
