@@ -270,6 +270,7 @@ def test_a_cursor_shopify_does_not_accept_shows_a_banner_not_a_server_error(shop
 
     assert response.status_code == 200
     assert "Shopify no envió tus pedidos" in text(response) and order_names(response) == []
+    assert "Esa página de pedidos ya no está disponible" in text(response)
 
 
 def test_a_missing_read_orders_scope_shows_a_clear_banner_instead_of_an_error(shopify_stand_in,

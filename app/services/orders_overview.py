@@ -11,6 +11,9 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
+
+from app.clients.shopify import ShopifyGraphQLError
 from app.models import Shop
 from app.services.shopify_session import shopify_client_for
 
@@ -91,7 +94,16 @@ def recent_orders(settings, shop: Shop, *, search: str | None = None,
     search = clean_search(search)
     after = (after or "").strip()[:MAX_CURSOR_LENGTH] or None
     variables = {"first": PAGE_SIZE, "after": after, "query": search_query(search)}
-    connection = client.query(OPERATION, variables)["orders"]
+    try:
+        connection = client.query(OPERATION, variables)["orders"]
+    except ShopifyGraphQLError as exc:
+        if not after:
+            raise
+        # Shopify refuses a cursor it did not issue (or one from an older search).
+        raise ShopifyGraphQLError(exc.detail, shop=shop.domain, operation=OPERATION,
+                                  merchant_message=_("That page of orders is no longer "
+                                                     "available. Go back to the first page.")
+                                  ) from exc
     zone = shop_zone(shop.timezone)
     orders = tuple(order_summary(node, zone) for node in connection["nodes"])
     info = connection["pageInfo"]
