@@ -89,6 +89,15 @@ def _flag(env: dict, name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _positive_int(env: dict, name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ConfigError(f"{name}={raw!r} is not a positive whole number.")
+    return int(raw)
+
+
 @dataclass
 class Settings:
     """Typed settings with working local defaults."""
@@ -111,6 +120,8 @@ class Settings:
     ecomdrop_base_url: str = "https://panel.ecomdrop.app/api"
     # The fixed IP this app calls Dropi from, as registered with Dropi (shown in Settings).
     outgoing_ip: str = ""
+    # Requests a minute this process sends Dropi per token (Dropi's documented pace is 60).
+    dropi_requests_per_minute: int = 60
     database_url: str = ""
     redis_url: str = ""
     secret_key: str = ""
@@ -161,6 +172,7 @@ class Settings:
             dropi_image_base_url=env.get("DROPI_IMAGE_BASE_URL") or cls.dropi_image_base_url,
             ecomdrop_base_url=(env.get("ECOMDROP_BASE_URL") or cls.ecomdrop_base_url).rstrip("/"),
             outgoing_ip=check_outgoing_ip(env.get("OUTGOING_IP") or ""),
+            dropi_requests_per_minute=_positive_int(env, "DROPI_REQUESTS_PER_MINUTE", 60),
             database_url=env.get("DATABASE_URL")
             or f"sqlite:///{instance_path / 'connector.sqlite3'}",
             redis_url=env.get("REDIS_URL", ""),
@@ -204,7 +216,6 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-            "MAX_CONTENT_LENGTH": None,
             "SETTINGS": self,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_KEY_PREFIX": f"{self.queue_name}:ratelimit",

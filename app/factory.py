@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 import app.models  # noqa: F401  (registers the tables on db.metadata)
-from app import cli, errors, i18n, jobs
+from app import cli, errors, i18n, jobs, request_boundary
 from app.admin import register_admin_blueprints
 from app.agent.views import bp as agent_bp
 from app.auth.views import bp as auth_bp
@@ -37,6 +37,7 @@ def build_app(settings: Settings) -> Flask:
     configure_logging(settings.log_level, settings.log_format)
     configure_error_reporting(settings)
     _init_extensions(flask_app, settings)
+    request_boundary.register(flask_app)
     _register_blueprints(flask_app)
     errors.register(flask_app)
     cli.register(flask_app)

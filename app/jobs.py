@@ -119,7 +119,7 @@ def run_import_job(shop_domain: str, job_id: int) -> str | None:
     return status.value if status else None
 
 
-@queue.periodic_task(crontab(minute="*/2"), name="resume_stale_import_jobs")
+@queue.periodic_task(crontab(minute="*"), name="resume_stale_import_jobs")
 @in_app_context
 def resume_stale_import_jobs() -> int:
     """Queue again bulk imports whose worker died or whose queued task was lost."""

@@ -63,3 +63,12 @@ def test_shop_base_url_can_point_at_a_local_stand_in(tmp_path):
     )
     assert real.shop_base_url("a.myshopify.com") == "https://a.myshopify.com"
     assert local.shop_base_url("a.myshopify.com") == "http://127.0.0.1:5001/a.myshopify.com"
+
+
+def test_the_dropi_pace_defaults_to_60_a_minute_and_refuses_a_non_number(tmp_path):
+    assert Settings.from_env({"INSTANCE_PATH": str(tmp_path)}).dropi_requests_per_minute == 60
+    assert Settings.from_env({"INSTANCE_PATH": str(tmp_path),
+                              "DROPI_REQUESTS_PER_MINUTE": "120"}).dropi_requests_per_minute == 120
+    for bad in ("0", "-5", "sixty", "²"):
+        with pytest.raises(ConfigError, match="DROPI_REQUESTS_PER_MINUTE"):
+            Settings.from_env({"INSTANCE_PATH": str(tmp_path), "DROPI_REQUESTS_PER_MINUTE": bad})

@@ -126,5 +126,9 @@ def test_reprice_never_touches_another_shops_products(world):
     stranger = create_shop("stranger.myshopify.com")
     ctx = world.ctx()
     ctx.shop = stranger
-    assert preview_reprice(ctx, [association_id], {"price_rule": "cost*5"}) == []
-    assert apply_reprice(ctx, [association_id], {"price_rule": "cost*5"}) == []
+    prices = [v["price"] for v in world.store_shop.variants.values()]
+    for reprice in (preview_reprice, apply_reprice):
+        with pytest.raises(ImportValidationError) as refused:
+            reprice(ctx, [association_id], {"price_rule": "cost*5"})
+        assert "no están importados en esta tienda" in refused.value.errors["ids"]
+    assert [v["price"] for v in world.store_shop.variants.values()] == prices

@@ -226,3 +226,16 @@ def test_a_cache_outage_does_not_stop_a_save_or_the_flow_list(clients, shop, eco
 
     assert load_configuration(shop).ecomdrop_api_key == GOOD_KEY
     assert [f.id for f in flows] == ["101", "102"]
+
+
+@pytest.mark.parametrize("key", ["ecd_live_ñandú_1234", "ecd_live_\u6f22\u5b57",
+                                 "ecd_live_12\r\n34", "ecd live 1234", "ecd_live_\U0001f600"])
+def test_a_key_that_cannot_travel_in_a_header_is_refused_with_a_clear_message(
+        clients, shop, flows_cache, ecomdrop_http, key):
+    with pytest.raises(SettingsInvalid) as refused:
+        save_ecomdrop(clients, shop, EcomdropForm(api_key=key), flows_cache)
+
+    assert "no spaces, line breaks or accented letters" in refused.value.errors[
+        "ecomdrop_api_key"]
+    assert len(ecomdrop_http.calls) == 0
+    assert load_configuration(shop).ecomdrop_api_key is None

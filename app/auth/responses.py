@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.auth.oauth import embedded_admin_url
 from app.auth.shop_domain import admin_url_for_host, decode_host, sanitize_shop_domain
-from app.clients.shopify_oauth import TokenRequestFailed
+from app.clients.shopify_oauth import ShopUnknown, TokenRequestFailed
 from app.services.shopify_tokens import (
     REASON_NO_TOKEN,
     REASON_NOT_INSTALLED,
@@ -93,6 +93,10 @@ def reauthorize_fragment(settings, shop_domain: str, reason: str):
 
 def access_problem_page(settings, shop_domain: str, error: Exception):
     """Full page when the app could not get (or renew) access to the shop on a document load."""
+    if isinstance(error, ShopUnknown):
+        return message_page(_("Store not found"), _(
+            "Shopify has no store at %(shop)s. Open the app from your store's Shopify admin.",
+            shop=shop_domain), status=404)
     reopen_url = embedded_admin_url(settings, shop_domain)
     oauth_url = url_for("auth.exit_iframe", exitIframe=f"{settings.shopify_app_url}"
                         f"{url_for('auth.begin', shop=shop_domain)}", shop=shop_domain)

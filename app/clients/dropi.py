@@ -93,6 +93,7 @@ class DropiClient(DropiTransport):
         kwargs.setdefault("timeout", settings.http_timeout_seconds)
         kwargs.setdefault("allowed_url", settings.shopify_app_url)
         kwargs.setdefault("image_base_url", settings.dropi_image_base_url)
+        kwargs.setdefault("requests_per_minute", settings.dropi_requests_per_minute)
         return cls(token, country, **kwargs)
 
     # --- endpoints -------------------------------------------------------------------------

@@ -42,6 +42,11 @@ class InvalidSubjectToken(Exception):
     merchant_message = "Your Shopify session expired. Reload the app from your Shopify admin."
 
 
+class ShopUnknown(TokenRequestFailed):
+    """The token endpoint answered 404: Shopify has no store at that address (closed, or a
+    session token signed for a shop that never existed). Trying again does not help."""
+
+
 class RefreshTokenRejected(TokenRequestFailed):
     """Shopify refused the refresh token (`invalid_grant`): only a new authorization helps."""
 
@@ -136,8 +141,9 @@ def _error_for(status: int, payload: dict[str, Any], shop_domain: str, grant: st
     if code == "invalid_grant":
         return RefreshTokenRejected(f"HTTP {status} invalid_grant", shop=shop_domain,
                                     operation=grant, status=status)
-    return TokenRequestFailed(f"HTTP {status} {code}".strip(), shop=shop_domain,
-                              operation=grant, status=status)
+    failure = ShopUnknown if status == 404 else TokenRequestFailed
+    return failure(f"HTTP {status} {code}".strip(), shop=shop_domain, operation=grant,
+                   status=status)
 
 
 def _grant_from(payload: dict[str, Any]) -> TokenGrant:

@@ -19,9 +19,19 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 MAX_RULE_LENGTH = 50
+# Bounds that keep every amount far inside Decimal's precision and Shopify's price field:
+# a number in a rule, and a price or compare-at price a rule may give.
+MAX_RULE_NUMBER = Decimal("1000000000")
+MAX_RULE_DECIMALS = 4
+MAX_PRICE = Decimal("1000000000000")
+# A margin of 100 % (or one that rounds to it) would need an infinite price.
+MAX_MARGIN_PERCENT = Decimal("99")
+# The cost check_prices_realistic_costs prices, by the currency's decimal places.
+TYPICAL_COST = {0: Decimal(45000), 2: Decimal("12.90")}
 BASE_ALIASES = {
     "cost": "cost", "costo": "cost",
     "suggested": "suggested", "sugerido": "suggested",
@@ -99,6 +109,13 @@ def _number(token: Token) -> Decimal:
     except InvalidOperation as exc:  # pragma: no cover - the regex only lets digits through
         raise PriceRuleError(
             _("'%(text)s' is not a number", text=token.text), token.position) from exc
+    if value > MAX_RULE_NUMBER:
+        raise PriceRuleError(_("%(text)s is too large: a number in a rule is at most "
+                               "%(limit)s", text=token.text,
+                               limit=format_decimal(MAX_RULE_NUMBER)), token.position)
+    if -value.as_tuple().exponent > MAX_RULE_DECIMALS:
+        raise PriceRuleError(_("A number in a rule has at most %(count)s decimals",
+                               count=MAX_RULE_DECIMALS), token.position)
     return value
 
 
@@ -258,7 +275,7 @@ def build_policy(price_rule: str, currency: str, *, compare_at_rule: str | None 
             margin = Decimal(str(min_margin_percent))
         except InvalidOperation as exc:
             raise PriceRuleError(_("The minimum margin must be a number of percent")) from exc
-        if not Decimal(0) <= margin < Decimal(100):
+        if not margin.is_finite() or not Decimal(0) <= margin <= MAX_MARGIN_PERCENT:
             raise PriceRuleError(_("The minimum margin must be between 0 and 99 percent"))
     return PricingPolicy(
         price_rule=parse_price_rule(price_rule),
@@ -282,15 +299,25 @@ def quote_price(policy: PricingPolicy, *, cost: Decimal,
     if raw <= 0:
         raise PricingError(_("The rule '%(rule)s' gives a price of %(price)s",
                              rule=policy.price_rule.text, price=raw))
+    _refuse_too_large(policy.price_rule, raw)
     price = round_price(raw, policy.currency, policy.ending)
     compare_at = _compare_at(policy, cost, suggested, price, notes)
     return PriceQuote(cost=cost, price=price, compare_at_price=compare_at,
                       margin_percent=margin_percent(cost, price), notes=tuple(notes))
 
 
+def _refuse_too_large(rule: PriceRule, raw: Decimal) -> None:
+    if raw > MAX_PRICE:
+        raise PricingError(_("The rule '%(rule)s' gives a price above %(limit)s, more than a "
+                             "store can charge", rule=rule.text, limit=format_decimal(MAX_PRICE)))
+
+
 def _margin_floor(cost: Decimal, min_margin: Decimal | None) -> Decimal | None:
     if min_margin is None or cost <= 0:
         return None
+    if min_margin > MAX_MARGIN_PERCENT:
+        raise PricingError(_("A minimum margin of %(margin)s%% cannot be kept at any price: "
+                             "choose one from 0 to 99", margin=min_margin))
     return cost / (1 - min_margin / 100)
 
 
@@ -298,11 +325,24 @@ def _compare_at(policy, cost, suggested, price, notes) -> Decimal | None:
     if policy.compare_at_rule is None:
         return None
     raw = evaluate_rule(policy.compare_at_rule, cost=cost, suggested=suggested, price=price)
+    _refuse_too_large(policy.compare_at_rule, raw)
     compare_at = round_price(raw, policy.currency, policy.ending)
     if compare_at <= price:
         notes.append(_("no compare-at price: it would not be above the price"))
         return None
     return compare_at
+
+
+def check_prices_realistic_costs(policy: PricingPolicy) -> None:
+    """Raise PricingError when the policy cannot price an ordinary product of its currency
+    (suggested price twice the cost), so a rule is refused when the merchant writes it rather
+    than product by product later."""
+    cost = TYPICAL_COST[minor_units(policy.currency)]
+    try:
+        quote_price(policy, cost=cost, suggested=cost * 2)
+    except PricingError as exc:
+        raise PricingError(_("For a product that costs %(cost)s: %(problem)s",
+                             cost=format_decimal(cost), problem=exc)) from exc
 
 
 def margin_percent(cost: Decimal, price: Decimal) -> Decimal | None:

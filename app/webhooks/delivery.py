@@ -6,6 +6,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Mapping
@@ -25,6 +26,9 @@ REQUIRED_HEADERS = (TOPIC_HEADER, SHOP_HEADER, API_VERSION_HEADER, WEBHOOK_ID_HE
 MAX_TOPIC_LENGTH = 100
 MAX_ID_LENGTH = 255
 MAX_API_VERSION_LENGTH = 16
+# Shopify's payloads nest a few levels (order > line items > properties); far deeper is not
+# Shopify, and storing or walking it would fail later, after we had said 200.
+MAX_JSON_DEPTH = 64
 
 
 class DeliveryRejected(Exception):
@@ -81,7 +85,7 @@ def parse_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> Webh
         api_version=_bounded(headers, API_VERSION_HEADER, MAX_API_VERSION_LENGTH),
         webhook_id=_bounded(headers, WEBHOOK_ID_HEADER, MAX_ID_LENGTH),
         event_id=_event_id(headers),
-        triggered_at=parse_triggered_at(headers.get(TRIGGERED_AT_HEADER)),
+        triggered_at=_triggered_at(headers.get(TRIGGERED_AT_HEADER)),
         payload=_json_object(body),
     )
 
@@ -101,13 +105,52 @@ def _event_id(headers: Mapping[str, str]) -> str:
 
 
 def _json_object(body: bytes) -> dict:
+    """The body as a JSON object of finite numbers and bounded depth. Anything else is a
+    400: a payload we cannot store must not be answered 5xx, or Shopify retries it for days."""
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError as exc:
+        raise DeliveryRejected(400, "body nests too deeply") from exc
     except (UnicodeDecodeError, ValueError) as exc:
-        raise DeliveryRejected(400, "body is not JSON") from exc
+        raise DeliveryRejected(400, f"body is not JSON Shopify would send: {exc}"[:200]) from exc
     if not isinstance(payload, dict):
         raise DeliveryRejected(400, "body is not a JSON object")
+    if _depth_over(payload, MAX_JSON_DEPTH):
+        raise DeliveryRejected(400, f"body nests deeper than {MAX_JSON_DEPTH} levels")
     return payload
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is out of range")
+    return number
+
+
+def _depth_over(value, limit: int) -> bool:
+    level = [value]
+    for _depth in range(limit + 1):
+        children = []
+        for node in level:
+            if isinstance(node, dict):
+                children.extend(node.values())
+            elif isinstance(node, list):
+                children.extend(node)
+        if not children:
+            return False
+        level = children
+    return True
+
+
+def _triggered_at(value: str | None) -> datetime | None:
+    moment = parse_triggered_at(value)
+    if value and value.strip() and moment is None:
+        raise DeliveryRejected(400, "X-Shopify-Triggered-At is not a time")
+    return moment
 
 
 def parse_triggered_at(value: str | None) -> datetime | None:
@@ -116,8 +159,8 @@ def parse_triggered_at(value: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.clients.dropi import DropiNotFound
 from app.errors import error_response
 from app.services.catalog import BULK_CAP
 from app.services.formatting import format_money, shopify_admin_product_url
@@ -21,6 +22,7 @@ from app.services.product_import import (
     ImportValidationError,
     parse_preferences,
 )
+from app.services.settings.problems import dropi_problem
 
 bp = Blueprint("products", __name__, url_prefix="/app/products")
 PROBLEM_STATUS = {AssociationNotFound: 404, ImportJobNotFound: 404, ImportNotReady: 409,
@@ -61,6 +63,11 @@ def _helpers() -> dict:
 def _product_status_label(status: str) -> str:
     return {"ACTIVE": _("Active"), "DRAFT": _("Draft"),
             "ARCHIVED": _("Archived")}.get(status, status.capitalize())
+
+
+@bp.errorhandler(DropiNotFound)
+def _dropi_not_found(missing: DropiNotFound):
+    return error_response(404, message=dropi_problem(missing))
 
 
 @bp.errorhandler(ImportProblem)

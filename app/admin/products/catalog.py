@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.admin.products.blueprint import bp, form_values, settings, submitted_preferences
 from app.admin.responses import render_page_or_fragment, toast
 from app.auth.embedded import embedded_view
-from app.clients.dropi import DropiError
+from app.clients.dropi import DropiError, DropiNotFound
 from app.services.catalog import (
     CatalogFilters,
     CatalogNotConnected,
@@ -54,24 +54,27 @@ def index():
     return render_page_or_fragment("products/catalog.html", "products/_results.html", **context)
 
 
-def _product_or_problem(product_id: int) -> dict:
-    context = {"item": None, "problem": None, "not_connected": None}
+def _product_or_problem(product_id: int) -> tuple[dict, int]:
+    """The template context and the status: 404 when Dropi has no such product."""
+    context, status = {"item": None, "problem": None, "not_connected": None}, 200
     try:
         context["item"] = catalog_product(settings(), g.shop, product_id)
     except CatalogNotConnected as missing:
         context["not_connected"] = missing.merchant_message
     except DropiError as exc:
         context["problem"] = dropi_problem(exc)
-    return context
+        status = 404 if isinstance(exc, DropiNotFound) else 200
+    return context, status
 
 
 @bp.get("/<int:product_id>")
 @embedded_view
 def detail(product_id: int):
-    context = _product_or_problem(product_id)
+    context, status = _product_or_problem(product_id)
     item = context["item"]
     description = sanitize_description(item.product.description) if item else ""
-    return render_template("products/detail.html", description_html=description, **context)
+    return render_template("products/detail.html", description_html=description,
+                           **context), status
 
 
 # --- import one product ---------------------------------------------------------------------
@@ -91,14 +94,15 @@ def _initial_values(item) -> dict[str, str]:
 @embedded_view
 def import_page(product_id: int):
     mode = "link" if request.args.get("mode") == "link" else "create"
+    status = 200
     try:
         import_context_for(settings(), g.shop)
-        context = _product_or_problem(product_id)
+        context, status = _product_or_problem(product_id)
         context["not_ready"] = context.pop("not_connected")
     except ImportNotReady as missing:
         context = {"item": None, "problem": None, "not_ready": missing.merchant_message}
     return render_template("products/import.html", mode=mode, product_id=product_id, errors={},
-                           values=_initial_values(context["item"]), **context)
+                           values=_initial_values(context["item"]), **context), status
 
 
 @bp.post("/<int:product_id>/preview")

@@ -12,6 +12,7 @@ from app.clients.dropi import DropiError
 from app.errors import error_response
 from app.jobs import run_import_job
 from app.models import ImportItemStatus, ImportJobStatus
+from app.request_boundary import database_ids
 from app.services.catalog import BULK_CAP, CatalogFilters, matching_product_ids
 from app.services.product_import import (
     ImportPreferences,
@@ -36,13 +37,17 @@ IMPORTED_PER_PAGE = 50
 RECENT_RESULTS = 20  # finished items a running job's widget lists (failures always shown)
 
 
-def _job_status_label(status: ImportJobStatus) -> str:
+def _job_status_label(status: ImportJobStatus, waiting_to_resume: bool = False) -> str:
+    if waiting_to_resume:
+        return _("Waiting to resume")
     return {ImportJobStatus.QUEUED: _("Waiting to start"), ImportJobStatus.RUNNING: _("Running"),
             ImportJobStatus.COMPLETED: _("Finished"), ImportJobStatus.FAILED: _("Stopped"),
             ImportJobStatus.CANCELLED: _("Cancelled")}[status]
 
 
-def _job_status_tone(status: ImportJobStatus) -> str | None:
+def _job_status_tone(status: ImportJobStatus, waiting_to_resume: bool = False) -> str | None:
+    if waiting_to_resume:
+        return "warning"
     return {ImportJobStatus.COMPLETED: "success", ImportJobStatus.FAILED: "critical",
             ImportJobStatus.CANCELLED: "warning"}.get(status)
 
@@ -86,7 +91,7 @@ def _imported_helpers() -> dict:
 # --- bulk import ----------------------------------------------------------------------------
 
 def _ticked_ids() -> list[str]:
-    return [i for i in dict.fromkeys(request.form.getlist("ids")) if i.isdigit()][:BULK_CAP]
+    return [str(i) for i in database_ids(request.form.getlist("ids"))][:BULK_CAP]
 
 
 @bp.post("/bulk/prepare")
@@ -146,7 +151,8 @@ def job_cancel(job_id: int):
 def imported():
     search = request.args.get("q", "").strip()[:200]
     raw_page = request.args.get("page", "1")
-    number = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    is_page = raw_page.isascii() and raw_page.isdigit() and len(raw_page) < 7
+    number = int(raw_page) if is_page else 1
     page = list_associations(g.shop.id, search or None, number, IMPORTED_PER_PAGE)
     jobs = [] if request.headers.get("HX-Request") else list_import_jobs(g.shop.id, limit=5)
     return render_page_or_fragment("products/imported.html", "products/_imported_list.html",
@@ -195,7 +201,7 @@ def _reprice_form(ids, *, errors=None, changes=None, status=200):
 
 
 def _selected_associations() -> list[int]:
-    return [int(i) for i in dict.fromkeys(request.form.getlist("ids")) if i.isdigit()]
+    return database_ids(request.form.getlist("ids"))
 
 
 @bp.post("/imported/reprice")

@@ -59,4 +59,4 @@ def _flag(value: Any) -> bool:
 
 def _number(value: Any) -> int | None:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None

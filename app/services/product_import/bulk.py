@@ -19,7 +19,10 @@ from app.services.product_import.preferences import ImportPreferences
 log = logging.getLogger(__name__)
 
 MAX_BULK_ITEMS = 5000
-STALE_AFTER = timedelta(minutes=3)  # a running job whose heartbeat is older has died
+HEARTBEAT_SECONDS = 15.0  # how often a running job says it is alive
+# A running job whose heartbeat is older has lost its worker (three missed heartbeats): the
+# page says it waits to resume, and the sweep of every minute queues it again.
+STALE_AFTER = timedelta(seconds=45)
 RATE_SAMPLE = 20  # finished items the time estimate is based on
 SEARCH_KEYS = ("keywords", "in_stock", "category", "favorites", "private")
 ACTIVE = (ImportJobStatus.QUEUED, ImportJobStatus.RUNNING)
@@ -40,6 +43,7 @@ class JobProgress:
     last_error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    waiting_to_resume: bool = False
 
     @property
     def processed(self) -> int:
@@ -98,7 +102,13 @@ def job_progress(shop_id: int, job_id) -> JobProgress:
         .execution_options(populate_existing=True)))
     return JobProgress(job.id, job.status, job.total, job.succeeded, job.failed,
                        job.current_item, _eta(job, items), items, job.last_error,
-                       job.started_at, job.finished_at)
+                       job.started_at, job.finished_at, _lost_its_worker(job))
+
+
+def _lost_its_worker(job: ImportJob, now: datetime | None = None) -> bool:
+    if job.status != ImportJobStatus.RUNNING:
+        return False
+    return (job.heartbeat_at or job.created_at) < (now or utcnow()) - STALE_AFTER
 
 
 def get_job(shop_id: int, job_id) -> ImportJob:
@@ -149,7 +159,7 @@ def retry_import_job(settings, shop: Shop, job_id, *, enqueue: Enqueue
 
 
 def resume_stale_import_jobs(enqueue: Enqueue, *, now: datetime | None = None) -> list[int]:
-    """Queue again the jobs whose worker died (running, heartbeat older than 3 minutes) or
+    """Queue again the jobs whose worker died (running, heartbeat older than STALE_AFTER) or
     whose queued task was lost; the job itself makes sure only one worker runs it."""
     limit = (now or utcnow()) - STALE_AFTER
     rows = db.session.execute(select(ImportJob.id, Shop.domain).join(
@@ -166,7 +176,7 @@ def _clean_ids(dropi_product_ids) -> list[str]:
     ids = list(dict.fromkeys(str(i).strip() for i in dropi_product_ids or [] if str(i).strip()))
     if not ids:
         raise ImportValidationError({"products": _("Select at least one Dropi product.")})
-    bad = [i for i in ids if not i.isdigit()]
+    bad = [i for i in ids if not (i.isascii() and i.isdigit())]
     if bad:
         raise ImportValidationError({"products": _("“%(id)s” is not a Dropi product id.",
                                                    id=bad[0])})

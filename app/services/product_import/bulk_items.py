@@ -83,6 +83,12 @@ def import_item(run, shop: Shop, item: ImportJobItem) -> ItemOutcome:
         except (ImportProblem, DropiError, ShopifyError) as exc:
             db.session.rollback()
             return ItemOutcome(False, error=_message(exc))
+        except Exception:  # one product's surprise fails that product, never the whole job
+            db.session.rollback()
+            log.exception("Bulk import %s item %s failed unexpectedly", run.job_id,
+                          item.dropi_product_id)
+            return ItemOutcome(False, error=_("This product could not be imported because of an "
+                                              "error on our side. Try it again on its own."))
 
 
 def _out_of_patience(throttled: bool, attempt: int, throttled_since: float | None) -> bool:

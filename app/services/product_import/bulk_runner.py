@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select, update
 from app.extensions import db
 from app.models import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus, Shop
 from app.models.types import utcnow
-from app.services.product_import.bulk import MAX_BULK_ITEMS, STALE_AFTER
+from app.services.product_import.bulk import HEARTBEAT_SECONDS, MAX_BULK_ITEMS, STALE_AFTER
 from app.services.product_import.bulk_items import ItemOutcome, import_item
 from app.services.product_import.context import import_context_for
 from app.services.product_import.preferences import ImportPreferences
@@ -25,7 +25,6 @@ from app.services.uninstall import shop_is_active
 log = logging.getLogger(__name__)
 
 WORKERS = 4
-HEARTBEAT_SECONDS = 20.0
 LIST_PAGE = 100
 
 AppContext = Callable[[], AbstractContextManager]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from app.clients.dropi_models import DropiProduct
+from app.clients.shopify import ShopifyGraphQLError
 from app.services.product_import.context import ImportContext
 from app.services.product_import.errors import ImportRefused, ImportValidationError
 from app.services.product_import.pipeline import fetch_product, finish_write, plan_for
@@ -68,9 +69,16 @@ def search_shopify_products(ctx: ImportContext, query: str | None, after: str | 
                             ) -> ShopifyProductPage:
     """One page of the shop's products matching ``query`` (Shopify search syntax), by title."""
     text = " ".join((query or "").split()) or None
-    data = ctx.shopify.query("products_search", {"first": SEARCH_PAGE, "after": after or None,
-                                                 "query": text,
-                                                 "variantsFirst": SEARCH_VARIANTS})
+    try:
+        data = ctx.shopify.query("products_search", {"first": SEARCH_PAGE, "after": after or None,
+                                                     "query": text,
+                                                     "variantsFirst": SEARCH_VARIANTS})
+    except ShopifyGraphQLError as exc:
+        if not after:
+            raise
+        # Shopify refuses a cursor it did not issue (or one from an older search).
+        raise ImportRefused(_("That page of results is no longer available. Search again."
+                              )) from exc
     connection = data["products"]
     items = [ShopifyProductSummary(
         id=node["id"], title=node["title"], status=node["status"],

@@ -7,10 +7,11 @@ import logging
 from dataclasses import replace
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.clients.dropi_models import DropiProduct
 from app.clients.shopify import ShopifyUserErrors
+from app.extensions import db
 from app.services.pricing import PriceRuleError
 from app.services.product_import.context import ImportContext
 from app.services.product_import.errors import ImportRefused, ImportValidationError
@@ -86,6 +87,15 @@ def finish_write(ctx: ImportContext, write: ProductWrite, association, *, plan: 
         # A simultaneous import of the same product recorded it first: update that record.
         existing = find_association(ctx.shop.id, plan.dropi_product_id, ctx.country)
         saved = save_association(ctx.shop, existing, **record)
+    except SQLAlchemyError as exc:
+        # The product is in Shopify under its handle; importing again finds it there and
+        # records it, so nothing is duplicated and nothing stays unknown to the app.
+        db.session.rollback()
+        log.error("Dropi %s product %s was written as %s but not recorded: %s", ctx.country,
+                  plan.dropi_product_id, outcome.product_id, type(exc).__name__)
+        raise ImportRefused(_("The product was saved in Shopify but could not be recorded "
+                              "here. Import it again: the app finds it in Shopify and records "
+                              "it without creating a second one.")) from None
     log.info("Dropi %s product %s %s as %s for %s", ctx.country, plan.dropi_product_id,
              "created" if snapshot is None else "updated", outcome.product_id, ctx.shop.domain)
     return ImportResult(saved, snapshot is None, outcome.product_id, errors,

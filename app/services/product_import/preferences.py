@@ -10,10 +10,14 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.services.html_sanitizer import sanitize_description
+from app.services.plain_text import without_control_characters
 from app.services.pricing import (
+    MAX_MARGIN_PERCENT,
     PriceRuleError,
+    PricingError,
     PricingPolicy,
     build_policy,
+    check_prices_realistic_costs,
     parse_ending,
     parse_price_rule,
 )
@@ -43,6 +47,13 @@ class ImportPreferences:
     use_dropi_barcode: bool = False
     import_images: bool = True
     status: str = "DRAFT"
+
+    def __post_init__(self) -> None:
+        # However they were built (a form, a stored job, a script), no control character
+        # reaches Shopify or our row: a product must never be written but not recorded.
+        for name, value in vars(self).items():
+            if isinstance(value, str):
+                object.__setattr__(self, name, without_control_characters(value))
 
     def policy(self, currency: str) -> PricingPolicy:
         """The pricing policy these preferences describe, for the shop's currency."""
@@ -151,8 +162,23 @@ def _pricing_values(form: Mapping[str, Any], currency: str, errors: dict[str, st
         else:
             _check(errors, "price_ending", lambda: parse_ending(ending, currency))
     margin = _margin(form.get("min_margin_percent"), errors)
+    if not errors:
+        _check_realistic(errors, currency, price_rule, compare_at_rule, ending, margin)
     return {"price_rule": price_rule, "compare_at_rule": compare_at_rule,
             "price_ending": ending, "min_margin_percent": margin}
+
+
+def _check_realistic(errors: dict[str, str], currency: str, price_rule, compare_at_rule,
+                     ending, margin) -> None:
+    full = build_policy(price_rule, currency, compare_at_rule=compare_at_rule, ending=ending,
+                        min_margin_percent=margin)
+    for field, policy in (("price_rule", replace(full, compare_at_rule=None)),
+                          ("compare_at_rule", full)):
+        try:
+            check_prices_realistic_costs(policy)
+        except PricingError as exc:
+            errors[field] = str(exc)
+            return
 
 
 def _margin(raw: Any, errors: dict[str, str]) -> Decimal | None:
@@ -163,10 +189,10 @@ def _margin(raw: Any, errors: dict[str, str]) -> Decimal | None:
         margin = Decimal(text.replace(",", ".").rstrip("%").strip())
     except InvalidOperation:
         margin = None
-    if margin is None or not margin.is_finite() or not Decimal(0) <= margin < Decimal(100):
-        errors["min_margin_percent"] = _("The minimum margin is a percentage from 0 to 99.")
-        return None
-    return margin.quantize(Decimal("0.01"))
+    if margin is not None and margin.is_finite() and Decimal(0) <= margin <= MAX_MARGIN_PERCENT:
+        return margin.quantize(Decimal("0.01"))
+    errors["min_margin_percent"] = _("The minimum margin is a percentage from 0 to 99.")
+    return None
 
 
 def _check(errors: dict[str, str], field: str, parse) -> None:
@@ -190,5 +216,5 @@ def _flag(form: Mapping[str, str], field: str) -> bool:
 
 
 def _text(value: str | None) -> str | None:
-    text = (value or "").strip()
+    text = without_control_characters(value or "").strip()
     return text or None

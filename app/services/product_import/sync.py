@@ -15,7 +15,7 @@ from app.models import ProductAssociation
 from app.services.pricing import PricingError, quote_price
 from app.services.product_import.associations import get_association
 from app.services.product_import.context import ImportContext
-from app.services.product_import.errors import ImportRefused
+from app.services.product_import.errors import ImportRefused, ImportValidationError
 from app.services.product_import.pipeline import fetch_product, finish_write, plan_for
 from app.services.product_import.preferences import ImportPreferences
 from app.services.product_import.product_input import VariantWrite, match_owned, patch_write
@@ -169,11 +169,18 @@ def _apply_one(ctx, association: ProductAssociation, changes: list[RepriceChange
 
 
 def _associations(ctx: ImportContext, association_ids) -> list[ProductAssociation]:
+    """The shop's associations with these ids; ImportValidationError when any is not one."""
     ids = sorted({int(i) for i in association_ids})
-    rows = db.session.scalars(select(ProductAssociation).where(
+    rows = list(db.session.scalars(select(ProductAssociation).where(
         ProductAssociation.shop_id == ctx.shop.id, ProductAssociation.id.in_(ids))
-        .order_by(ProductAssociation.id))
-    return list(rows)
+        .order_by(ProductAssociation.id)))
+    missing = len(ids) - len(rows)
+    if missing:
+        raise ImportValidationError({"ids": _(
+            "Some selected products are not imported in this store (%(count)s of them; deleted "
+            "meanwhile?). Reload the list and select again. No price was changed.",
+            count=missing)})
+    return rows
 
 
 def _current_prices(ctx: ImportContext, variant_ids: list[str]

@@ -3,6 +3,7 @@ two flows chosen from the ones the account really has."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 FLOWS_CACHE_SECONDS = 300
 API_KEY_MAX = 500
+API_KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 FLOW_FIELDS = ("new_order_flow_id", "abandoned_cart_flow_id", "incident_flow_id")
 
 
@@ -155,6 +157,11 @@ def save_ecomdrop(clients: IntegrationClients, shop: Shop, submitted: EcomdropFo
     if len(key) > API_KEY_MAX:
         raise SettingsInvalid(submitted.without_secret(), {"ecomdrop_api_key": _(
             "That is too long to be an Ecomdrop API key. Copy only the key.")})
+    if key and not API_KEY_CHARACTERS.fullmatch(key):
+        # The key travels in an HTTP header: only visible ASCII can be sent there.
+        raise SettingsInvalid(submitted.without_secret(), {"ecomdrop_api_key": _(
+            "An Ecomdrop API key has only letters, digits and symbols, with no spaces, line "
+            "breaks or accented letters. Copy only the key.")})
     field_id = submitted.token_field_id
     if field_id and not (field_id.isascii() and field_id.isdigit()
                          and len(field_id) <= BOT_FIELD_ID_DIGITS):
