@@ -5,6 +5,8 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
+from app.config import INGEST_BIND
+from app.extensions import db
 from app.metrics import WEBHOOK_DELIVERIES
 from app.webhooks.delivery import DeliveryRejected, parse_delivery
 
@@ -29,7 +31,8 @@ def receive():
                                   or "unknown", outcome="refused").inc()
         return bare(rejected.status)
     try:
-        receipt = receive_delivery(delivery, enqueue=process_webhook_event)
+        receipt = receive_delivery(delivery, engine=db.engines[INGEST_BIND],
+                                   enqueue=process_webhook_event)
     except Exception as exc:  # Shopify retries any non-2xx; the row was not kept
         log.error(
             "webhook %s for %s could not be stored or queued: %s",
