@@ -21,6 +21,7 @@ import hmac
 import json
 import os
 import shutil
+import selectors
 import signal
 import socket
 import statistics
@@ -96,73 +97,81 @@ def build_requests(host: str, count: int, duplicate_share: float) -> list[bytes]
 
 # --- load ---------------------------------------------------------------------------------------
 
-def read_response(sock: socket.socket, buffer: bytearray) -> int:
-    """Read one HTTP/1.1 response from a keep-alive socket; returns its status."""
-    while b"\r\n\r\n" not in buffer:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("server closed the connection")
-        buffer += chunk
-    head, _, rest = bytes(buffer).partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length":
-            length = int(value.strip())
-    while len(rest) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise ConnectionError("server closed the connection")
-        rest += chunk
-    buffer[:] = rest[length:]
-    return status
+class Client:
+    """One keep-alive connection sending one request at a time, driven by `send_all`'s loop."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        self.buffer = b""
+        self.started = 0.0
+        self.request = b""
+
+    def response_status(self) -> int | None:
+        """The status of the response when it has fully arrived, else None."""
+        head_end = self.buffer.find(b"\r\n\r\n")
+        if head_end < 0:
+            return None
+        head = self.buffer[:head_end].decode("latin-1").lower()
+        length_at = head.find("content-length:")
+        length = int(head[length_at + 15:].split("\r\n", 1)[0]) if length_at >= 0 else 0
+        if len(self.buffer) < head_end + 4 + length:
+            return None
+        self.buffer = self.buffer[head_end + 4 + length:]
+        return int(head.split(" ", 2)[1])
 
 
 def send_all(port: int, requests: list[bytes], connections: int):
-    """Send every request over `connections` keep-alive sockets; (seconds, latencies, statuses)."""
-    next_index = iter(range(len(requests)))
-    lock = threading.Lock()
+    """Send every request over `connections` keep-alive connections from one thread (so the load
+    generator takes as little CPU from the server as it can); (seconds, latencies, statuses)."""
+    selector = selectors.DefaultSelector()
+    pending = iter(requests)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
 
-    def run() -> None:
-        sock, buffer = None, bytearray()
-        while True:
-            with lock:
-                index = next(next_index, None)
-            if index is None:
-                break
-            for _attempt in range(3):
-                try:
-                    if sock is None:
-                        sock = socket.create_connection(("127.0.0.1", port))
-                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                        buffer = bytearray()
-                    started = time.perf_counter()
-                    sock.sendall(requests[index])
-                    status = read_response(sock, buffer)
-                    elapsed = time.perf_counter() - started
-                    break
-                except (ConnectionError, OSError):  # gunicorn closes after keepalive/max_requests
-                    if sock is not None:
-                        sock.close()
-                    sock = None
-            else:
-                status, elapsed = 0, 0.0
-            with lock:
-                latencies.append(elapsed)
-                statuses[status] = statuses.get(status, 0) + 1
-        if sock is not None:
-            sock.close()
+    def send_next(client: Client) -> bool:
+        request = next(pending, None)
+        if request is None:
+            return False
+        client.started = time.perf_counter()
+        client.request = request
+        client.sock.setblocking(True)
+        client.sock.sendall(request)
+        client.sock.setblocking(False)
+        return True
 
-    threads = [threading.Thread(target=run) for _ in range(connections)]
     started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for _ in range(connections):
+        client = Client(port)
+        selector.register(client.sock, selectors.EVENT_READ, client)
+        send_next(client)
+    busy = connections
+    while busy:
+        for key, _ in selector.select(timeout=30):
+            client = key.data
+            chunk = client.sock.recv(65536)
+            if not chunk:  # a worker recycled (max_requests): send it again, as Shopify would
+                selector.unregister(client.sock)
+                client.sock.close()
+                replacement = Client(port)
+                replacement.started = client.started
+                selector.register(replacement.sock, selectors.EVENT_READ, replacement)
+                replacement.request = client.request
+                replacement.sock.setblocking(True)
+                replacement.sock.sendall(client.request)
+                replacement.sock.setblocking(False)
+                continue
+            client.buffer += chunk
+            status = client.response_status()
+            if status is None:
+                continue
+            latencies.append(time.perf_counter() - client.started)
+            statuses[status] = statuses.get(status, 0) + 1
+            if not send_next(client):
+                selector.unregister(client.sock)
+                client.sock.close()
+                busy -= 1
     return time.perf_counter() - started, latencies, statuses
 
 
@@ -256,7 +265,7 @@ def variant_env(database_url: str, redis_url: str, port: int, instance: Path) ->
 
 def start_gunicorn(code_dir: Path, env: dict, port: int, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", os.environ.get("BENCH_GUNICORN_CONF", "gunicorn.conf.py"), "wsgi:app"],
         cwd=code_dir, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         start_new_session=True)
     deadline = time.time() + 60

@@ -138,7 +138,7 @@ def receive_delivery(delivery, *, engine: Engine, enqueue: Enqueue) -> Receipt:
         with engine.connect() as connection:
             connection.execute(delete(WebhookEvent).where(WebhookEvent.id == event_id))
         raise
-    log.info("webhook %s for %s stored as event %s and queued", delivery.topic,
+    log.debug("webhook %s for %s stored as event %s and queued", delivery.topic,
              delivery.shop_domain, event_id)
     return Receipt(event_id=event_id, duplicate=False, queued=True)
 
