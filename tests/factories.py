@@ -6,15 +6,17 @@ from __future__ import annotations
 import html as html_lib
 import itertools
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import requests
 from flask import Flask
+from sqlalchemy import insert
 
 from app.config import Settings
 from app.extensions import db
-from app.models import LocationMapping, Shop, ShopConfiguration
+from app.models import LocationMapping, ProductAssociation, Shop, ShopConfiguration
 from app.models.types import utcnow
 from app.services.product_import import ImportPreferences, import_context_for
 from standins.dropi import geography
@@ -242,3 +244,14 @@ def merchant_adds_variant(world: StandInWorld, product_id: str, values: dict[str
         shopify_catalog.product_set(shop, {"id": product_id, "productOptions": options,
                                            "variants": variants})
     return next(v for v in world.variants_of(product_id) if v["sku"] == sku)
+
+
+def many_imports(shop_id: int, count: int) -> None:
+    """`count` imported products of the shop, written in one statement (for paging and speed)."""
+    start = utcnow() - timedelta(days=1)
+    rows = [{"shop_id": shop_id, "dropi_product_id": str(500000 + i), "dropi_country": "CO",
+             "shopify_product_id": f"gid://shopify/Product/{900000 + i}",
+             "original_dropi_name": f"Dropi {i:05d}", "shopify_title": f"Producto {i:05d}",
+             "imported_at": start + timedelta(seconds=i)} for i in range(count)]
+    db.session.execute(insert(ProductAssociation), rows)
+    db.session.commit()
