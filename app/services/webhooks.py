@@ -170,16 +170,19 @@ def _execute_once_reconnecting(engine: Engine, statement, values: dict) -> int |
     raise AssertionError("unreachable")
 
 
-def process_event(settings, event_row_id: int) -> WebhookStatus | None:
+def process_event(settings, event_row_id: int, *, shop_is_active: Callable[[str], bool]
+                  ) -> WebhookStatus | None:
     """Run the handlers of one stored event and record the outcome on it.
 
-    Returns the final status, or None when the event is finished or being processed elsewhere.
-    Raises WebhookProcessingFailed (after marking the event FAILED) so the queue retries it.
+    `shop_is_active(domain)` says whether the shop still has the app installed (handlers that
+    need an installed shop are skipped otherwise). Returns the final status, or None when the
+    event is finished or being processed elsewhere. Raises WebhookProcessingFailed (after
+    marking the event FAILED) so the queue retries it.
     """
     event = _claim(event_row_id)
     if event is None:
         return None
-    handlers, skipped = _runnable_handlers(event)
+    handlers, skipped = _runnable_handlers(event, shop_is_active)
     if not handlers:
         return _finish(event, WebhookStatus.IGNORED, "shop is not installed" if skipped else None)
     try:
@@ -213,10 +216,9 @@ def _claim(event_row_id: int) -> WebhookEvent | None:
     return db.session.get(WebhookEvent, event_row_id)
 
 
-def _runnable_handlers(event: WebhookEvent) -> tuple[list[RegisteredHandler], bool]:
+def _runnable_handlers(event: WebhookEvent, shop_is_active: Callable[[str], bool]
+                       ) -> tuple[list[RegisteredHandler], bool]:
     """The handlers to run, and whether some were skipped because the shop uninstalled."""
-    from app.services.uninstall import shop_is_active
-
     handlers = handlers_for(event.topic)
     if any(h.requires_active_shop for h in handlers) and not shop_is_active(event.shop_domain):
         return [h for h in handlers if not h.requires_active_shop], True

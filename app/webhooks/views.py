@@ -7,7 +7,9 @@ from flask import Blueprint, Response, current_app, request
 
 from app.config import INGEST_BIND
 from app.extensions import db
+from app.jobs import process_webhook_event
 from app.metrics import WEBHOOK_DELIVERIES
+from app.services.webhooks import receive_delivery
 from app.webhooks.delivery import DeliveryRejected, parse_delivery
 
 log = logging.getLogger(__name__)
@@ -18,9 +20,6 @@ READ_CHUNK = 64 * 1024
 
 @bp.post("/webhooks")
 def receive():
-    from app.jobs import process_webhook_event
-    from app.services.webhooks import receive_delivery
-
     settings = current_app.config["SETTINGS"]
     try:
         body = read_bounded_body(settings.webhook_max_body_bytes)
