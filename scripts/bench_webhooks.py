@@ -4,7 +4,9 @@ For each variant (this checkout, then a worktree of `--baseline-ref`, back to ba
 PostgreSQL database, applies the variant's migrations, starts `gunicorn -c gunicorn.conf.py
 wsgi:app` (as `make web` does) on PostgreSQL and Redis, and sends distinct signed deliveries
 plus a share of duplicates (repeated event ids, as Shopify's retries are) over `--connections`
-keep-alive connections. It prints deliveries/s, p50 and p99 latency per variant and their ratio.
+keep-alive connections. It prints deliveries/s, p50 and p99 latency, and the CPU time the
+gunicorn workers spent per delivery (the figure least disturbed by other work on the machine),
+per variant and their ratio.
 
 Round trips are counted on the wire: a second, shorter run of each variant talks to PostgreSQL
 through a counting TCP proxy, which counts each time the app sends after having received (one
@@ -48,6 +50,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     statuses: dict
+    cpu_ms: float = 0.0
     round_trips: float | None = None
     commits: float | None = None
 
@@ -281,6 +284,20 @@ def start_gunicorn(code_dir: Path, env: dict, port: int, log: Path) -> subproces
     raise SystemExit(f"gunicorn did not start; see {log}")
 
 
+def worker_pids(process: subprocess.Popen) -> list[int]:
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), 0 once it has exited."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stop(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     try:
@@ -321,11 +338,15 @@ def run_variant(label: str, code_dir: Path, args, work: Path) -> Result:
     try:
         send_all(port, build_requests(host, args.warmup, 0), args.connections)
         requests = build_requests(host, args.deliveries, args.duplicates)
+        workers = worker_pids(process)
+        cpu_before = sum(cpu_seconds(pid) for pid in workers)
         seconds, latencies, statuses = send_all(port, requests, args.connections)
+        cpu_used = sum(cpu_seconds(pid) for pid in workers) - cpu_before
     finally:
         stop(process)
     result = Result(label, len(requests) / seconds, percentile(latencies, 0.5) * 1000,
-                    percentile(latencies, 0.99) * 1000, statuses)
+                    percentile(latencies, 0.99) * 1000, statuses,
+                    cpu_ms=cpu_used * 1000 / len(requests))
 
     target = urlsplit(args.database_url)
     proxy = CountingProxy((target.hostname or "127.0.0.1", target.port or 5432))
@@ -358,7 +379,8 @@ def baseline_checkout(ref: str, work: Path) -> Path:
 def report(result: Result) -> None:
     statuses = ", ".join(f"{code}: {count}" for code, count in sorted(result.statuses.items()))
     print(f"{result.label:>9}: {result.rate:7.1f} deliveries/s   p50 {result.p50_ms:6.1f} ms   "
-          f"p99 {result.p99_ms:6.1f} ms   {result.round_trips:.2f} database round trips and "
+          f"p99 {result.p99_ms:6.1f} ms   {result.cpu_ms:.2f} ms web CPU/delivery   "
+          f"{result.round_trips:.2f} database round trips and "
           f"{result.commits:.2f} commits per delivery   (statuses {statuses})")
 
 
@@ -401,7 +423,8 @@ def main() -> None:
     if len(results) == 2:
         base, this = results
         print(f"    ratio: {this.rate / base.rate:.2f}x deliveries/s, "
-              f"p99 {this.p99_ms:.1f} ms against {base.p99_ms:.1f} ms")
+              f"p99 {this.p99_ms:.1f} ms against {base.p99_ms:.1f} ms, "
+              f"{base.cpu_ms / this.cpu_ms:.2f}x less web CPU per delivery")
 
 
 if __name__ == "__main__":
