@@ -139,7 +139,7 @@ def receive_delivery(delivery, *, engine: Engine, enqueue: Enqueue) -> Receipt:
             connection.execute(delete(WebhookEvent).where(WebhookEvent.id == event_id))
         raise
     log.debug("webhook %s for %s stored as event %s and queued", delivery.topic,
-             delivery.shop_domain, event_id)
+              delivery.shop_domain, event_id)
     return Receipt(event_id=event_id, duplicate=False, queued=True)
 
 
@@ -160,14 +160,17 @@ def _execute_once_reconnecting(engine: Engine, statement, values: dict) -> int |
     use (that would double the round trips), so a connection found dead (database restarted)
     is replaced once; if the lost attempt had committed, the retry sees a duplicate and the
     stale-event sweep queues the row."""
-    for attempt in (1, 2):
-        try:
-            with engine.connect() as connection:
-                return connection.execute(statement, values).scalar_one_or_none()
-        except DBAPIError as exc:
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return _execute(engine, statement, values)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return _execute(engine, statement, values)
+
+
+def _execute(engine: Engine, statement, values: dict) -> int | None:
+    with engine.connect() as connection:
+        return connection.execute(statement, values).scalar_one_or_none()
 
 
 def process_event(settings, event_row_id: int, *, shop_is_active: Callable[[str], bool]
