@@ -17,6 +17,9 @@ APP_TOML = PROJECT_ROOT / "shopify.app.toml"
 DEFAULT_API_VERSION = "2026-10"
 API_VERSION_PATTERN = re.compile(r"^(\d{4})-(01|04|07|10)$")
 SUPPORTED_MONTHS = 12
+# Webhook ingest uses a second engine on the same database: autocommit and no ping before each
+# use, so storing a delivery is a single statement (app.services.webhooks.receive_delivery).
+INGEST_BIND = "ingest"
 
 
 class ConfigError(RuntimeError):
@@ -216,6 +219,8 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "SQLALCHEMY_BINDS": {INGEST_BIND: {"url": self.database_url,
+                                            "isolation_level": "AUTOCOMMIT"}},
             "SETTINGS": self,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_KEY_PREFIX": f"{self.queue_name}:ratelimit",

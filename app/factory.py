@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 import app.models  # noqa: F401  (registers the tables on db.metadata)
 from app import cli, errors, i18n, jobs, request_boundary
@@ -34,6 +35,7 @@ def build_app(settings: Settings) -> Flask:
         static_folder="../static",
     )
     flask_app.config.from_mapping(settings.flask_config())
+    flask_app.session_interface = NoCookieSession()
     configure_logging(settings.log_level, settings.log_format)
     configure_error_reporting(settings)
     _init_extensions(flask_app, settings)
@@ -42,6 +44,18 @@ def build_app(settings: Settings) -> Flask:
     errors.register(flask_app)
     cli.register(flask_app)
     return flask_app
+
+
+class NoCookieSession(SessionInterface):
+    """The app keeps nothing in Flask's cookie session (requests carry a session token; the
+    OAuth state has its own signed cookie), so no request pays for reading one: `session` is
+    Flask's NullSession, which refuses writes."""
+
+    def open_session(self, app, request):
+        return None
+
+    def save_session(self, app, session, response):
+        return None
 
 
 def _init_extensions(flask_app: Flask, settings: Settings) -> None:

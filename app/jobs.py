@@ -89,7 +89,8 @@ WEBHOOK_RETRY_BACKOFF = 2
 @in_app_context
 def process_webhook_event(event_row_id: int) -> str | None:
     """Run the handlers of one stored webhook event (retried with backoff when they fail)."""
-    status = process_event(current_app.config["SETTINGS"], event_row_id)
+    status = process_event(current_app.config["SETTINGS"], event_row_id,
+                           shop_is_active=shop_is_active)
     record_webhook_lag(event_row_id)
     return status.value if status else None
 

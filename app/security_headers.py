@@ -47,6 +47,18 @@ def content_policy(settings) -> str:
     """Every directive but frame-ancestors: scripts only from this app and Shopify's CDN (the
     configured App Bridge and Polaris origins), images only from this app, Shopify's CDN and
     Dropi's image hosts, no plugins, no <base> elsewhere, no inline script."""
+    # The same for every response of an app: built once per settings object.
+    key = id(settings)
+    cached = _POLICIES.get(key)
+    if cached is None or cached[0] is not settings:
+        cached = _POLICIES[key] = (settings, _content_policy(settings))
+    return cached[1]
+
+
+_POLICIES: dict[int, tuple[object, str]] = {}
+
+
+def _content_policy(settings) -> str:
     cdn = [origin_of(settings.app_bridge_url), origin_of(settings.polaris_url)]
     dropi_images = [origin_of(settings.dropi_image_base_url), *DROPI_IMAGE_ORIGINS]
     dropi_images += [origin_of(dropi_base_url(settings, country)) for country in DROPI_HOSTS

@@ -15,8 +15,10 @@ allowed = (B0 + r*T) / (c*T) products/s and ratio = achieved / allowed = C / (B0
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
+import re
 import sys
 import tempfile
 import threading
@@ -48,6 +50,7 @@ from tests.live_standins import ShopifyStandInHandle
 SHOP = "bench-store.myshopify.com"
 API_KEY, API_SECRET, APP_URL = "bench-key", "bench-secret", "http://127.0.0.1:9"
 THROTTLE_WORDS = ("too many requests", "throttl")
+OPERATION_NAME = re.compile(r"(?:query|mutation)\s+(\w+)")
 
 
 @dataclass
@@ -61,18 +64,29 @@ class ShopifyMeter:
     requests: int = 0
     throttled: int = 0
     recording: bool = False
+    operations: dict = field(default_factory=dict)
 
     def __call__(self, environ, start_response):
+        graphql = environ.get("PATH_INFO", "").endswith("/graphql.json")
+        if self.recording and graphql:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            request = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(request)
         body = b"".join(self.app(environ, start_response))
-        if self.recording and environ.get("PATH_INFO", "").endswith("/graphql.json"):
-            self._note(body)
+        if self.recording and graphql:
+            self._note(request, body)
         return [body]
 
-    def _note(self, body: bytes) -> None:
+    def _note(self, request: bytes, body: bytes) -> None:
         try:
             payload = json.loads(body)
+            query = json.loads(request).get("query") or ""
         except ValueError:
             return
+        operation = OPERATION_NAME.search(query)
+        name = operation.group(1) if operation else "?"
+        with self.lock:
+            self.operations[name] = self.operations.get(name, 0) + 1
         cost = (payload.get("extensions") or {}).get("cost") or {}
         codes = {(e.get("extensions") or {}).get("code") for e in payload.get("errors") or []
                  if isinstance(e, dict)}
@@ -132,7 +146,7 @@ def run_once(args, bucket: tuple[float, float], workdir: Path) -> dict:
         return {"size": size, "rate": rate, "elapsed": elapsed, "done": progress.succeeded,
                 "failed": progress.failed, "cost": meter.cost, "requests": meter.requests,
                 "throttled": meter.throttled, "throttled_results": throttled_results,
-                "start_points": start_points}
+                "start_points": start_points, "operations": meter.operations}
     finally:
         shopify.stop()
         dropi.stop()
@@ -178,7 +192,10 @@ def report(result: dict, args) -> float:
     print(f"  imported {done} products ({result['failed']} failed) in {elapsed:.1f} s "
           f"= {achieved:.2f} products/s")
     print(f"  Shopify actual cost: {cost:.0f} points in {result['requests']} requests "
-          f"= {per_product:.1f} points/product")
+          f"= {per_product:.1f} points/product, {result['requests'] / max(1, done):.2f} "
+          f"requests/product")
+    print("  requests by operation: " + ", ".join(
+        f"{name} {count}" for name, count in sorted(result["operations"].items())))
     print(f"  allowed = (B0 {result['start_points']} + r {result['rate']:.0f}/s x T "
           f"{elapsed:.1f} s) / c {per_product:.1f} / T = {allowed:.2f} products/s "
           f"(steady state r/c = {result['rate'] / per_product:.2f})")

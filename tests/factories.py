@@ -7,16 +7,19 @@ import html as html_lib
 import itertools
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import requests
 from flask import Flask, current_app
 from flask_babel import force_locale
+from sqlalchemy import insert
 
 from app.config import Settings
 from app.extensions import db
-from app.models import LocationMapping, Shop, ShopConfiguration, StepName
+from app.models import (LocationMapping, ProductAssociation, Shop, ShopConfiguration,
+                        StepName)
 from app.models.types import utcnow
 from app.services.order_pipeline import record_order
 from app.services.product_import import ImportPreferences, import_context_for
@@ -475,3 +478,14 @@ def build_agent_world(shopify: ShopifyStandInHandle, settings: Settings, client)
     domain = f"agent-{next(_domains)}.myshopify.com"
     shop = install_seeded_shop(shopify, domain)
     return AgentWorld(shopify, settings, client, shop, domain)
+
+
+def many_imports(shop_id: int, count: int) -> None:
+    """`count` imported products of the shop, written in one statement (for paging and speed)."""
+    start = utcnow() - timedelta(days=1)
+    rows = [{"shop_id": shop_id, "dropi_product_id": str(500000 + i), "dropi_country": "CO",
+             "shopify_product_id": f"gid://shopify/Product/{900000 + i}",
+             "original_dropi_name": f"Dropi {i:05d}", "shopify_title": f"Producto {i:05d}",
+             "imported_at": start + timedelta(seconds=i)} for i in range(count)]
+    db.session.execute(insert(ProductAssociation), rows)
+    db.session.commit()

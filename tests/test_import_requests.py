@@ -64,10 +64,13 @@ def shopify_recorder(world):
 
 def test_a_new_product_is_one_product_set_with_every_choice(world, shopify_recorder):
     raw = find_dropi_product(world, variable=False)
+    units = warehouse_units(raw, world.warehouse_id)
     result = import_product(world.ctx(), raw["id"], prefs(use_dropi_barcode=True,
                                                           import_images=True))
     assert result.ok and result.created
     [body] = shopify_recorder.bodies("ProductSet")
+    assert shopify_recorder.bodies("InventorySetQuantities") == []
+    assert shopify_recorder.bodies("MetafieldsSet") == []
     cost = Decimal(raw["sale_price"])
     image_root = world.settings.dropi_image_base_url
     assert body["variables"] == {
@@ -92,9 +95,11 @@ def test_a_new_product_is_one_product_set_with_every_choice(world, shopify_recor
                 "inventoryItem": {"tracked": True, "cost": str(cost)},
                 "barcode": raw["sku"], "inventoryPolicy": "DENY",
                 "inventoryQuantities": [{"locationId": world.location_id, "name": "available",
-                                         "quantity": 0}]}],
+                                         "quantity": units}]}],
         },
     }
+    variant = world.variants_of(result.shopify_product_id)[0]
+    assert world.available(variant) == units
 
 
 def _image(root: str, world, entry: dict) -> str:
@@ -103,11 +108,14 @@ def _image(root: str, world, entry: dict) -> str:
     return entry["url"]
 
 
-def test_stock_is_set_with_change_from_quantity_and_an_idempotent_key(world, shopify_recorder):
+def test_stock_of_an_existing_variant_is_set_with_change_from_quantity_and_an_idempotent_key(
+        world, shopify_recorder):
     raw = find_dropi_product(world, variable=False)
     units = warehouse_units(raw, world.warehouse_id)
     assert units > 0, "pick a product with stock in the mapped warehouse"
     import_product(world.ctx(), raw["id"], prefs())
+    world.set_dropi_stock(raw["id"], units + 3, warehouse_id=world.warehouse_id)
+    resync_association(world.ctx(), ProductAssociation.query.one().id)
     [body] = shopify_recorder.bodies("InventorySetQuantities")
     assert "@idempotent(key: $idempotencyKey)" in body["query"]
     uuid.UUID(body["variables"]["idempotencyKey"])
@@ -115,9 +123,9 @@ def test_stock_is_set_with_change_from_quantity_and_an_idempotent_key(world, sho
     assert body["variables"]["input"] == {
         "name": "available", "reason": "correction",
         "quantities": [{"inventoryItemId": variant["_inventory_item"],
-                        "locationId": world.location_id, "quantity": units,
-                        "changeFromQuantity": 0}]}
-    assert world.available(variant) == units
+                        "locationId": world.location_id, "quantity": units + 3,
+                        "changeFromQuantity": units}]}
+    assert world.available(variant) == units + 3
 
 
 def test_a_retried_stock_write_reuses_its_key_and_a_new_write_gets_a_new_one(world,
@@ -126,6 +134,8 @@ def test_a_retried_stock_write_reuses_its_key_and_a_new_write_gets_a_new_one(wor
     failures = iter([(503, {"errors": "Service Unavailable"})])
     shopify_recorder.before["InventorySetQuantities"] = lambda body: next(failures, None)
     import_product(world.ctx(), raw["id"], prefs())
+    world.set_dropi_stock(raw["id"], 5, warehouse_id=world.warehouse_id)
+    resync_association(world.ctx(), ProductAssociation.query.one().id)
     first, retried = shopify_recorder.bodies("InventorySetQuantities")
     assert first == retried
     world.set_dropi_stock(raw["id"], 7, warehouse_id=world.warehouse_id)

@@ -127,8 +127,6 @@ def test_the_product_has_no_import_cycles(graph):
     assert cycles == []
 
 
-@pytest.mark.xfail(strict=True, reason="services/webhooks <-> services/uninstall is broken up "
-                                       "by the webhook ingest rewrite")
 def test_webhooks_and_uninstall_do_not_import_each_other(graph):
     assert WEBHOOK_INGEST_CYCLE not in import_cycles(graph.edges)
 
@@ -163,7 +161,6 @@ def test_function_level_imports_of_the_product_say_why(graph):
     assert unexplained == []
 
 
-@pytest.mark.xfail(strict=True, reason="the webhook ingest rewrite removes these lazy imports")
 def test_webhook_ingest_function_level_imports_say_why(graph):
     unexplained = [where for where in graph.unexplained_lazy
                    if where.rpartition(":")[0] in WEBHOOK_INGEST_FILES]

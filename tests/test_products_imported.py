@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
 from decimal import Decimal
 
 import requests
-from sqlalchemy import insert
 
 from app.extensions import db
 from app.models import ProductAssociation
-from app.models.types import utcnow
-from tests.factories import find_product, install_shop, text_of
+from tests.factories import find_product, install_shop, many_imports, text_of
 
 FORM = {"title_source": "dropi", "description_source": "dropi", "price_rule": "cost*2",
         "use_dropi_barcode": "0", "import_images": "0", "status": "DRAFT"}
-
-
-def many_imports(shop_id: int, count: int) -> None:
-    start = utcnow() - timedelta(days=1)
-    rows = [{"shop_id": shop_id, "dropi_product_id": str(500000 + i), "dropi_country": "CO",
-             "shopify_product_id": f"gid://shopify/Product/{900000 + i}",
-             "original_dropi_name": f"Dropi {i:05d}", "shopify_title": f"Producto {i:05d}",
-             "imported_at": start + timedelta(seconds=i)} for i in range(count)]
-    db.session.execute(insert(ProductAssociation), rows)
-    db.session.commit()
 
 
 def row_ids(html: str) -> list[int]:

@@ -6,6 +6,9 @@ import json
 import threading
 import time
 
+from sqlalchemy import event as sqlalchemy_event
+
+from app.config import INGEST_BIND
 from app.extensions import db, queue
 from app.models import WebhookEvent, WebhookStatus
 from app.services.webhooks import webhook_handler
@@ -235,3 +238,35 @@ def test_a_topic_without_a_handler_is_stored_as_ignored_and_not_queued(client, s
 def test_webhooks_accept_only_post(client):
     response = client.get("/webhooks")
     assert response.status_code == 405 and response.data == b""
+
+
+class StatementLog:
+    """Every statement an engine sends while the block runs (SQLAlchemy's cursor event)."""
+
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def _note(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(" ".join(statement.split()))
+
+    def __enter__(self):
+        sqlalchemy_event.listen(self.engine, "before_cursor_execute", self._note)
+        return self.statements
+
+    def __exit__(self, *exc_info):
+        sqlalchemy_event.remove(self.engine, "before_cursor_execute", self._note)
+
+
+def test_a_delivery_and_its_repeat_are_one_statement_each_on_the_autocommit_ingest_engine(
+        client, shop):
+    ingest = db.engines[INGEST_BIND]
+    with StatementLog(ingest) as ingest_statements, StatementLog(db.engine) as other_statements:
+        first = deliver_webhook(client, "tests/endpoint-record", {"id": 1}, event_id="evt-1")
+        again = deliver_webhook(client, "tests/endpoint-record", {"id": 1}, event_id="evt-1")
+
+    assert first.status_code == again.status_code == 200
+    assert len(ingest_statements) == 2 and other_statements == []
+    for statement in ingest_statements:
+        assert statement.startswith("INSERT INTO webhook_events")
+        assert "ON CONFLICT (shop_domain, event_id) DO NOTHING RETURNING" in statement
+    assert len(_events()) == 1 and queue.pending_count() == 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 from typing import Callable
+from urllib.parse import urlencode
 
 from flask import current_app, g, request, url_for
 
@@ -73,8 +74,16 @@ def embedded_url(endpoint: str, **values) -> str:
     params = {"shop": g.get("shop_domain"), "host": g.get("host"), "embedded": "1",
               "locale": g.get("locale")}
     params = {key: value for key, value in params.items() if value}
-    params.update(values)
-    return url_for(endpoint, **params)
+    if params.keys() & values.keys():
+        return url_for(endpoint, **{**params, **values})
+    # Pages render this for every row: encode the request's own parameters once.
+    url = url_for(endpoint, **values)
+    return f"{url}{'&' if '?' in url else '?'}{_encoded(tuple(params.items()))}"
+
+
+@functools.lru_cache(maxsize=256)
+def _encoded(params: tuple[tuple[str, str], ...]) -> str:
+    return urlencode(params)
 
 
 def _authenticate(online_token: bool):

@@ -7,6 +7,7 @@ every handler must be idempotent (Shopify delivers at least once anyway).
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import pkgutil
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.extensions import db
 from app.logging_setup import redact
@@ -99,71 +102,90 @@ def _discover_handlers() -> None:
         _discovered = True
 
 
-def receive_delivery(delivery, *, enqueue: Enqueue) -> Receipt:
+def receive_delivery(delivery, *, engine: Engine, enqueue: Enqueue) -> Receipt:
     """Store a verified delivery once and queue its processing.
 
+    One statement on an autocommit connection of `engine` (one round trip, one commit): an
+    insert that does nothing when the shop's event id is already stored, returning the new id.
     A repeat of a stored event id (Shopify retries, or two copies racing) changes nothing.
     A topic nobody handles is stored as IGNORED. If queueing fails the stored row is removed
     again, so Shopify's retry of the delivery is processed instead of looking like a duplicate.
     """
     handled = bool(handlers_for(delivery.topic))
-    event = WebhookEvent(
-        shop_domain=delivery.shop_domain,
-        event_id=delivery.event_id,
-        webhook_id=delivery.webhook_id,
-        topic=delivery.topic,
-        api_version=delivery.api_version,
-        triggered_at=delivery.triggered_at,
-        payload=delivery.payload,
-        status=WebhookStatus.RECEIVED if handled else WebhookStatus.IGNORED,
-    )
-    db.session.add(event)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        if _is_stored(delivery.shop_domain, delivery.event_id):
-            log.info("duplicate webhook %s for %s ignored", delivery.topic, delivery.shop_domain)
-            return Receipt(event_id=None, duplicate=True, queued=False)
-        raise
+    values = {
+        "shop_domain": delivery.shop_domain,
+        "event_id": delivery.event_id,
+        "webhook_id": delivery.webhook_id,
+        "topic": delivery.topic,
+        "api_version": delivery.api_version,
+        "triggered_at": delivery.triggered_at,
+        "payload": delivery.payload,
+        "status": WebhookStatus.RECEIVED if handled else WebhookStatus.IGNORED,
+        "attempts": 0,
+        "received_at": utcnow(),
+    }
+    event_id = _execute_once_reconnecting(engine, _insert_once(engine.dialect.name), values)
+    if event_id is None:
+        log.info("duplicate webhook %s for %s ignored", delivery.topic, delivery.shop_domain)
+        return Receipt(event_id=None, duplicate=True, queued=False)
     if not handled:
-        log.info("webhook %s for %s stored as ignored (no handler)", event.topic, event.shop_domain)
-        return Receipt(event_id=event.id, duplicate=False, queued=False)
-    _enqueue_or_forget(event, enqueue)
-    return Receipt(event_id=event.id, duplicate=False, queued=True)
-
-
-def _is_stored(shop_domain: str, event_id: str) -> bool:
-    query = select(WebhookEvent.id).where(
-        WebhookEvent.shop_domain == shop_domain, WebhookEvent.event_id == event_id
-    )
-    return db.session.execute(query).first() is not None
-
-
-def _enqueue_or_forget(event: WebhookEvent, enqueue: Enqueue) -> None:
-    event_id = event.id
+        log.info("webhook %s for %s stored as ignored (no handler)", delivery.topic,
+                 delivery.shop_domain)
+        return Receipt(event_id=event_id, duplicate=False, queued=False)
     try:
         enqueue(event_id)
     except Exception:
-        db.session.rollback()
-        db.session.execute(db.delete(WebhookEvent).where(WebhookEvent.id == event_id))
-        db.session.commit()
+        with engine.connect() as connection:
+            connection.execute(delete(WebhookEvent).where(WebhookEvent.id == event_id))
         raise
-    log.info(
-        "webhook %s for %s stored as event %s and queued", event.topic, event.shop_domain, event_id
+    log.debug("webhook %s for %s stored as event %s and queued", delivery.topic,
+              delivery.shop_domain, event_id)
+    return Receipt(event_id=event_id, duplicate=False, queued=True)
+
+
+@functools.cache
+def _insert_once(dialect_name: str):
+    """INSERT .. ON CONFLICT (shop_domain, event_id) DO NOTHING RETURNING id, built once per
+    dialect so that each delivery only binds its values."""
+    dialect_insert = postgresql_insert if dialect_name == "postgresql" else sqlite_insert
+    return (
+        dialect_insert(WebhookEvent)
+        .on_conflict_do_nothing(index_elements=["shop_domain", "event_id"])
+        .returning(WebhookEvent.id)
     )
 
 
-def process_event(settings, event_row_id: int) -> WebhookStatus | None:
+def _execute_once_reconnecting(engine: Engine, statement, values: dict) -> int | None:
+    """The new row's id, or None for a duplicate. The ingest pool does not ping before each
+    use (that would double the round trips), so a connection found dead (database restarted)
+    is replaced once; if the lost attempt had committed, the retry sees a duplicate and the
+    stale-event sweep queues the row."""
+    try:
+        return _execute(engine, statement, values)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return _execute(engine, statement, values)
+
+
+def _execute(engine: Engine, statement, values: dict) -> int | None:
+    with engine.connect() as connection:
+        return connection.execute(statement, values).scalar_one_or_none()
+
+
+def process_event(settings, event_row_id: int, *, shop_is_active: Callable[[str], bool]
+                  ) -> WebhookStatus | None:
     """Run the handlers of one stored event and record the outcome on it.
 
-    Returns the final status, or None when the event is finished or being processed elsewhere.
-    Raises WebhookProcessingFailed (after marking the event FAILED) so the queue retries it.
+    `shop_is_active(domain)` says whether the shop still has the app installed (handlers that
+    need an installed shop are skipped otherwise). Returns the final status, or None when the
+    event is finished or being processed elsewhere. Raises WebhookProcessingFailed (after
+    marking the event FAILED) so the queue retries it.
     """
     event = _claim(event_row_id)
     if event is None:
         return None
-    handlers, skipped = _runnable_handlers(event)
+    handlers, skipped = _runnable_handlers(event, shop_is_active)
     if not handlers:
         return _finish(event, WebhookStatus.IGNORED, "shop is not installed" if skipped else None)
     try:
@@ -197,10 +219,9 @@ def _claim(event_row_id: int) -> WebhookEvent | None:
     return db.session.get(WebhookEvent, event_row_id)
 
 
-def _runnable_handlers(event: WebhookEvent) -> tuple[list[RegisteredHandler], bool]:
+def _runnable_handlers(event: WebhookEvent, shop_is_active: Callable[[str], bool]
+                       ) -> tuple[list[RegisteredHandler], bool]:
     """The handlers to run, and whether some were skipped because the shop uninstalled."""
-    from app.services.uninstall import shop_is_active
-
     handlers = handlers_for(event.topic)
     if any(h.requires_active_shop for h in handlers) and not shop_is_active(event.shop_domain):
         return [h for h in handlers if not h.requires_active_shop], True

@@ -8,6 +8,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.auth.shop_domain import sanitize_shop_domain
+from app.jobs import process_webhook_event
+from app.services.compliance import compliance_request, compliance_requests
+from app.services.webhooks import ReplayRefused, failed_events, replay_event, replay_failed
 
 webhooks_cli = AppGroup("webhooks", help="Inspect and replay stored Shopify webhook events.")
 compliance_cli = AppGroup("compliance", help="Privacy requests received from Shopify.")
@@ -41,8 +44,6 @@ shop_option = click.option(
 @shop_option
 def failed(shop: str | None) -> None:
     """List webhook events whose handlers failed."""
-    from app.services.webhooks import failed_events
-
     events = failed_events(shop)
     if not events:
         click.echo("No failed webhook events" + (f" for {shop}." if shop else "."))
@@ -61,9 +62,6 @@ def failed(shop: str | None) -> None:
 @shop_option
 def replay(event_id: int | None, all_failed: bool, force: bool, shop: str | None) -> None:
     """Queue a stored event (by id) or all failed events again."""
-    from app.jobs import process_webhook_event
-    from app.services.webhooks import ReplayRefused, replay_event, replay_failed
-
     if (event_id is None) == (not all_failed):
         raise click.UsageError("Give one event id or --failed.")
     if all_failed:
@@ -81,8 +79,6 @@ def replay(event_id: int | None, all_failed: bool, force: bool, shop: str | None
 @shop_option
 def list_requests(shop: str | None) -> None:
     """List handled privacy requests."""
-    from app.services.compliance import compliance_requests
-
     rows = compliance_requests(shop)
     if not rows:
         click.echo("No privacy requests" + (f" for {shop}." if shop else "."))
@@ -106,8 +102,6 @@ def list_requests(shop: str | None) -> None:
 )
 def report(request_id: int, shop: str) -> None:
     """Print the report of a data request as JSON, to hand to the merchant."""
-    from app.services.compliance import compliance_request
-
     row = compliance_request(shop, request_id)
     if row is None:
         raise click.ClickException(f"There is no privacy request {request_id} for {shop}.")

@@ -5,7 +5,11 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
+from app.config import INGEST_BIND
+from app.extensions import db
+from app.jobs import process_webhook_event
 from app.metrics import WEBHOOK_DELIVERIES
+from app.services.webhooks import receive_delivery
 from app.webhooks.delivery import DeliveryRejected, parse_delivery
 
 log = logging.getLogger(__name__)
@@ -16,9 +20,6 @@ READ_CHUNK = 64 * 1024
 
 @bp.post("/webhooks")
 def receive():
-    from app.jobs import process_webhook_event
-    from app.services.webhooks import receive_delivery
-
     settings = current_app.config["SETTINGS"]
     try:
         body = read_bounded_body(settings.webhook_max_body_bytes)
@@ -29,7 +30,8 @@ def receive():
                                   or "unknown", outcome="refused").inc()
         return bare(rejected.status)
     try:
-        receipt = receive_delivery(delivery, enqueue=process_webhook_event)
+        receipt = receive_delivery(delivery, engine=db.engines[INGEST_BIND],
+                                   enqueue=process_webhook_event)
     except Exception as exc:  # Shopify retries any non-2xx; the row was not kept
         log.error(
             "webhook %s for %s could not be stored or queued: %s",

@@ -172,7 +172,7 @@ def _shopify_product(ctx, shopify_product_id: str):
     number = shopify_product_id.rsplit("/", 1)[-1]
     if not shopify_product_id.startswith("gid://shopify/Product/") or not number.isdigit():
         abort(404)
-    page = search_shopify_products(ctx, f"id:{number}")
+    page = search_shopify_products(ctx, f"id:{number}", first=1)
     found = next((p for p in page.items if p.id == shopify_product_id), None)
     if found is None:
         raise ImportRefused(_("That Shopify product no longer exists. Choose another one."))
@@ -180,15 +180,17 @@ def _shopify_product(ctx, shopify_product_id: str):
 
 
 def _link_form(ctx, product_id: int, shopify_product_id: str, *, values, errors, status=200,
-               chosen: dict[str, str] | None = None, problem: str | None = None):
+               item=None, chosen: dict[str, str] | None = None, problem: str | None = None):
     shopify_product = _shopify_product(ctx, shopify_product_id)
-    suggestions = suggest_variant_links(ctx, product_id, shopify_product_id)
+    item = item or catalog_product(settings(), g.shop, product_id)
+    suggestions = suggest_variant_links(ctx, product_id, shopify_product_id,
+                                        product=item.product)
     if chosen is None:
         chosen = {s.dropi_variation_id: s.shopify_variant_id or "" for s in suggestions}
     return make_response(render_template(
         "products/_link_form.html", product_id=product_id, shopify_product=shopify_product,
         suggestions=suggestions, chosen=chosen, values=values, errors=errors, problem=problem,
-        item=catalog_product(settings(), g.shop, product_id)), status)
+        item=item), status)
 
 
 @bp.get("/<int:product_id>/link/mapping")
@@ -197,7 +199,7 @@ def link_mapping(product_id: int):
     ctx = import_context_for(settings(), g.shop)
     item = catalog_product(settings(), g.shop, product_id)
     return _link_form(ctx, product_id, request.args.get("shopify_product_id", ""),
-                      values=_initial_values(item), errors={})
+                      values=_initial_values(item), errors={}, item=item)
 
 
 @bp.post("/<int:product_id>/link")

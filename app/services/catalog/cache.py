@@ -2,6 +2,7 @@
 keys scoped to the shop's Dropi connection, and a failing cache read as a miss."""
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from app.models import Shop, ShopConfiguration
@@ -14,9 +15,11 @@ OPTIONS_CACHE_SECONDS = 600
 
 def cache_scope(shop: Shop, config: ShopConfiguration) -> str:
     """The key prefix of the shop's catalog entries for its current Dropi connection."""
-    # Saving the settings (a new token or country) changes updated_at, so older pages expire.
-    version = config.updated_at.timestamp() if config.updated_at else 0
-    return f"catalog:{shop.id}:{shop.domain}:{config.dropi_country.upper()}:{version}"
+    # A new token or country starts new entries. Not updated_at: every successful Dropi call
+    # records itself on the configuration, which would turn each page load into a miss.
+    connection = hashlib.sha256(f"{config.dropi_country}:{config.dropi_token}".encode())
+    return (f"catalog:{shop.id}:{shop.domain}:{config.dropi_country.upper()}:"
+            f"{connection.hexdigest()[:16]}")
 
 
 def cached(cache, key: str, timeout: int, load):

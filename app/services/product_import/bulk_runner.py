@@ -13,13 +13,17 @@ from contextlib import AbstractContextManager, contextmanager
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
+from app.clients.dropi import DropiError
+from app.clients.shopify import ShopifyError
 from app.extensions import db
 from app.models import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus, Shop
 from app.models.types import utcnow
 from app.services.product_import.bulk import HEARTBEAT_SECONDS, MAX_BULK_ITEMS, STALE_AFTER
 from app.services.product_import.bulk_items import ItemOutcome, import_item
 from app.services.product_import.context import import_context_for
+from app.services.product_import.errors import ImportProblem
 from app.services.product_import.preferences import ImportPreferences
+from app.services.product_import.shopify_reads import existing_handles
 from app.services.uninstall import shop_is_active
 
 log = logging.getLogger(__name__)
@@ -46,10 +50,13 @@ def process_import_job(settings, job_id: int, *, app_context: AppContext, worker
         if (job.preferences or {}).get("search") and job.total == 0:
             _list_search_items(run, job, shop)
         _recount(job.id)
-        pending = list(db.session.scalars(select(ImportJobItem.id).where(
+        pending_rows = db.session.execute(select(
+            ImportJobItem.id, ImportJobItem.dropi_product_id).where(
             ImportJobItem.job_id == job.id, ImportJobItem.status == ImportItemStatus.PENDING)
-            .order_by(ImportJobItem.position)))
+            .order_by(ImportJobItem.position)).all()
+        pending = [row.id for row in pending_rows]
         db.session.commit()
+        run.absent_handles = _absent_handles(run, shop, [r.dropi_product_id for r in pending_rows])
         pool = ThreadPoolExecutor(max_workers=max(1, workers),
                                   thread_name_prefix=f"import-{job.id}")
         with _heartbeat(run), pool:
@@ -69,10 +76,13 @@ class _Run:
         self.prefs, self.app_context, self.rpm, self.sleep = prefs, app_context, rpm, sleep
         self.stop = threading.Event()
         self.fatal: str | None = None
+        self.absent_handles: frozenset[str] = frozenset()
 
     def context(self, shop: Shop):
-        return import_context_for(self.settings, shop, dropi_requests_per_minute=self.rpm,
-                                  sleep=self.sleep)
+        ctx = import_context_for(self.settings, shop, dropi_requests_per_minute=self.rpm,
+                                 sleep=self.sleep)
+        ctx.absent_handles = self.absent_handles
+        return ctx
 
     def fail(self, message: str) -> None:
         self.fatal = self.fatal or message
@@ -106,6 +116,23 @@ class _Run:
     def _still_wanted(self) -> bool:
         status = db.session.scalar(select(ImportJob.status).where(ImportJob.id == self.job_id))
         return status == ImportJobStatus.RUNNING and shop_is_active(self.shop_domain)
+
+
+def _absent_handles(run: _Run, shop: Shop, dropi_product_ids: list[str]) -> frozenset[str]:
+    """The handles of the job's products that no Shopify product has yet, found with one search
+    per 50 items, so that creating them needs no look-up each. When the search fails, each
+    item looks its handle up as a single import does."""
+    numeric = [i.strip() for i in dropi_product_ids if (i or "").strip().isdigit()]
+    if not numeric:
+        return frozenset()
+    try:
+        ctx = run.context(shop)
+        handles = [ctx.handle_for(i) for i in numeric]
+        return frozenset(handles) - existing_handles(ctx.shopify, handles)
+    except (ImportProblem, ShopifyError, DropiError) as exc:
+        log.info("Bulk import %s looks handles up one by one: %s", run.job_id,
+                 type(exc).__name__)
+        return frozenset()
 
 
 def _claim(job_id: int) -> bool:

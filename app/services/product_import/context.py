@@ -37,6 +37,9 @@ class ImportContext:
     currency: str
     targets: list[LocationTarget] = field(default_factory=list)
     sleep: Callable[[float], None] = time.sleep
+    # Handles a search found no product with a moment ago (a bulk job asks once for all its
+    # items), so importing them needs no look-up by handle first.
+    absent_handles: frozenset[str] = frozenset()
 
     @property
     def location_ids(self) -> list[str]:

@@ -78,6 +78,8 @@ def _existing_product(ctx: ImportContext, association: ProductAssociation | None
             return snapshot
         log.info("Shopify product %s of association %s is gone; importing it again",
                  association.shopify_product_id, association.id)
+    if plan.handle in ctx.absent_handles:
+        return None
     product_id = find_product_by_handle(ctx.shopify, plan.handle)
     if product_id is None:
         return None

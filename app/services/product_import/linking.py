@@ -65,12 +65,13 @@ class VariantLinkSuggestion:
     reason: str  # "options", "sku", "only variant" or "" when nothing matched
 
 
-def search_shopify_products(ctx: ImportContext, query: str | None, after: str | None = None
-                            ) -> ShopifyProductPage:
-    """One page of the shop's products matching ``query`` (Shopify search syntax), by title."""
+def search_shopify_products(ctx: ImportContext, query: str | None, after: str | None = None,
+                            *, first: int = SEARCH_PAGE) -> ShopifyProductPage:
+    """One page of the shop's products matching ``query`` (Shopify search syntax), by title.
+    The requested cost grows with `first`: a look-up of one product asks for one."""
     text = " ".join((query or "").split()) or None
     try:
-        data = ctx.shopify.query("products_search", {"first": SEARCH_PAGE, "after": after or None,
+        data = ctx.shopify.query("products_search", {"first": first, "after": after or None,
                                                      "query": text,
                                                      "variantsFirst": SEARCH_VARIANTS})
     except ShopifyGraphQLError as exc:
@@ -91,11 +92,13 @@ def search_shopify_products(ctx: ImportContext, query: str | None, after: str | 
     return ShopifyProductPage(items, info.get("endCursor"), bool(info.get("hasNextPage")))
 
 
-def suggest_variant_links(ctx: ImportContext, dropi_product_id, shopify_product_id: str
-                          ) -> list[VariantLinkSuggestion]:
+def suggest_variant_links(ctx: ImportContext, dropi_product_id, shopify_product_id: str, *,
+                          product: DropiProduct | None = None) -> list[VariantLinkSuggestion]:
     """For each Dropi variation, the Shopify variant with the same option values, else the
-    same SKU; each Shopify variant is suggested at most once. The merchant confirms."""
-    product = fetch_product(ctx, dropi_product_id)
+    same SKU; each Shopify variant is suggested at most once. The merchant confirms.
+    `product` may be a recently fetched copy (the suggestion is only shown; linking fetches
+    the product live again)."""
+    product = product or fetch_product(ctx, dropi_product_id)
     plan = plan_for(ctx, product, ImportPreferences())
     snapshot = _snapshot(ctx, shopify_product_id, plan)
     free = list(snapshot.variants)

@@ -75,7 +75,7 @@ def finish_write(ctx: ImportContext, write: ProductWrite, association, *, plan: 
         return ImportResult(association, False, association.shopify_product_id
                             if association else None, exc.errors, list(write.warnings),
                             written=False)
-    errors = sync_stock(ctx.shopify, outcome.variants)
+    errors = sync_stock(ctx.shopify, [v for v in outcome.variants if not v.created])
     errors += set_metafields(ctx.shopify, missing_metafields(outcome, write, snapshot, plan,
                                                              ctx.country))
     text = "; ".join(describe_user_error(e) for e in errors) or None

@@ -65,9 +65,12 @@ def planned_fields(variant: PlannedVariant, *, new: bool, location_ids: list[str
         fields["barcode"] = variant.barcode
     if new:
         fields["inventoryPolicy"] = "DENY"
-        # Stocked at every mapped location with 0; inventorySetQuantities then sets the units.
-        fields["inventoryQuantities"] = [{"locationId": loc, "name": "available", "quantity": 0}
-                                         for loc in location_ids]
+        # A new variant is stocked at every mapped location with its units in the same call
+        # (nobody can have sold one yet); existing ones get inventorySetQuantities, which
+        # compares before it sets.
+        fields["inventoryQuantities"] = [
+            {"locationId": loc, "name": "available", "quantity": (variant.stock or {}).get(loc, 0)}
+            for loc in location_ids]
         if variant.key:
             fields["metafields"] = [metafield("variation_id", variant.key)]
     return fields

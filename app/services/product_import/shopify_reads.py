@@ -11,6 +11,7 @@ APP_NAMESPACE = "$app:dropi"
 PAGE_LIMIT = 100  # variants per snapshot page: keeps the requested cost far below 1000
 MEDIA_PAGE = 100
 LEVELS_BATCH = 100
+HANDLES_PER_SEARCH = 50
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,19 @@ def find_product_by_handle(client: ShopifyClient, handle: str) -> str | None:
     """The id of the product with this handle, if any."""
     found = client.query("product_by_handle", {"handle": handle}).get("productByIdentifier")
     return found["id"] if found else None
+
+
+def existing_handles(client: ShopifyClient, handles: list[str]) -> set[str]:
+    """Which of `handles` some product of the shop has, asked HANDLES_PER_SEARCH at a time (a
+    search costs 2 points plus one per product found, where a look-up per handle costs a
+    request each)."""
+    found: set[str] = set()
+    for start in range(0, len(handles), HANDLES_PER_SEARCH):
+        chunk = handles[start:start + HANDLES_PER_SEARCH]
+        query = " OR ".join(f"handle:{handle}" for handle in chunk)
+        nodes = client.query("products_by_handles", {"first": len(chunk), "query": query})
+        found.update(node["handle"] for node in nodes["products"]["nodes"])
+    return found & set(handles)
 
 
 def read_snapshot(client: ShopifyClient, product_id: str, *, expected_variants: int = 1

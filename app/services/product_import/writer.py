@@ -1,6 +1,7 @@
-"""Writing to Shopify: one productSet, then the stock of the app's variants with
-inventorySetQuantities (compare-and-set on changeFromQuantity, an @idempotent key per
-operation), then the app's metafields where they are missing."""
+"""Writing to Shopify: one productSet (new variants carry their stock and metafields in it),
+then the stock of the app's existing variants with inventorySetQuantities (compare-and-set on
+changeFromQuantity, an @idempotent key per operation), then the app's metafields where they
+are missing."""
 from __future__ import annotations
 
 import logging
@@ -19,6 +20,7 @@ QUANTITIES_PER_CALL = 250  # Shopify's input array limit
 METAFIELDS_PER_CALL = 25
 STALE = "CHANGE_FROM_QUANTITY_STALE"
 STOCK_REASON = "correction"
+VARIANT_TITLE_SEPARATOR = " / "
 
 
 @dataclass
@@ -58,10 +60,12 @@ def write_product(client: ShopifyClient, write: ProductWrite) -> WriteOutcome:
                                       {"id": product["id"], "first": 100,
                                        "after": info["endCursor"]},
                                       path=("product", "variants")))
-    by_combo = {_combo(n["selectedOptions"]): n for n in nodes}
+    # A variant's title is its option values joined by " / " (free to select, where the list of
+    # selected options costs a point per variant).
+    by_title = {fold(n["title"]): n for n in nodes}
     written = []
     for variant in write.variants:
-        node = by_combo.get(_combo({"name": n, "value": v} for n, v in variant.options))
+        node = by_title.get(fold(VARIANT_TITLE_SEPARATOR.join(v for _n, v in variant.options)))
         if node is None:
             log.warning("productSet on %s answered without the variant %s", product["id"],
                         variant.options)
@@ -152,7 +156,3 @@ def set_metafields(client: ShopifyClient, entries: list[tuple[str, str, str]]) -
         except ShopifyUserErrors as exc:
             errors.extend(exc.errors)
     return errors
-
-
-def _combo(options) -> tuple:
-    return tuple(sorted((fold(o["name"]), fold(o["value"])) for o in options))

@@ -1,7 +1,7 @@
 """Which Shopify location receives the stock of each Dropi warehouse.
 
-Both lists are fetched live: the shop's active locations (GraphQL `Locations`, paginated) and
-the Dropi account's warehouses. Each warehouse maps to at most one location; several
+Both lists come from the services, kept a minute: the shop's active locations (GraphQL
+`Locations`, paginated) and the Dropi account's warehouses. Each warehouse maps to at most one location; several
 warehouses may share a location.
 """
 from __future__ import annotations
@@ -15,8 +15,9 @@ from sqlalchemy import delete, select
 
 from app.clients.dropi import DropiError
 from app.clients.shopify import ShopifyError
-from app.extensions import db
+from app.extensions import cache, db
 from app.models import LocationMapping, Shop, ShopConfiguration
+from app.services.catalog.cache import cache_scope, cached
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
     DROPI,
@@ -78,6 +79,9 @@ def stock_sync_unmapped(config: ShopConfiguration | None, mapping_count: int) ->
 
 # Shops have a handful of locations; a smaller page requests ~100 cost points instead of ~500.
 LOCATIONS_PAGE_SIZE = 50
+# Both lists change rarely; keeping them a minute spares Shopify's cost bucket and the Dropi
+# token's request budget on every render of the form.
+LISTS_CACHE_SECONDS = 60
 
 
 def shopify_locations(client) -> list[ShopifyLocation]:
@@ -114,20 +118,23 @@ class _Unavailable(Exception):
 
 def load_locations(clients: IntegrationClients, shop: Shop,
                    chosen: Mapping[str, str] | None = None) -> LocationsSection:
-    """Both lists fetched live and the saved (or just chosen) mapping; problems say what
-    could not be loaded."""
+    """Both lists (fetched at most once a minute) and the saved (or just chosen) mapping;
+    problems say what could not be loaded."""
     config = load_configuration(shop)
     mappings = saved_mappings(shop)
     section = LocationsSection(stock_sync_unmapped=stock_sync_unmapped(config, len(mappings)))
     if config is None or not (config.dropi_token and config.dropi_country):
         section.problems.append(_("Connect Dropi above to map its warehouses."))
         return section
+    scope = f"{cache_scope(shop, config)}:locations"
     try:
-        section.locations = shopify_locations(clients.shopify(shop))
+        section.locations = cached(cache, f"{scope}:shopify", LISTS_CACHE_SECONDS,
+                                   lambda: shopify_locations(clients.shopify(shop)))
     except ShopifyError as exc:
         section.problems.append(shopify_problem(exc))
     try:
-        warehouses = _warehouses(clients, config)
+        warehouses = cached(cache, f"{scope}:dropi", LISTS_CACHE_SECONDS,
+                            lambda: _warehouses(clients, config))
     except _Unavailable as exc:
         section.problems.append(exc.message)
         return section
