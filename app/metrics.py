@@ -8,6 +8,9 @@ Shop domains are a label where the on-call engineer needs them (cost and throttl
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from prometheus_client import Counter, Histogram
 
 REQUEST_SECONDS = Histogram(
@@ -41,3 +44,30 @@ def record_shopify_cost(shop: str, cost) -> None:
         used = cost.get("actualQueryCost")
         if isinstance(used, (int, float)) and used > 0:
             SHOPIFY_COST_POINTS.labels(shop=shop).inc(used)
+
+
+def prepare_multiprocess_directory() -> Path | None:
+    """Before a process of this machine starts counting into PROMETHEUS_MULTIPROC_DIR (a variable
+    prometheus-client itself reads): create the folder and remove the files of processes that
+    are gone. Files of live processes stay, so starting or restarting the web server never wipes
+    the figures of a worker already running beside it, whichever starts first."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return None
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    for file in path.glob("*.db"):
+        pid = file.stem.rsplit("_", 1)[-1]
+        if pid.isdigit() and not _running(int(pid)):
+            file.unlink(missing_ok=True)
+    return path
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True

@@ -63,3 +63,17 @@ def test_shop_base_url_can_point_at_a_local_stand_in(tmp_path):
     )
     assert real.shop_base_url("a.myshopify.com") == "https://a.myshopify.com"
     assert local.shop_base_url("a.myshopify.com") == "http://127.0.0.1:5001/a.myshopify.com"
+
+
+@pytest.mark.parametrize("value, expected", [(None, 120.0), ("", 120.0), ("30", 30.0)])
+def test_the_webhook_lease_defaults_to_two_minutes(tmp_path, value, expected):
+    env = {"INSTANCE_PATH": str(tmp_path)}
+    if value is not None:
+        env["WEBHOOK_LEASE_SECONDS"] = value
+    assert Settings.from_env(env).webhook_lease_seconds == expected
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "soon"])
+def test_a_webhook_lease_that_is_no_positive_number_is_refused(tmp_path, bad):
+    with pytest.raises(ConfigError, match="WEBHOOK_LEASE_SECONDS=.* is not a positive number"):
+        Settings.from_env({"INSTANCE_PATH": str(tmp_path), "WEBHOOK_LEASE_SECONDS": bad})

@@ -1,6 +1,9 @@
 """GET /metrics after real traffic: each named metric moves; without its token it is not there."""
 from __future__ import annotations
 
+import os
+import subprocess
+
 import jwt
 import pytest
 import responses
@@ -11,6 +14,7 @@ from app.clients.dropi import DropiClient, RequestBudget
 from app.clients.shopify import ShopifyClient
 from app.clients.shopify_throttle import ThrottleState
 from app.graphql import OPERATIONS_DIR
+from app.metrics import prepare_multiprocess_directory
 from tests.conftest import create_shop, deliver_webhook, run_pending_jobs
 from tests.support import APP_URL, make_settings
 
@@ -116,3 +120,19 @@ def test_each_named_metric_reads_real_traffic(metered_app):
             - value(before, "connector_shopify_throttle_wait_seconds_total", shop=SHOP)) > 0
     assert (value(after, "connector_dropi_rate_limited_total", country="CO")
             - value(before, "connector_dropi_rate_limited_total", country="CO")) == 1
+
+
+def test_a_process_starting_on_the_machine_keeps_the_figures_of_the_live_ones(tmp_path,
+                                                                             monkeypatch):
+    folder = tmp_path / "prometheus"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    assert prepare_multiprocess_directory() == folder and folder.is_dir()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    for pid in (gone.pid, os.getpid()):
+        (folder / f"counter_{pid}.db").write_bytes(b"figures")
+        (folder / f"histogram_{pid}.db").write_bytes(b"figures")
+
+    prepare_multiprocess_directory()  # e.g. the web server restarting beside a running worker
+    assert sorted(f.name for f in folder.iterdir()) == [
+        f"counter_{os.getpid()}.db", f"histogram_{os.getpid()}.db"]
