@@ -24,6 +24,9 @@ WEBHOOK_LAG_SECONDS = Histogram(
     "connector_webhook_lag_seconds", "From Shopify's X-Shopify-Triggered-At to the end of "
     "processing.", ["topic"],
     buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 14400))
+WEBHOOK_EVENTS_REQUEUED = Counter(
+    "connector_webhook_events_requeued_total", "Webhook events the periodic sweep queued again, "
+    "by reason: their job was lost (no_job) or their worker died (dead_worker).", ["reason"])
 JOBS_TOTAL = Counter(
     "connector_jobs_total", "Background jobs run, by task and outcome (complete, error, "
     "retrying).", ["task", "outcome"])

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.extensions import db
 from app.logging_setup import redact
+from app.metrics import WEBHOOK_EVENTS_REQUEUED
 from app.models import WebhookEvent, WebhookStatus
 from app.models.types import utcnow
 from app.services.leases import renewed_every
@@ -359,9 +360,23 @@ def requeue_stale_events(*, enqueue: Enqueue, now: datetime | None = None) -> li
         enqueue(event_id)
     if stale:
         dead = sum(1 for _id, status in stale if status == WebhookStatus.PROCESSING)
+        WEBHOOK_EVENTS_REQUEUED.labels(reason="dead_worker").inc(dead)
+        WEBHOOK_EVENTS_REQUEUED.labels(reason="no_job").inc(len(stale) - dead)
         log.warning("%d webhook events queued again: %d had no job, %d a dead worker",
                     len(stale), len(stale) - dead, dead)
     return [event_id for event_id, _status in stale]
+
+
+UNFINISHED = (WebhookStatus.RECEIVED, WebhookStatus.PROCESSING, WebhookStatus.FAILED)
+
+
+def unfinished_event_counts() -> dict[WebhookStatus, int]:
+    """How many events of every shop wait, are being processed, or failed (for monitoring)."""
+    rows = db.session.execute(select(WebhookEvent.status, func.count()).where(
+        WebhookEvent.status.in_(UNFINISHED)).group_by(WebhookEvent.status)).all()
+    counts = dict.fromkeys(UNFINISHED, 0)
+    counts.update({WebhookStatus(status): count for status, count in rows})
+    return counts
 
 
 def registered_topics() -> set[str]:
