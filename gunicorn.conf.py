@@ -1,7 +1,6 @@
 """Gunicorn settings of the web process (`make web`, the Procfile). Every value can be changed
 from the environment; the defaults suit a 2-core machine behind a load balancer."""
 import os
-import shutil
 from pathlib import Path
 
 bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
@@ -20,15 +19,17 @@ accesslog = os.environ.get("WEB_ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# Prometheus counters from every worker process are summed through files in this folder; it
-# must exist, be empty at start and be set before any worker imports prometheus_client.
-METRICS_DIR = Path(os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR", str(Path(__file__).resolve().parent / "instance" / "prometheus")))
+# Prometheus counters from every worker process (and `flask worker` processes given the same
+# folder) are summed through files in this folder; it must be set before any worker imports
+# prometheus_client.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                      str(Path(__file__).resolve().parent / "instance" / "prometheus"))
 
 
 def on_starting(server):
-    shutil.rmtree(METRICS_DIR, ignore_errors=True)
-    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    from app.metrics import prepare_multiprocess_directory
+
+    prepare_multiprocess_directory()
     refuse_a_fatal_configuration(server)
 
 

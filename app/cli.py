@@ -7,6 +7,7 @@ from prometheus_client import start_http_server
 
 from app.diagnostics import collect_findings
 from app.extensions import queue
+from app.metrics import prepare_multiprocess_directory
 from app.scheduling import leased_consumer, scheduler_lease
 from app.services.key_rotation import rotate_encryption_keys
 from app.webhooks.cli import register as register_webhook_commands
@@ -25,10 +26,14 @@ def register(app: Flask) -> None:
         many as you like, on any machines: only the one holding the scheduler lease enqueues
         periodic work."""
         settings = app.config["SETTINGS"]
+        prepare_multiprocess_directory()
         if metrics_port:
             start_http_server(metrics_port, addr=metrics_address)
+        # SIGTERM (what process managers send) lets running jobs finish; SIGINT stops at once.
+        # A worker killed anyway loses nothing: leases and the periodic sweeps hand its
+        # unfinished jobs to another worker.
         consumer = leased_consumer(queue, scheduler_lease(settings), workers=workers,
-                                   worker_type="thread", periodic=True)
+                                   worker_type="thread", periodic=True, graceful_signal="TERM")
         consumer.run()
 
     register_webhook_commands(app)

@@ -101,6 +101,19 @@ def _positive_int(env: dict, name: str, default: int) -> int:
     return int(raw)
 
 
+def _positive(env: dict, name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} is not a positive number of seconds.")
+    return value
+
+
 @dataclass
 class Settings:
     """Typed settings with working local defaults."""
@@ -131,6 +144,9 @@ class Settings:
     encryption_keys: list[str] = field(default_factory=list)
     instance_path: Path = DEFAULT_INSTANCE_PATH
     webhook_max_body_bytes: int = 2 * 1024 * 1024
+    # How long a worker's claim on a webhook event lasts without being renewed; the worker
+    # renews it while its handlers run, so only a dead worker's events are taken over.
+    webhook_lease_seconds: float = 120.0
     http_timeout_seconds: float = 10.0
     # First wait before an order step that failed on a passing error runs again (then doubled).
     order_retry_seconds: float = 30.0
@@ -183,6 +199,7 @@ class Settings:
             encryption_keys=keys or [development_encryption_key(instance_path)],
             instance_path=instance_path,
             webhook_max_body_bytes=int(env.get("WEBHOOK_MAX_BODY_BYTES") or 2 * 1024 * 1024),
+            webhook_lease_seconds=_positive(env, "WEBHOOK_LEASE_SECONDS", 120.0),
             http_timeout_seconds=float(env.get("HTTP_TIMEOUT_SECONDS") or 10.0),
             order_retry_seconds=float(env.get("ORDER_RETRY_SECONDS") or 30.0),
             log_level=env.get("LOG_LEVEL") or "INFO",

@@ -47,4 +47,11 @@ def collect_findings(app: Flask) -> list[Finding]:
     with app.app_context():
         return diagnose(settings, connect_database=connect_database, ping_redis=ping_redis,
                         applied_revisions=applied_revisions, head_revisions=head_revisions(),
-                        handled_topics=registered_topics())
+                        handled_topics=registered_topics(),
+                        webhook_endpoint=webhook_endpoint(app))
+
+
+def webhook_endpoint(app: Flask) -> str:
+    """The path Shopify's deliveries must reach (the webhook blueprint's route)."""
+    return next(rule.rule for rule in app.url_map.iter_rules()
+                if rule.endpoint == "webhooks.receive")

@@ -103,10 +103,11 @@ def record_webhook_lag(event_row_id: int) -> None:
         WEBHOOK_LAG_SECONDS.labels(topic=event.topic).observe(max(lag, 0.0))
 
 
-@queue.periodic_task(crontab(minute="*/10"), name="requeue_stale_webhook_events")
+@queue.periodic_task(crontab(minute="*/2"), name="requeue_stale_webhook_events")
 @in_app_context
 def requeue_stale_webhook_events() -> int:
-    """Queue webhook events whose job never ran (a queue lost with a restart)."""
+    """Queue webhook events whose job never ran (a queue lost with a restart) or whose worker
+    died while processing them (its lease ran out)."""
     return len(requeue_stale_events(enqueue=process_webhook_event))
 
 

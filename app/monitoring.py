@@ -5,6 +5,7 @@ counted (queue depth, scheduled jobs) are computed when Prometheus scrapes."""
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 
@@ -13,10 +14,13 @@ from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR, SIGNAL_RETRYING
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import queue
 from app.metrics import JOBS_TOTAL, REQUEST_SECONDS
+from app.services.webhooks import unfinished_event_counts
 
+log = logging.getLogger(__name__)
 bp = Blueprint("monitoring", __name__)
 SCRAPE_GAUGES = []  # callables returning GaugeMetricFamily objects, added by features
 
@@ -36,6 +40,21 @@ def queue_gauges():
                                   "(retries with backoff, delayed work).")
     scheduled.add_metric([], queue.scheduled_count())
     return [depth, scheduled]
+
+
+@scrape_gauge
+def webhook_event_gauges():
+    events = GaugeMetricFamily("connector_webhook_events_unfinished", "Webhook events waiting "
+                               "(received), being processed, or failed until replayed.",
+                               labels=["status"])
+    try:
+        counts = unfinished_event_counts()
+    except SQLAlchemyError:  # the database is away: the other figures are still served
+        log.warning("webhook event counts unavailable for /metrics")
+        return []
+    for status, count in counts.items():
+        events.add_metric([status.value], count)
+    return [events]
 
 
 class _ScrapeCollector:

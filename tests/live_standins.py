@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -187,6 +188,23 @@ def stand_in_settings(instance_path: Path, *, shopify=None, dropi=None, ecomdrop
     )
     env.update({k.upper(): v for k, v in overrides.items()})
     return make_settings(instance_path, **env)
+
+
+def worker_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a separate worker process sharing these settings' database, queue,
+    keys and stand-ins (as every worker of a deployment shares them)."""
+    return {**os.environ,
+            "SHOPIFY_API_KEY": settings.shopify_api_key,
+            "SHOPIFY_API_SECRET": settings.shopify_api_secret,
+            "SHOPIFY_APP_URL": settings.shopify_app_url,
+            "SHOPIFY_SHOP_URL_TEMPLATE": settings.shopify_shop_url_template,
+            "DROPI_URL_TEMPLATE": settings.dropi_url_template,
+            "DROPI_IMAGE_BASE_URL": settings.dropi_image_base_url,
+            "ECOMDROP_BASE_URL": settings.ecomdrop_base_url,
+            "DATABASE_URL": settings.database_url, "INSTANCE_PATH": str(settings.instance_path),
+            "ENCRYPTION_KEYS": ",".join(settings.encryption_keys),
+            "SECRET_KEY": settings.secret_key, "QUEUE_NAME": settings.queue_name,
+            "REDIS_URL": settings.redis_url, **extra}
 
 
 @dataclass

@@ -2,7 +2,6 @@
 and no Dropi product ends up twice in Shopify or in the app's records."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from app.models.types import utcnow
 from app.services.product_import import job_progress, start_bulk_import
 from tests.conftest import run_pending_jobs
 from tests.factories import dropi_product_ids, prefs
+from tests.live_standins import worker_environment
 
 PROJECT = Path(__file__).resolve().parent.parent
 WORKER = """
@@ -41,21 +41,6 @@ with app.app_context():
 """
 
 
-def _worker_environment(world) -> dict[str, str]:
-    settings = world.settings
-    return {**os.environ,
-            "SHOPIFY_API_KEY": settings.shopify_api_key,
-            "SHOPIFY_API_SECRET": settings.shopify_api_secret,
-            "SHOPIFY_APP_URL": settings.shopify_app_url,
-            "SHOPIFY_SHOP_URL_TEMPLATE": settings.shopify_shop_url_template,
-            "DROPI_URL_TEMPLATE": settings.dropi_url_template,
-            "DROPI_IMAGE_BASE_URL": settings.dropi_image_base_url,
-            "DATABASE_URL": settings.database_url, "INSTANCE_PATH": str(settings.instance_path),
-            "ENCRYPTION_KEYS": ",".join(settings.encryption_keys),
-            "SECRET_KEY": settings.secret_key, "QUEUE_NAME": settings.queue_name,
-            "REDIS_URL": settings.redis_url, "LOG_LEVEL": "WARNING"}
-
-
 def _done_items() -> int:
     db.session.rollback()
     return db.session.scalar(select(func.count()).select_from(ImportJobItem).where(
@@ -68,7 +53,7 @@ def test_a_killed_worker_resumes_without_duplicating_any_product(world):
     job = start_bulk_import(world.settings, world.shop, ids, prefs(),
                             enqueue=lambda *args: None)
     worker = subprocess.Popen([sys.executable, "-c", WORKER, str(job.id)], cwd=PROJECT,
-                              env=_worker_environment(world), stdout=subprocess.DEVNULL,
+                              env=worker_environment(world.settings, LOG_LEVEL="WARNING"), stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60

@@ -72,3 +72,17 @@ def test_the_dropi_pace_defaults_to_60_a_minute_and_refuses_a_non_number(tmp_pat
     for bad in ("0", "-5", "sixty", "²"):
         with pytest.raises(ConfigError, match="DROPI_REQUESTS_PER_MINUTE"):
             Settings.from_env({"INSTANCE_PATH": str(tmp_path), "DROPI_REQUESTS_PER_MINUTE": bad})
+
+
+@pytest.mark.parametrize("value, expected", [(None, 120.0), ("", 120.0), ("30", 30.0)])
+def test_the_webhook_lease_defaults_to_two_minutes(tmp_path, value, expected):
+    env = {"INSTANCE_PATH": str(tmp_path)}
+    if value is not None:
+        env["WEBHOOK_LEASE_SECONDS"] = value
+    assert Settings.from_env(env).webhook_lease_seconds == expected
+
+
+@pytest.mark.parametrize("bad", ["0", "-5", "soon"])
+def test_a_webhook_lease_that_is_no_positive_number_is_refused(tmp_path, bad):
+    with pytest.raises(ConfigError, match="WEBHOOK_LEASE_SECONDS=.* is not a positive number"):
+        Settings.from_env({"INSTANCE_PATH": str(tmp_path), "WEBHOOK_LEASE_SECONDS": bad})

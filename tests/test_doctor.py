@@ -155,11 +155,37 @@ def test_a_topic_handled_but_not_subscribed_or_the_reverse_is_an_error(toml_file
     ])
 
 
+@pytest.mark.parametrize("uri, fine", [
+    ("/webhooks", True),
+    ("https://connector.example.com/webhooks", True),
+    ("/webhooks/orders", False),
+    ("https://elsewhere.example.com/webhooks", False),
+    ("http://connector.example.com/webhooks", False),
+])
+def test_every_subscription_must_reach_the_apps_webhook_endpoint(toml_file, uri, fine):
+    toml_file.write_text(GOOD_TOML.replace('uri = "/webhooks"', f'uri = "{uri}"', 1))
+    messages = fatal_messages(run_doctor(production_env(), toml_file))
+    assert messages == ([] if fine else [
+        f"shopify.app.toml sends app/uninstalled, orders/create to {uri}, but this app receives "
+        "webhooks at /webhooks of https://connector.example.com."])
+
+
+def test_webhook_payloads_in_another_api_version_are_a_warning(toml_file):
+    toml_file.write_text(GOOD_TOML.replace('api_version = "2026-10"', 'api_version = "2026-07"'))
+    findings = run_doctor(production_env(), toml_file)
+    assert fatal_messages(findings) == []
+    assert [f.message for f in findings if f.check == "webhooks"] == [
+        "shopify.app.toml asks for webhook payloads in API version 2026-07 but the app speaks "
+        "2026-10: make them the same."]
+
+
 def test_the_project_toml_matches_the_handlers_the_code_registers(app):
-    from app.services.doctor import check_webhook_subscriptions
+    from app.diagnostics import webhook_endpoint
+    from app.services.doctor import check_webhook_delivery, check_webhook_subscriptions
     from app.services.webhooks import registered_topics
 
     assert check_webhook_subscriptions(registered_topics()) == []
+    assert check_webhook_delivery(app.config["SETTINGS"], webhook_endpoint(app)) == []
 
 
 def test_the_web_process_refuses_to_start_in_production_with_a_fatal_problem(tmp_path):

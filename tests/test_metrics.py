@@ -1,6 +1,10 @@
 """GET /metrics after real traffic: each named metric moves; without its token it is not there."""
 from __future__ import annotations
 
+import os
+import subprocess
+from datetime import timedelta
+
 import jwt
 import pytest
 import responses
@@ -10,7 +14,12 @@ from app import create_app
 from app.clients.dropi import DropiClient, RequestBudget
 from app.clients.shopify import ShopifyClient
 from app.clients.shopify_throttle import ThrottleState
+from app.extensions import db, queue
 from app.graphql import OPERATIONS_DIR
+from app.jobs import requeue_stale_webhook_events
+from app.metrics import prepare_multiprocess_directory
+from app.models import WebhookEvent, WebhookStatus
+from app.models.types import utcnow
 from tests.conftest import create_shop, deliver_webhook, run_pending_jobs
 from tests.support import APP_URL, make_settings
 
@@ -104,6 +113,8 @@ def test_each_named_metric_reads_real_traffic(metered_app):
                     outcome="refused")) == 1
     assert value(queued, "connector_queue_depth") == 1
     assert value(after, "connector_queue_depth") == 0
+    assert value(queued, "connector_webhook_events_unfinished", status="received") == 1
+    assert value(after, "connector_webhook_events_unfinished", status="received") == 0
     assert (value(after, "connector_webhook_lag_seconds_count", topic="app/scopes_update")
             - value(before, "connector_webhook_lag_seconds_count", topic="app/scopes_update")) == 1
     assert (value(after, "connector_jobs_total", task="process_webhook_event",
@@ -116,3 +127,39 @@ def test_each_named_metric_reads_real_traffic(metered_app):
             - value(before, "connector_shopify_throttle_wait_seconds_total", shop=SHOP)) > 0
     assert (value(after, "connector_dropi_rate_limited_total", country="CO")
             - value(before, "connector_dropi_rate_limited_total", country="CO")) == 1
+
+
+def test_a_process_starting_on_the_machine_keeps_the_figures_of_the_live_ones(tmp_path,
+                                                                             monkeypatch):
+    folder = tmp_path / "prometheus"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    assert prepare_multiprocess_directory() == folder and folder.is_dir()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    for pid in (gone.pid, os.getpid()):
+        (folder / f"counter_{pid}.db").write_bytes(b"figures")
+        (folder / f"histogram_{pid}.db").write_bytes(b"figures")
+
+    prepare_multiprocess_directory()  # e.g. the web server restarting beside a running worker
+    assert sorted(f.name for f in folder.iterdir()) == [
+        f"counter_{os.getpid()}.db", f"histogram_{os.getpid()}.db"]
+
+
+def test_events_of_a_dead_worker_are_counted_when_the_sweep_queues_them_again(metered_app):
+    client = metered_app.test_client()
+    create_shop(SHOP)
+    deliver_webhook(client, "app/scopes_update", {"current": ["read_products"]}, shop=SHOP)
+    queue.flush()  # the worker that took the job was killed
+    event = db.session.execute(db.select(WebhookEvent)).scalar_one()
+    event.status, event.attempts = WebhookStatus.PROCESSING, 1
+    event.lease_expires_at = utcnow() - timedelta(seconds=1)  # its lease has run out
+    db.session.commit()
+    before = scrape(client)
+    assert value(before, "connector_webhook_events_unfinished", status="processing") == 1
+
+    assert requeue_stale_webhook_events.call_local() == 1
+    run_pending_jobs()
+    after = scrape(client)
+    assert (value(after, "connector_webhook_events_requeued_total", reason="dead_worker")
+            - value(before, "connector_webhook_events_requeued_total", reason="dead_worker")) == 1
+    assert value(after, "connector_webhook_events_unfinished", status="processing") == 0

@@ -43,8 +43,12 @@ class WebhookEvent(db.Model):
             validate_strings=True,
         ),
         default=WebhookStatus.RECEIVED,
+        index=True,
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # While PROCESSING: the worker that claimed the event renews this; once it has passed, the
+    # worker is presumed dead and the periodic sweep queues the event again.
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

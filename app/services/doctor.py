@@ -153,15 +153,45 @@ def check_migrations(current: Callable[[], set[str]], heads: set[str]) -> list[F
     return []
 
 
+def _webhooks_section(toml_path: Path) -> dict:
+    with toml_path.open("rb") as handle:
+        return tomllib.load(handle).get("webhooks", {})
+
+
 def subscribed_topics(toml_path: Path = APP_TOML) -> tuple[set[str], set[str]]:
     """(topics, compliance topics) that shopify.app.toml subscribes to."""
-    with toml_path.open("rb") as handle:
-        data = tomllib.load(handle)
     topics, compliance = set(), set()
-    for subscription in data.get("webhooks", {}).get("subscriptions", []):
+    for subscription in _webhooks_section(toml_path).get("subscriptions", []):
         topics.update(subscription.get("topics", []))
         compliance.update(subscription.get("compliance_topics", []))
     return topics, compliance
+
+
+def check_webhook_delivery(settings: Settings, endpoint: str,
+                           toml_path: Path = APP_TOML) -> list[Finding]:
+    """Every subscription must send to the app's webhook endpoint (a path Shopify puts after
+    the app's URL, or the full https URL), and in the API version the app speaks."""
+    section = _webhooks_section(toml_path)
+    findings = []
+    app_host = urlsplit(settings.shopify_app_url).hostname
+    for subscription in section.get("subscriptions", []):
+        uri = str(subscription.get("uri", ""))
+        parts = urlsplit(uri)
+        relative = not parts.scheme and not parts.netloc
+        if parts.path.rstrip("/") == endpoint and (relative or (
+                parts.scheme == "https" and parts.hostname == app_host)):
+            continue
+        topics = ", ".join(subscription.get("topics", []) +
+                           subscription.get("compliance_topics", [])) or "a subscription"
+        findings.append(Finding("webhooks", FATAL, f"shopify.app.toml sends {topics} to "
+                                f"{uri or 'no uri'}, but this app receives webhooks at {endpoint} "
+                                f"of {settings.shopify_app_url}."))
+    version = section.get("api_version")
+    if version and version != settings.shopify_api_version:
+        findings.append(Finding("webhooks", WARNING, f"shopify.app.toml asks for webhook "
+                                f"payloads in API version {version} but the app speaks "
+                                f"{settings.shopify_api_version}: make them the same."))
+    return findings
 
 
 def check_webhook_subscriptions(handled: Iterable[str],
@@ -196,7 +226,7 @@ def static_findings(settings: Settings) -> list[Finding]:
 def diagnose(settings: Settings, *, connect_database: Callable[[], object],
              ping_redis: Callable[[str], object], applied_revisions: Callable[[], set[str]],
              head_revisions: set[str], handled_topics: Iterable[str],
-             toml_path: Path = APP_TOML) -> list[Finding]:
+             webhook_endpoint: str = "/webhooks", toml_path: Path = APP_TOML) -> list[Finding]:
     """Every check, the network ones included."""
     findings = static_findings(settings)
     database_down = check_database_reachable(connect_database)
@@ -205,4 +235,5 @@ def diagnose(settings: Settings, *, connect_database: Callable[[], object],
         findings += check_migrations(applied_revisions, head_revisions)
     findings += check_redis_reachable(settings, ping_redis)
     findings += check_webhook_subscriptions(handled_topics, toml_path)
+    findings += check_webhook_delivery(settings, webhook_endpoint, toml_path)
     return findings

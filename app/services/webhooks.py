@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from app.extensions import db
 from app.logging_setup import redact
+from app.metrics import WEBHOOK_EVENTS_REQUEUED
 from app.models import WebhookEvent, WebhookStatus
 from app.models.types import utcnow
+from app.services.leases import renewed_every
 
 log = logging.getLogger(__name__)
 
@@ -178,16 +180,41 @@ def process_event(settings, event_row_id: int, *, shop_is_active: Callable[[str]
     """Run the handlers of one stored event and record the outcome on it.
 
     `shop_is_active(domain)` says whether the shop still has the app installed (handlers that
-    need an installed shop are skipped otherwise). Returns the final status, or None when the
-    event is finished or being processed elsewhere. Raises WebhookProcessingFailed (after
+    need an installed shop are skipped otherwise). The worker claims the event with a lease
+    it renews while the handlers run; the handlers' writes and the outcome commit together,
+    and only while the claim is still this worker's. Returns the final status, or None when
+    the event is finished or another worker holds it. Raises WebhookProcessingFailed (after
     marking the event FAILED) so the queue retries it.
     """
-    event = _claim(event_row_id)
-    if event is None:
+    lease = timedelta(seconds=settings.webhook_lease_seconds)
+    claim = _claim(event_row_id, lease)
+    if claim is None:
         return None
+    with renewed_every(lease.total_seconds() / 4, _lease_renewer(claim, lease),
+                       name=f"webhook-event-{event_row_id}-lease"):
+        return _run_claimed(settings, claim, shop_is_active)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """This worker's hold on an event; `attempt` (the event's attempt count when claimed)
+    fences it: once another worker claims the event again, every write of this one is refused."""
+
+    event: WebhookEvent
+    attempt: int
+
+    @property
+    def held(self):
+        return (WebhookEvent.id == self.event.id, WebhookEvent.attempts == self.attempt,
+                WebhookEvent.status == WebhookStatus.PROCESSING)
+
+
+def _run_claimed(settings, claim: _Claim, shop_is_active: Callable[[str], bool]
+                 ) -> WebhookStatus | None:
+    event = claim.event
     handlers, skipped = _runnable_handlers(event, shop_is_active)
     if not handlers:
-        return _finish(event, WebhookStatus.IGNORED, "shop is not installed" if skipped else None)
+        return _finish(claim, WebhookStatus.IGNORED, "shop is not installed" if skipped else None)
     try:
         for handler in handlers:
             handler.func(settings, event.shop_domain, event.payload, event)
@@ -195,28 +222,53 @@ def process_event(settings, event_row_id: int, *, shop_is_active: Callable[[str]
     except Exception as exc:
         db.session.rollback()
         summary = summarize_error(exc)
-        _mark_failed(event_row_id, summary)
-        log.warning("webhook event %s (%s) failed: %s", event_row_id, event.topic, summary)
-        raise WebhookProcessingFailed(f"webhook event {event_row_id} failed: {summary}") from None
-    return _finish(event, WebhookStatus.PROCESSED, None)
+        if not _mark_failed(claim, summary):
+            return None
+        log.warning("webhook event %s (%s) failed: %s", event.id, event.topic, summary)
+        raise WebhookProcessingFailed(f"webhook event {event.id} failed: {summary}") from None
+    return _finish(claim, WebhookStatus.PROCESSED, None)
 
 
-def _claim(event_row_id: int) -> WebhookEvent | None:
-    """Move a waiting event to PROCESSING; only one worker wins when two copies of a job run."""
+def _claim(event_row_id: int, lease: timedelta) -> _Claim | None:
+    """Move an event that waits, or whose worker's lease ran out, to PROCESSING under a new
+    lease; only one worker wins when two copies of a job run."""
+    now = utcnow()
+    claimable = or_(
+        WebhookEvent.status.in_([WebhookStatus.RECEIVED, WebhookStatus.FAILED]),
+        and_(WebhookEvent.status == WebhookStatus.PROCESSING, _lease_expired(now)),
+    )
     result = db.session.execute(
         update(WebhookEvent)
-        .where(
-            WebhookEvent.id == event_row_id,
-            WebhookEvent.status.in_([WebhookStatus.RECEIVED, WebhookStatus.FAILED]),
-        )
-        .values(status=WebhookStatus.PROCESSING, attempts=WebhookEvent.attempts + 1)
+        .where(WebhookEvent.id == event_row_id, claimable)
+        .values(status=WebhookStatus.PROCESSING, attempts=WebhookEvent.attempts + 1,
+                lease_expires_at=now + lease)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     if result.rowcount != 1:
         log.info("webhook event %s is not waiting; nothing to do", event_row_id)
         return None
-    return db.session.get(WebhookEvent, event_row_id)
+    event = db.session.get(WebhookEvent, event_row_id)
+    log.info("webhook event %s (%s) for %s claimed (attempt %s)", event.id, event.topic,
+             event.shop_domain, event.attempts)
+    return _Claim(event, event.attempts)
+
+
+def _lease_expired(now: datetime):
+    # Events claimed before leases existed have none: their worker is long gone.
+    return or_(WebhookEvent.lease_expires_at.is_(None), WebhookEvent.lease_expires_at < now)
+
+
+def _lease_renewer(claim: _Claim, lease: timedelta) -> Callable[[], None]:
+    """Renewal on a connection of its own: the handlers' transaction stays open meanwhile."""
+    engine = db.engine
+
+    def renew() -> None:
+        with engine.begin() as connection:
+            connection.execute(update(WebhookEvent).where(*claim.held)
+                               .values(lease_expires_at=utcnow() + lease))
+
+    return renew
 
 
 def _runnable_handlers(event: WebhookEvent, shop_is_active: Callable[[str], bool]
@@ -228,10 +280,20 @@ def _runnable_handlers(event: WebhookEvent, shop_is_active: Callable[[str], bool
     return handlers, False
 
 
-def _finish(event: WebhookEvent, status: WebhookStatus, note: str | None) -> WebhookStatus:
-    event.status = status
-    event.processed_at = utcnow()
-    event.last_error = note
+def _finish(claim: _Claim, status: WebhookStatus, note: str | None) -> WebhookStatus | None:
+    """Record the outcome with the handlers' writes, if the claim is still this worker's."""
+    event = claim.event
+    result = db.session.execute(
+        update(WebhookEvent)
+        .where(*claim.held)
+        .values(status=status, processed_at=utcnow(), last_error=note, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        log.warning("webhook event %s (%s): another worker took it over; this run's changes are "
+                    "discarded", event.id, event.topic)
+        return None
     db.session.commit()
     log.info(
         "webhook event %s (%s) for %s %s", event.id, event.topic, event.shop_domain, status.value
@@ -239,14 +301,15 @@ def _finish(event: WebhookEvent, status: WebhookStatus, note: str | None) -> Web
     return status
 
 
-def _mark_failed(event_row_id: int, summary: str) -> None:
-    db.session.execute(
+def _mark_failed(claim: _Claim, summary: str) -> bool:
+    result = db.session.execute(
         update(WebhookEvent)
-        .where(WebhookEvent.id == event_row_id)
-        .values(status=WebhookStatus.FAILED, last_error=summary)
+        .where(*claim.held)
+        .values(status=WebhookStatus.FAILED, last_error=summary, lease_expires_at=None)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+    return result.rowcount == 1
 
 
 def summarize_error(exc: BaseException) -> str:
@@ -306,17 +369,36 @@ def replay_failed(*, enqueue: Enqueue, shop_domain: str | None = None) -> list[i
 
 
 def requeue_stale_events(*, enqueue: Enqueue, now: datetime | None = None) -> list[int]:
-    """Queue events still waiting well after they arrived (their job was lost with a queue)."""
-    cutoff = (now or utcnow()) - STALE_AFTER
-    query = select(WebhookEvent.id).where(
-        WebhookEvent.status == WebhookStatus.RECEIVED, WebhookEvent.received_at < cutoff
-    )
-    stale = list(db.session.execute(query).scalars())
-    for event_id in stale:
+    """Queue again the events whose job was lost: still waiting well after they arrived (a queue
+    lost with a restart), or being processed by a worker whose lease ran out (it died). A worker
+    that is slow but alive keeps renewing its lease and is left alone."""
+    now = now or utcnow()
+    never_ran = and_(WebhookEvent.status == WebhookStatus.RECEIVED,
+                     WebhookEvent.received_at < now - STALE_AFTER)
+    abandoned = and_(WebhookEvent.status == WebhookStatus.PROCESSING, _lease_expired(now))
+    query = select(WebhookEvent.id, WebhookEvent.status).where(or_(never_ran, abandoned))
+    stale = db.session.execute(query.order_by(WebhookEvent.id)).all()
+    for event_id, _status in stale:
         enqueue(event_id)
     if stale:
-        log.warning("%d webhook events had no job; queued again", len(stale))
-    return stale
+        dead = sum(1 for _id, status in stale if status == WebhookStatus.PROCESSING)
+        WEBHOOK_EVENTS_REQUEUED.labels(reason="dead_worker").inc(dead)
+        WEBHOOK_EVENTS_REQUEUED.labels(reason="no_job").inc(len(stale) - dead)
+        log.warning("%d webhook events queued again: %d had no job, %d a dead worker",
+                    len(stale), len(stale) - dead, dead)
+    return [event_id for event_id, _status in stale]
+
+
+UNFINISHED = (WebhookStatus.RECEIVED, WebhookStatus.PROCESSING, WebhookStatus.FAILED)
+
+
+def unfinished_event_counts() -> dict[WebhookStatus, int]:
+    """How many events of every shop wait, are being processed, or failed (for monitoring)."""
+    rows = db.session.execute(select(WebhookEvent.status, func.count()).where(
+        WebhookEvent.status.in_(UNFINISHED)).group_by(WebhookEvent.status)).all()
+    counts = dict.fromkeys(UNFINISHED, 0)
+    counts.update({WebhookStatus(status): count for status, count in rows})
+    return counts
 
 
 def registered_topics() -> set[str]:

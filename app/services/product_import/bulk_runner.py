@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
@@ -18,7 +18,8 @@ from app.clients.shopify import ShopifyError
 from app.extensions import db
 from app.models import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus, Shop
 from app.models.types import utcnow
-from app.services.product_import.bulk import HEARTBEAT_SECONDS, MAX_BULK_ITEMS, STALE_AFTER
+from app.services.leases import renewed_every
+from app.services.product_import.bulk import MAX_BULK_ITEMS, STALE_AFTER
 from app.services.product_import.bulk_items import ItemOutcome, import_item
 from app.services.product_import.context import import_context_for
 from app.services.product_import.errors import ImportProblem
@@ -198,27 +199,18 @@ def _touch(job_id: int, **values) -> None:
         heartbeat_at=utcnow(), **values))
 
 
-@contextmanager
 def _heartbeat(run: _Run):
     """Keep the heartbeat fresh while items take long (Dropi or Shopify back-offs)."""
-    done = threading.Event()
 
-    def beat():
-        while not done.wait(HEARTBEAT_SECONDS):
-            with run.app_context():
-                try:
-                    _touch(run.job_id)
-                    db.session.commit()
-                finally:
-                    db.session.remove()
+    def touch() -> None:
+        with run.app_context():
+            try:
+                _touch(run.job_id)
+                db.session.commit()
+            finally:
+                db.session.remove()
 
-    thread = threading.Thread(target=beat, name=f"import-{run.job_id}-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        done.set()
-        thread.join(timeout=5)
+    return renewed_every(HEARTBEAT_SECONDS, touch, name=f"import-{run.job_id}-heartbeat")
 
 
 def _finish(job_id: int, run: _Run) -> ImportJobStatus:
