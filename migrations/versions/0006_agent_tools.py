@@ -2,7 +2,7 @@
 agent_confirmations (write previews confirmed once) and agent_calls (the audit log)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-03 13:40:00.000000
 
 """
@@ -14,7 +14,7 @@ from app.models.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

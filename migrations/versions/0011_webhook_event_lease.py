@@ -2,7 +2,7 @@
 sweep can requeue events whose worker died) and an index on webhook_events.status
 
 Revision ID: 0011
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-03 13:50:00.000000
 
 """
@@ -14,7 +14,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
