@@ -77,12 +77,6 @@ def _buyer_action(shop: str, action):
                    abandoned_checkout_url=record.get("abandonedCheckoutUrl")), 201
 
 
-@bp.post("/shops/<shop>/orders")
-def place_order(shop: str):
-    """A buyer places an order at checkout (orders/create reaches the app)."""
-    return _buyer_action(shop, _stand_in().store.create_order)
-
-
 @bp.post("/shops/<shop>/checkouts")
 def leave_checkout(shop: str):
     """A buyer leaves checkout after giving contact details (checkouts/create)."""
@@ -99,7 +93,11 @@ def uninstall(shop: str):
 
 @bp.post("/shops/<shop>/orders")
 def place_order(shop: str):
-    """{cod (default true), city}: a buyer places an order (the app gets orders/create)."""
+    """A buyer places an order (the app gets orders/create): either exactly the given
+    {line_items: [{sku, quantity}], ...}, or the demo's {cod (default true), city}, which buys
+    one of the shop's imported Dropi products."""
+    if "line_items" in _body():
+        return _buyer_action(shop, _stand_in().store.create_order)
     stand_in, body = _stand_in(), _body()
     if not stand_in.has_shop(shop):
         return _bad(f"no shop {shop}", 404)
