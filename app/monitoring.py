@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import queue
 from app.metrics import JOBS_TOTAL, REQUEST_SECONDS
+from app.services.order_pipeline import step_state_counts
 from app.services.webhooks import unfinished_event_counts
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,21 @@ def webhook_event_gauges():
     for status, count in counts.items():
         events.add_metric([status.value], count)
     return [events]
+
+
+@scrape_gauge
+def order_step_gauges():
+    steps = GaugeMetricFamily("connector_order_steps", "Order pipeline steps of every shop by "
+                              "step and state (waiting, running, failed, done...).",
+                              labels=["step", "state"])
+    try:
+        counts = step_state_counts()
+    except SQLAlchemyError:  # the database is away: the other figures are still served
+        log.warning("order step counts unavailable for /metrics")
+        return []
+    for (step, state), count in sorted(counts.items()):
+        steps.add_metric([step, state], count)
+    return [steps]
 
 
 class _ScrapeCollector:

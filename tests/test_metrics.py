@@ -18,9 +18,10 @@ from app.extensions import db, queue
 from app.graphql import OPERATIONS_DIR
 from app.jobs import requeue_stale_webhook_events
 from app.metrics import prepare_multiprocess_directory
-from app.models import WebhookEvent, WebhookStatus
+from app.models import StepState, WebhookEvent, WebhookStatus
 from app.models.types import utcnow
 from tests.conftest import create_shop, deliver_webhook, run_pending_jobs
+from tests.factories import recorded_order
 from tests.support import APP_URL, make_settings
 
 METRICS_TOKEN = "metrics-token-for-tests"
@@ -163,3 +164,17 @@ def test_events_of_a_dead_worker_are_counted_when_the_sweep_queues_them_again(me
     assert (value(after, "connector_webhook_events_requeued_total", reason="dead_worker")
             - value(before, "connector_webhook_events_requeued_total", reason="dead_worker")) == 1
     assert value(after, "connector_webhook_events_unfinished", status="processing") == 0
+
+
+def test_order_pipeline_steps_are_counted_by_step_and_state(metered_app):
+    client = metered_app.test_client()
+    shop = create_shop(SHOP)
+    before = scrape(client)
+
+    recorded_order(shop, 1001, steps={"dropi": (StepState.FAILED, "Dropi refused the city")})
+    recorded_order(shop, 1002, steps={"dropi": (StepState.WAITING, "city_unknown")})
+
+    after = scrape(client)
+    for state in ("failed", "waiting"):
+        assert (value(after, "connector_order_steps", step="dropi", state=state)
+                - value(before, "connector_order_steps", step="dropi", state=state)) == 1

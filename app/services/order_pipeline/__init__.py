@@ -43,6 +43,7 @@ from app.services.order_pipeline.queries import (
     in_flight,
     list_orders,
     order_detail,
+    step_state_counts,
 )
 from app.services.order_pipeline.queueing import use_queue
 from app.services.order_pipeline.records import record_order
@@ -62,5 +63,5 @@ __all__ = [
     "confirm_order", "event_text", "get_order", "in_flight", "list_orders", "order_detail",
     "order_policy", "pick_city", "reason_text", "record_order", "resume_due_orders",
     "retry_step", "rotate_callback_secret", "save_order_policy", "send_held_orders",
-    "send_now", "state_label", "step_label", "step_text", "use_queue",
+    "send_now", "state_label", "step_label", "step_state_counts", "step_text", "use_queue",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -98,3 +98,11 @@ def in_flight(shop: Shop) -> bool:
     query = select(OrderStep.id).where(OrderStep.shop_id == shop.id,
                                        OrderStep.state.in_(IN_FLIGHT)).limit(1)
     return db.session.execute(query).first() is not None
+
+
+def step_state_counts() -> dict[tuple[str, str], int]:
+    """Steps of every shop's orders by (step, state): what the pipeline holds right now."""
+    rows = db.session.execute(
+        select(OrderStep.name, OrderStep.state, func.count()).group_by(OrderStep.name,
+                                                                      OrderStep.state))
+    return {(name.value, state.value): count for name, state, count in rows}
