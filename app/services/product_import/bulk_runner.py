@@ -19,7 +19,7 @@ from app.extensions import db
 from app.models import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus, Shop
 from app.models.types import utcnow
 from app.services.leases import renewed_every
-from app.services.product_import.bulk import MAX_BULK_ITEMS, STALE_AFTER
+from app.services.product_import.bulk import HEARTBEAT_SECONDS, MAX_BULK_ITEMS, STALE_AFTER
 from app.services.product_import.bulk_items import ItemOutcome, import_item
 from app.services.product_import.context import import_context_for
 from app.services.product_import.errors import ImportProblem
