@@ -166,9 +166,12 @@ def test_the_detail_shows_steps_and_the_timeline(client, active):
                               params={"id": 77001, "status": "PENDIENTE"}))
     db.session.commit()
 
-    body = text(page(client, f"/{order.id}"))
+    response = page(client, f"/{order.id}")
+    body = text(response)
 
     assert "Order #1001" in body and "Laura Gómez" in body and "+573001234567" in body
+    # The shipment panel (tracking, guide PDF) loads into its slot once the page is up.
+    assert f'hx-get="/app/orders/{order.id}/shipment' in response.get_data(as_text=True)
     assert "Order received from Shopify." in body
     assert "Dropi order 77001 created (PENDIENTE)." in body
     assert "Dropi refused the city" in body
