@@ -43,6 +43,7 @@ def app(instance_dir):
         yield app
         reset_database()
         queue.flush()
+        cache.clear()  # a shop id, domain and token of one test recur in the next
 
 
 @pytest.fixture
