@@ -372,3 +372,24 @@ def test_a_cod_order_the_customer_could_not_be_asked_about_waits_for_the_merchan
     wait_for_step(stack, domain, order, "dropi", DONE)
     assert record(stack, domain, order).confirmation_source == "merchant"
     assert "whatsapp-confirmado" in stack.shopify.store.shop(domain).orders[order["id"]]["tags"]
+
+
+def test_with_cheapest_carrier_preferred_the_order_asks_dropi_for_the_cheapest_quote(stack):
+    domain = new_merchant(stack, products=1, preferred_carrier="cheapest")
+    order = place_order(stack, domain, dropi_skus(stack, domain)[:1])
+    wait_for_step(stack, domain, order, "dropi", DONE)
+
+    calls = stack.dropi.app.extensions["dropi_stand_in"].state.calls
+    quote = next(c for c in reversed(calls) if c["path"].endswith("cotizaEnvioTransportadoraV2"))
+    [made] = dropi_orders_for(stack, order)
+    found = record(stack, domain, order)
+    assert quote["json"]["ciudad_remitente"]["cod_dane"]  # the warehouse's city
+    from decimal import Decimal
+
+    from standins.dropi import orders as dropi_orders
+
+    offers = [q for q in dropi_orders.quote("CO", quote["json"]) if "objects" in q]
+    cheapest = min(offers, key=lambda q: Decimal(q["objects"]["precioEnvio"]))
+    assert made["distribution_company_id"] == found.dropi_carrier_id
+    assert found.dropi_carrier_id == cheapest["transportadora_id"]
+    assert "carrier_chosen" in _events(stack, domain, order)

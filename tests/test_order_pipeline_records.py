@@ -206,3 +206,24 @@ def test_the_sweep_leaves_an_order_waiting_for_its_customer_until_the_deadline(c
 
     assert due_orders(utcnow() + timedelta(minutes=5)) == []
     assert due_orders(deadline + timedelta(seconds=1)) == [order.id]
+
+
+def test_a_customer_redaction_blanks_the_customer_on_their_orders_only(connected, client):
+    from tests.conftest import deliver_webhook, run_pending_jobs
+
+    theirs, _ = record_order(connected, payload())
+    other, _ = record_order(connected, payload(id=5551002, name="#1002",
+                                               email="otro@example.co", shipping_address={
+                                                   **payload()["shipping_address"],
+                                                   "phone": "+573109998877"}))
+    deliver_webhook(client, "customers/redact", {
+        "shop_domain": connected.domain, "customer": {"id": 77, "email": "ana@example.co",
+                                                      "phone": "+57 300 123 4567"},
+        "orders_to_redact": [5551001]}, connected.domain)
+    run_pending_jobs()
+    db.session.expire_all()
+
+    assert (theirs.first_name, theirs.email, theirs.phone, theirs.address1) == ("", None, None,
+                                                                                "")
+    assert theirs.dropi_order_id is None and theirs.total == Decimal("134900.00")
+    assert (other.first_name, other.email) == ("Ana", "otro@example.co")

@@ -146,6 +146,11 @@ def _check_destination(country: str, state_name, city_name) -> None:
                        {"city": ["exists"]})
 
 
+def _carrier_id(company) -> int | None:
+    wanted = company.get("id") if isinstance(company, dict) else company
+    return int(wanted) if str(wanted or "").isdigit() else None
+
+
 def _check_carrier(country: str, company) -> None:
     if company in (None, {}):
         return
@@ -198,7 +203,8 @@ def _new_order(state, country, body, picks) -> dict:
         "id": order_id, "_country": country, **{k: body.get(k) for k in keep},
         "shop_order_id": body.get("shop_order_id"), "status": "PENDIENTE CONFIRMACION",
         "total_order": _money(country, total), "shipping_amount": cheapest,
-        "shipping_company": None, "distribution_company_id": None, "shipping_guide": None,
+        "shipping_company": None, "shipping_guide": None,
+        "distribution_company_id": _carrier_id(body.get("distributionCompany")),
         "sticker": None, "guide_was_downloaded": False, "created_at": now, "updated_at": now,
         "orderdetails": details, "history": [{"status": "PENDIENTE CONFIRMACION", "at": now}],
     }
@@ -252,7 +258,8 @@ def set_status(state: DropiState, order_id: int, status: str) -> dict:
 def _assign_guide(order: dict) -> None:
     country = order["_country"]
     carriers = geography.carriers(country)
-    carrier = carriers[order["id"] % len(carriers)]
+    chosen = [c for c in carriers if c.id == order["distribution_company_id"]]
+    carrier = chosen[0] if chosen else carriers[order["id"] % len(carriers)]
     order["shipping_company"] = carrier.name
     order["distribution_company_id"] = carrier.id
     order["shipping_guide"] = f"{carrier.id}{order['id']:08d}"

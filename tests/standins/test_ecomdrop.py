@@ -234,3 +234,54 @@ def test_send_text_refuses_what_whatsapp_refuses(stand_in, body):
                              headers={"X-ACCESS-TOKEN": DEMO_API_KEY}, timeout=5)
 
     assert response.status_code == 400
+
+
+@pytest.fixture
+def receiver():
+    """A server that keeps what it is sent (where a flow's external request goes)."""
+    received: list[tuple[dict, bytes]] = []
+
+    def app(environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items()
+                   if k.startswith("HTTP_")}
+        received.append((headers, environ["wsgi.input"].read(length)))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"ok": true}']
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/answer", received
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def test_a_flow_with_an_external_request_sends_the_contacts_fields_after_its_delay(
+        stand_in, receiver):
+    import json
+    import time
+
+    url, received = receiver
+    client = client_for(stand_in)
+    flow = client.flows()[0]
+    field = client.create_custom_field("pedido_codigo_confirmacion")
+    requests.post(f"{stand_in}/standin/flows/{flow.id}/external_request", timeout=5, json={
+        "api_key": DEMO_API_KEY, "external_request": {
+            "url": url, "headers": {"X-Connector-Secret": "s3cret"},
+            "body": {"code": "{{pedido_codigo_confirmacion}}", "answer": "si"},
+            "delay_seconds": 0.1}}).raise_for_status()
+    contact = client.create_contact("+573001112233")
+    client.set_contact_field(contact.id, field.id, "AB12C")
+
+    client.send_flow(contact.id, flow.id)
+    deadline = time.monotonic() + 5
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    [(headers, body)] = received
+    assert headers["x-connector-secret"] == "s3cret"
+    assert json.loads(body) == {"code": "AB12C", "answer": "si"}

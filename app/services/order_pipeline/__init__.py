@@ -8,9 +8,11 @@ geography.py    Dropi's department and city for an address (cached, remembered p
 dropi_order.py  step 3, the Dropi order, looked up before any retry
 cancellation.py Shopify cancellations, cancelled in Dropi before the guide exists
 actions.py      the merchant's buttons; queries.py the Orders page's reads
+privacy.py      what customers/data_request and customers/redact reach
 policy.py       the shop's confirmation policy; texts.py the words for codes
 """
 from app.services.order_pipeline import handlers as _handlers  # noqa: F401  registers webhooks
+from app.services.order_pipeline import privacy as _privacy  # noqa: F401  privacy requests
 from app.services.order_pipeline.actions import (
     OrderActionRefused,
     cancel_order,
