@@ -102,6 +102,7 @@ def connected_world(stand_ins, tmp_path):
                 cache.clear()
 
 
+@pytest.mark.timeout(600)  # hundreds of requests; slow only on a loaded machine
 def test_every_app_route_answers_hostile_values_without_a_server_error(connected_world):
     world = connected_world
     ctx = world.ctx()

@@ -39,7 +39,7 @@ def agent_tools_overview() -> dict:
     """What the AI agent page shows of the tools (read-only; keys are managed on their own
     page, which needs the user's online session to know the store owner)."""
     settings = current_app.config["SETTINGS"]
-    calls, total = audit_page(g.shop, AuditFilters(), 1)
+    calls, total, _page = audit_page(g.shop, AuditFilters(), 1)
     return {"keys": active_keys(g.shop), "app_url": settings.shopify_app_url,
             "tools": catalogue_tools("staff"), "tool_settings": tool_settings(g.shop),
             "calls": calls, "total": total, "page_number": 1,
@@ -108,8 +108,8 @@ def audit():
     filters = AuditFilters(tool=_choice("tool", [t.action_id for t in catalogue_tools("staff")]),
                            mode=_choice("mode", AGENT_MODES), outcome=_choice("outcome", OUTCOMES))
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
-    calls, total = audit_page(g.shop, filters, page)
+    page = int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 10 else 1
+    calls, total, page = audit_page(g.shop, filters, page)
     return render_page_or_fragment(
         "ai_agent/audit.html", "ai_agent/_audit.html", calls=calls, total=total, page_number=page,
         pages=max(1, -(-total // PAGE_SIZE)), filters=filters, outcomes=OUTCOMES,

@@ -64,8 +64,10 @@ class AuditFilters:
     since: datetime | None = None
 
 
-def audit_page(shop: Shop, filters: AuditFilters, page: int = 1) -> tuple[list[AgentCall], int]:
-    """One page of the shop's calls, newest first, and the total matching the filters."""
+def audit_page(shop: Shop, filters: AuditFilters, page: int = 1
+               ) -> tuple[list[AgentCall], int, int]:
+    """One page of the shop's calls, newest first, the total matching the filters, and the page
+    number shown (a page past the last one shows the last one)."""
     query = select(AgentCall).where(AgentCall.shop_id == shop.id)
     if filters.tool:
         query = query.where(AgentCall.tool == filters.tool)
@@ -78,6 +80,7 @@ def audit_page(shop: Shop, filters: AuditFilters, page: int = 1) -> tuple[list[A
     if filters.since:
         query = query.where(AgentCall.created_at >= filters.since)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
     rows = db.session.scalars(query.order_by(AgentCall.created_at.desc(), AgentCall.id.desc())
-                              .offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    return list(rows), total
+                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    return list(rows), total, page
