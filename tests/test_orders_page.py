@@ -150,6 +150,7 @@ def test_cursor_paging_walks_every_order_once(client, active):
     ({"state": "lost"}, "Unknown state"),
     ({"step": "teleport"}, "Unknown step"),
     ({"after": "abc"}, "must be a whole number"),
+    ({"after": "99999999999"}, "is out of range"),
     ({"q": "x" * 101}, "at most 100 characters"),
 ])
 def test_bad_filters_get_422_with_a_message(client, active, params, message):
@@ -250,6 +251,10 @@ def test_bad_posts_get_a_message_or_404_never_a_5xx(client, active):
     order = recorded_order(active, 1001, steps={"dropi": (FAILED, "x")})
 
     assert post(client, f"/{order.id}/explode").status_code == 404
+    assert page(client, "/99999999999").status_code == 404
+    assert post(client, "/99999999999/confirm").status_code == 404
+    pulse = fragment(client, "/pulse", ids="99999999999")
+    assert pulse.status_code == 422 and "is out of range" in text(pulse)
     no_step = post(client, f"/{order.id}/retry", {"step": "teleport"})
     assert no_step.status_code == 422 and "Say which step to retry." in text(no_step)
     bad_city = post(client, f"/{order.id}/city", {"department_id": "x", "city_id": "1"})

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("orders", __name__, url_prefix="/app/orders")
 MAX_SEARCH = 100
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers; a larger number matches nothing
 STATE_CHOICES = (StepState.HELD, StepState.PENDING, StepState.RUNNING, StepState.WAITING,
                  StepState.FAILED, StepState.DONE, StepState.SKIPPED)
 ACT = {
@@ -96,6 +97,8 @@ def _int(value: str | None, what: str) -> int | None:
         return None
     if not value.isdigit() or len(value) > 12:
         raise BadInput(_("%(what)s must be a whole number.", what=what))
+    if int(value) > MAX_ID:
+        raise BadInput(_("%(what)s is out of range.", what=what))
     return int(value)
 
 
@@ -186,6 +189,8 @@ def pulse_view():
 
 
 def _order_or_404(order_id: int):
+    if order_id > MAX_ID:
+        abort(404)
     try:
         return get_order(g.shop, order_id)
     except OrderActionRefused:

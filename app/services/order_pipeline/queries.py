@@ -12,6 +12,7 @@ from app.models import OrderEvent, OrderRecord, OrderStep, Shop, StepName, StepS
 from app.services.order_pipeline.actions import get_order
 
 PAGE_SIZE = 25
+MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer columns refuse larger values
 MAX_SEARCH_LENGTH = 100
 IN_FLIGHT = (StepState.PENDING, StepState.RUNNING)
 
@@ -63,7 +64,7 @@ def list_orders(shop: Shop, filters: OrderFilters = OrderFilters(), *,
         matches = [OrderRecord.name.ilike(like), OrderRecord.first_name.ilike(like),
                    OrderRecord.last_name.ilike(like), OrderRecord.phone.ilike(like),
                    OrderRecord.email.ilike(like), OrderRecord.shopify_order_id == text]
-        if text.isdigit():
+        if text.isdigit() and int(text) <= MAX_INTEGER:  # a longer number is a phone
             matches.append(OrderRecord.dropi_order_id == int(text))
         query = query.where(or_(*matches))
     if cursor is not None:
