@@ -17,10 +17,12 @@ from flask_babel import force_locale
 from sqlalchemy import insert
 
 from app.config import Settings
-from app.extensions import db
+from app.extensions import cache, db
 from app.models import (LocationMapping, ProductAssociation, Shop, ShopConfiguration,
                         StepName)
 from app.models.types import utcnow
+from app.services.agent_profile import choose_alert_flow
+from app.services.ai_configuration import AgentSettings, NotificationContact, save_agent_settings
 from app.services.order_pipeline import record_order
 from app.services.product_import import ImportPreferences, import_context_for
 from app.services.settings import IntegrationClients
@@ -208,6 +210,9 @@ def build_world(shopify: ShopifyStandInHandle, dropi: ServerThread, settings: Se
                         warehouse_id)
 
 
+ADVISOR_PHONE = "+573001112233"
+
+
 @dataclass
 class ProfileWorld(AdminRequests):
     """The app wired to live Shopify and Ecomdrop stand-ins: one installed shop with its own
@@ -261,6 +266,16 @@ class ProfileWorld(AdminRequests):
         for thread in threads:
             thread.join(timeout=30)
         return results
+
+    def merchant_sets_advisor_alerts(self, phone: str = ADVISOR_PHONE) -> dict:
+        """The merchant saves Sofía's profile with advisor requests going to Ana at `phone`,
+        and sends alerts through the account's "Alertas" flow (returned)."""
+        save_agent_settings(self.shop, AgentSettings(
+            agent_name="Sofía", company_name="ClickShop", payment_methods="Contra entrega",
+            notifications={"advisor_request": NotificationContact("Ana", phone)}))
+        flow = next(f for f in self.ecomdrop_account()["flows"] if f["name"] == "Alertas")
+        choose_alert_flow(self.clients, self.shop, str(flow["id"]), cache)
+        return flow
 
     def person_writes_on_whatsapp(self, phone: str) -> None:
         """Someone writes to the shop's Ecomdrop line (WhatsApp's 24-hour window opens)."""

@@ -20,11 +20,6 @@ from app.services.agent_profile import (
 )
 from app.services.agent_profile.notify import ALERTS_PER_HOUR
 from app.services.agent_tools.registry import load_definition
-from app.services.ai_configuration import (
-    AgentSettings,
-    NotificationContact,
-    save_agent_settings,
-)
 
 ADVISOR_PHONE = "+573001112233"
 OUTPUT = Draft202012Validator(load_definition("notify_merchant")["outputSchema"],
@@ -41,13 +36,7 @@ def english(profile_world):
 @pytest.fixture
 def advisor(profile_world):
     """The shop sends advisor requests to Ana, with an alerts flow chosen."""
-    save_agent_settings(profile_world.shop, AgentSettings(
-        agent_name="Sofía", company_name="ClickShop",
-        notifications={"advisor_request": NotificationContact("Ana", ADVISOR_PHONE)}))
-    flows = profile_world.ecomdrop_account()["flows"]
-    alerts_flow = next(f for f in flows if f["name"] == "Alertas")
-    choose_alert_flow(profile_world.clients, profile_world.shop, str(alerts_flow["id"]), cache)
-    return alerts_flow
+    return profile_world.merchant_sets_advisor_alerts(ADVISOR_PHONE)
 
 
 def ask(profile_world, **arguments):

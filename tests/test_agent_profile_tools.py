@@ -8,18 +8,11 @@ import json
 import pytest
 from flask_babel import force_locale
 
-from app.extensions import cache
-from app.services.agent_profile import choose_alert_flow
 from app.services.agent_tools import CallerContext
 from app.services.agent_tools.keys import issue_key
 from app.services.agent_tools.registry import load_definition
 from app.services.agent_tools.runner import run_tool
-from app.services.ai_configuration import (
-    NOTIFICATION_TYPES,
-    AgentSettings,
-    NotificationContact,
-    save_agent_settings,
-)
+from app.services.ai_configuration import NOTIFICATION_TYPES
 from app.services.shopify_session import shopify_client_for
 
 CONTACT_PHONE = "+573001112233"
@@ -34,11 +27,7 @@ def english(profile_world):
 
 @pytest.fixture
 def configured(profile_world):
-    save_agent_settings(profile_world.shop, AgentSettings(
-        agent_name="Sofía", company_name="ClickShop", payment_methods="Contra entrega",
-        notifications={"advisor_request": NotificationContact("Ana", CONTACT_PHONE)}))
-    flow = next(f for f in profile_world.ecomdrop_account()["flows"] if f["name"] == "Alertas")
-    choose_alert_flow(profile_world.clients, profile_world.shop, str(flow["id"]), cache)
+    profile_world.merchant_sets_advisor_alerts(CONTACT_PHONE)
 
 
 def customer(profile_world, phone: str | None = CUSTOMER_PHONE) -> CallerContext:
