@@ -35,9 +35,7 @@ class CleanValues(ImmutableMultiDict):
 def _clean_items(mapping) -> Iterable[tuple]:
     if mapping is None:
         return []
-    items = (mapping.items(multi=True) if isinstance(mapping, MultiDict)
-             else mapping.items() if hasattr(mapping, "items") else mapping)
-    return [(_clean(key), _clean(value)) for key, value in items]
+    return [(_clean(key), _clean(value)) for key, value in MultiDict(mapping).items(multi=True)]
 
 
 def _clean(value):
