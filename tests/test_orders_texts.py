@@ -73,15 +73,16 @@ def test_the_flow_pickers_say_which_flow_runs(client, shop):
 
     assert flows.status_code == 200 and "Nuevo pedido" in body
     assert "Runs for every new order while the connector is active" in body
-    assert "Not run yet: the connector does not follow abandoned checkouts yet." in body
-    assert "Runs when a customer leaves checkout without paying" not in body
+    assert "Runs when a customer leaves checkout without paying" in body
+    assert "Not run yet" not in body
 
 
-def test_the_ai_agent_page_says_its_settings_are_not_sent_yet(client, shop):
+def test_the_ai_agent_page_says_how_the_agent_reads_its_profile(client, shop):
     with force_locale("en"):
         body = document(client, "/app/ai-agent")
 
-    assert "this app does not yet send these settings to Ecomdrop's AI agent" in body
+    assert "Your Ecomdrop agent reads this profile through the store profile tool" in body
+    assert "does not yet send these settings" not in body
     assert "it answers your customers once Ecomdrop is connected" not in body
 
 
@@ -91,4 +92,4 @@ def test_the_texts_speak_spanish(client, shop):
         agent = document(client, "/app/ai-agent", locale="es")
 
     assert "Pedidos recibidos" in home and "El conector está apagado" in home
-    assert "todavía no envía esta configuración al agente IA de Ecomdrop" in agent
+    assert "Tu agente de Ecomdrop lee este perfil con la herramienta de perfil" in agent
