@@ -177,7 +177,8 @@ def reset_database() -> None:
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
-    db.engine.dispose()
+    for engine in db.engines.values():  # the app's engine and the webhook ingest one
+        engine.dispose()
 
 
 def csp_directive(response, name: str) -> str:
