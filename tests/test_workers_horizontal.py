@@ -152,9 +152,8 @@ def every_job_runs_once(world, workers: list[Worker]) -> None:
     assert sorted(reports) == [e.id for e in events]
     handles = sorted(p["handle"] for p in world.store_shop.products.values())
     assert handles == sorted(f"dropi-co-{i}" for i in ids), "one Shopify product each"
-    for worker in workers:
-        assert "Executing app.jobs.process_webhook_event" in worker.log, (
-            f"{worker.name} processed no webhook event")
+    # Which worker takes which job is Redis's choice: together they ran each job once.
+    assert any("Executing app.jobs.process_webhook_event" in worker.log for worker in workers)
 
 
 def a_worker_killed_mid_job_loses_nothing(world, workers: list[Worker]) -> None:
