@@ -14,7 +14,6 @@ from app.services.order_pipeline.actions import get_order
 PAGE_SIZE = 25
 MAX_INTEGER = 2**31 - 1  # PostgreSQL's integer columns refuse larger values
 MAX_SEARCH_LENGTH = 100
-IN_FLIGHT = (StepState.PENDING, StepState.RUNNING)
 
 
 @dataclass(frozen=True)
@@ -92,13 +91,6 @@ def order_detail(shop: Shop, order_id: int) -> OrderDetail:
         OrderEvent.shop_id == shop.id, OrderEvent.order_id == order.id)
         .order_by(OrderEvent.at, OrderEvent.id)).scalars())
     return OrderDetail(order, list(order.steps), events)
-
-
-def in_flight(shop: Shop) -> bool:
-    """Whether some order of the shop has a step queued or running (worth polling for)."""
-    query = select(OrderStep.id).where(OrderStep.shop_id == shop.id,
-                                       OrderStep.state.in_(IN_FLIGHT)).limit(1)
-    return db.session.execute(query).first() is not None
 
 
 def step_state_counts() -> dict[tuple[str, str], int]:
