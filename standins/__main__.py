@@ -5,6 +5,9 @@ settings the app reads (SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL...)
 `python -m standins place-order [--shop S] [--cod] [--city C]` places an order in the running
 Shopify stand-in (standins/place_order.py).
 
+`python -m standins dropi-order [--product ID] [--origin panel|ecomdrop]` places an order in
+the running Dropi stand-in outside the integration (standins/dropi_order.py).
+
 `python -m standins demo-connect ...` runs the app's CLI with the demo's commands added; the
 product's own `flask` CLI never has them."""
 from __future__ import annotations
@@ -60,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         from standins.place_order import main as place_order_main
 
         return place_order_main(argv[1:])
+    if argv and argv[0] == "dropi-order":
+        from standins.dropi_order import main as dropi_order_main
+
+        return dropi_order_main(argv[1:])
     if argv and argv[0] not in DEFAULT_PORTS and not argv[0].startswith("-"):
         return _app_command(argv)
     parser = argparse.ArgumentParser(prog="python -m standins", description=__doc__)
@@ -88,7 +95,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _app_command(argv: list[str]) -> int:
-    """`python -m standins demo-connect ...`: the app's Flask CLI with the demo commands."""
+    """`python -m standins dropi-order [--product ID] [--origin panel|ecomdrop]` places an order in
+the running Dropi stand-in outside the integration (standins/dropi_order.py).
+
+`python -m standins demo-connect ...`: the app's Flask CLI with the demo commands."""
     from flask.cli import FlaskGroup
 
     from standins.demo import create_app_with_demo_commands

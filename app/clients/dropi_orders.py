@@ -76,6 +76,20 @@ class DropiOrderLine:
 
 
 @dataclass(frozen=True)
+class DropiCustomer:
+    """Who an order goes to, as Dropi holds it (state and city are Dropi's catalogue names)."""
+
+    name: str = ""
+    surname: str = ""
+    phone: str = ""
+    address: str = ""
+    state: str = ""
+    city: str = ""
+    email: str = ""
+    zip_code: str = ""
+
+
+@dataclass(frozen=True)
 class DropiOrder:
     id: int
     shop_order_id: str | None
@@ -93,6 +107,13 @@ class DropiOrder:
     # When the status last changed, and the carrier's text of a pending delivery incident.
     updated_at: datetime | None = None
     incident: str | None = None
+    customer: DropiCustomer = DropiCustomer()
+    notes: str = ""
+
+    @property
+    def cash_on_delivery(self) -> bool:
+        """The carrier collects the total ("CON RECAUDO")."""
+        return (self.rate_type or "").upper() == "CON RECAUDO"
 
 
 @dataclass(frozen=True)
@@ -144,6 +165,13 @@ def parse_order(data: dict) -> DropiOrder:
         lines=tuple(_order_line(d) for d in data.get("orderdetails") or []),
         updated_at=parse_datetime(data.get("updated_at")),
         incident=_incident_text(data),
+        customer=DropiCustomer(
+            name=_text(data.get("name")).strip(), surname=_text(data.get("surname")).strip(),
+            phone=_text(data.get("phone")).strip(), address=_text(data.get("dir")).strip(),
+            state=_text(data.get("state")).strip(), city=_text(data.get("city")).strip(),
+            email=_text(data.get("client_email") or data.get("email")).strip(),
+            zip_code=_text(data.get("zip_code")).strip()),
+        notes=_text(data.get("notes")).strip(),
     )
 
 

@@ -11,6 +11,13 @@ from app.models.ai import AIConfiguration
 from app.models.checkouts import AbandonedCheckout, RecoveryStatus
 from app.models.compliance import ComplianceRequest, ComplianceStatus
 from app.models.configuration import InventoryBehaviour, LocationMapping, ShopConfiguration
+from app.models.dropi_orders import (
+    IMPORT_CREATED,
+    IMPORT_REFUSED,
+    IMPORT_SENDING,
+    DropiOrderImport,
+    DropiOrderScan,
+)
 from app.models.imports import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus
 from app.models.order_pipeline import (
     CityChoice,
@@ -29,6 +36,11 @@ from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "DropiOrderImport",
+    "DropiOrderScan",
+    "IMPORT_CREATED",
+    "IMPORT_REFUSED",
+    "IMPORT_SENDING",
     "Shipment",
     "ShipmentPoll",
     "ShipmentStatus",

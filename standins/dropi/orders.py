@@ -190,12 +190,16 @@ def _new_order(state, country, body, picks) -> dict:
     total = _amount(body["total_order"], "total_order")
     cheapest = min((q["objects"]["precioEnvio"] for q in _quotes_for(country, body, total)),
                    key=Decimal, default=None)
+    # A line's price is the unit price the order was placed with (what the customer pays:
+    # dropi-integration-facts §3, products[].price "one unit"; the status webhook's
+    # orderdetails carry such prices, e.g. "79000.00"); the supplier's price when none was sent.
     details = [{"id": order_id * 10 + n, "quantity": quantity, "variation_id":
                 variation["id"] if variation else None,
-                "price": str((variation or product)["sale_price"]),
+                "price": str(_line_price(line, variation or product).quantize(Decimal("0.01"))),
                 "product": {"id": product["id"], "name": product["name"], "sku":
                             (variation or product)["sku"], "sale_price": product["sale_price"]}}
-               for n, (product, variation, _rows, quantity) in enumerate(picks, start=1)]
+               for n, ((product, variation, _rows, quantity), line) in
+               enumerate(zip(picks, body.get("products") or []), start=1)]
     now = _now()
     keep = ("name", "surname", "phone", "dir", "city", "state", "client_email", "notes",
             "rate_type", "supplier_id", "zip_code", "type", "payment_method_id")
@@ -208,6 +212,12 @@ def _new_order(state, country, body, picks) -> dict:
         "sticker": None, "guide_was_downloaded": False, "created_at": now, "updated_at": now,
         "orderdetails": details, "history": [{"status": "PENDIENTE CONFIRMACION", "at": now}],
     }
+
+
+def _line_price(line: dict, item: dict) -> Decimal:
+    if line.get("price") in (None, ""):
+        return Decimal(str(item["sale_price"]))
+    return _amount(line["price"], "price")
 
 
 def _quotes_for(country, body, total) -> list[dict]:
@@ -310,3 +320,54 @@ def update(state: DropiState, order_id, body: dict) -> dict:
             _check_carrier(order["_country"], {"id": body["distribution_company_id"]})
             order["distribution_company_id"] = int(body["distribution_company_id"])
         return order
+
+
+# --- orders placed outside the integration ------------------------------------------------------
+
+# A customer the demo uses when the caller gives none; Dropi's own catalogue names for the place.
+PANEL_CUSTOMER = {"name": "Carlos", "surname": "Pérez", "phone": "3104567890",
+                  "dir": "Carrera 43A # 1-50", "state": "Antioquia", "city": "Medellín",
+                  "client_email": "carlos.perez@example.co"}
+ORIGINS = ("panel", "ecomdrop")
+
+
+def place_outside(state: DropiState, account: Account, body: dict) -> dict:
+    """An order the merchant typed in Dropi's panel, or that an Ecomdrop flow placed: the same
+    validation and stock as the API, without our shop_order_id (an Ecomdrop flow puts its own
+    reference there). `products` are [{id, variation_id?, quantity, price?}]; the total is what
+    the carrier collects, the lines plus shipping unless given."""
+    origin = body.get("origin") or "panel"
+    if origin not in ORIGINS:
+        raise ApiError(422, f"origin debe ser uno de: {', '.join(ORIGINS)}")
+    products = body.get("products") or [_sample_line(state, account.country)]
+    if not isinstance(products, list):
+        raise ApiError(422, "products debe ser una lista", {"products": ["array"]})
+    order_body = {**PANEL_CUSTOMER, "rate_type": "CON RECAUDO", "type": "FINAL_ORDER",
+                  "payment_method_id": 1,
+                  **{k: v for k, v in body.items() if k not in ("origin", "token", "country")},
+                  "products": products}
+    if order_body.get("total_order") in (None, ""):
+        with state.lock:
+            lines = sum((_line_price(p, _variation_or_product(state, account.country, p))
+                         * int(p.get("quantity") or 0) for p in products), Decimal(0))
+        order_body["total_order"] = str(lines + BASE_SHIPPING[account.country])
+    if origin == "panel":
+        order_body["shop_order_id"] = None
+    order = create(state, account, order_body)
+    order["_origin"] = origin
+    return order
+
+
+def _variation_or_product(state, country, line) -> dict:
+    product = state.product(country, line.get("id"))
+    return next((v for v in product.get("variations") or []
+                 if str(v["id"]) == str(line.get("variation_id"))), product)
+
+
+def _sample_line(state, country) -> dict:
+    with state.lock:
+        product = next((p for _id, p in sorted(state.catalog(country).items())
+                        if p["type"] == "SIMPLE" and not p["_private"] and p["stock"] > 0), None)
+    if product is None:
+        raise ApiError(422, "No hay productos con stock", {"products": ["required"]})
+    return {"id": product["id"], "quantity": 1, "price": product["suggested_price"]}

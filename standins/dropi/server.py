@@ -335,6 +335,21 @@ def all_orders():
     return jsonify({"orders": [orders.public(o) for o in _stand_in().state.orders.values()]})
 
 
+@controls.post("/standin/orders")
+def place_outside():
+    """An order placed outside the integration (Dropi's panel, or an Ecomdrop flow with
+    origin "ecomdrop"), for the account of `token` or the first one of `country` (CO); without
+    `products`, one unit of the first public simple product in stock."""
+    stand_in, body = _stand_in(), _body()
+    country = str(body.get("country") or "CO").upper()
+    token = body.get("token") or next((a.token for a in stand_in.state.accounts.values()
+                                       if a.country == country), None)
+    account = stand_in.state.accounts.get(token or "")
+    if account is None:
+        raise ApiError(404, "No hay una cuenta con ese token")
+    return jsonify(orders.public(orders.place_outside(stand_in.state, account, body))), 201
+
+
 @controls.post("/standin/orders/<int:order_id>/advance")
 def advance(order_id):
     state = _stand_in().state

@@ -1,7 +1,9 @@
 """Fault knobs for the Admin API (and, on request, the OAuth token endpoint): added latency,
 429 with Retry-After, 5xx, and timeouts that hold the connection past the client's patience.
 Rates are drawn from random.Random(seed), so a seeded run fails the same calls every time;
-`sequence` scripts the next answers exactly (e.g. [503, 429, "ok"])."""
+`sequence` scripts the next answers exactly (e.g. [503, 429, "ok"]); its step "lost" lets the
+request run and then answers 504, as a gateway does when the answer never came back: the write
+happened and the client cannot know."""
 from __future__ import annotations
 
 import random
@@ -10,7 +12,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from flask import Response, jsonify
+from flask import Response, g, jsonify
 
 TARGETS = ("graphql", "oauth")
 SERVER_ERROR_BODIES = {
@@ -47,8 +49,9 @@ class FaultSettings:
         if unknown := set(self.targets) - set(TARGETS):
             raise FaultSettingsError(f"unknown targets {sorted(unknown)}; use {list(TARGETS)}")
         for step in self.sequence:
-            if step not in ("ok", "timeout", 429) and step not in SERVER_ERROR_BODIES:
-                raise FaultSettingsError(f"sequence step {step!r} is not ok, timeout, 429 or 5xx")
+            if step not in ("ok", "timeout", "lost", 429) and step not in SERVER_ERROR_BODIES:
+                raise FaultSettingsError(f"sequence step {step!r} is not ok, timeout, lost, 429 "
+                                         "or 5xx")
         if self.latency_ms < 0 or self.timeout_seconds < 0 or self.retry_after < 0:
             raise FaultSettingsError("latency_ms, timeout_seconds and retry_after must be >= 0")
         return self
@@ -112,6 +115,9 @@ class FaultInjector:
     def _respond(outcome, settings: FaultSettings) -> Response | None:
         if outcome == "ok":
             return None
+        if outcome == "lost":
+            g.lose_answer = True  # the request runs; lose_answer() replaces what it answers
+            return None
         if outcome == 429:
             response = jsonify(errors="Exceeded 2 calls per second for api client. Reduce request "
                                       "rates to resume uninterrupted service.")
@@ -124,3 +130,12 @@ class FaultInjector:
         response = jsonify(errors=SERVER_ERROR_BODIES[outcome])
         response.status_code = outcome
         return response
+
+
+def lose_answer(response: Response) -> Response:
+    """After a request the "lost" fault let through: its answer becomes a 504."""
+    if not g.pop("lose_answer", False):
+        return response
+    lost = jsonify(errors=SERVER_ERROR_BODIES[504])
+    lost.status_code = 504
+    return lost

@@ -109,6 +109,7 @@ def order_payload(shop, order: dict) -> dict:
             "taxes_included": order["taxesIncluded"], "test": order["test"],
             "note": order["note"], "tags": ", ".join(order["tags"]),
             "source_name": order["sourceName"],
+            "source_identifier": order.get("sourceIdentifier"),
             "gateway": order["paymentGatewayNames"][0],
             "payment_gateway_names": list(order["paymentGatewayNames"]),
             "checkout_token": order["checkoutToken"], "checkout_id": order.get("_checkout_number"),

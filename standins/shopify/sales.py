@@ -90,16 +90,36 @@ def plan_lines(shop, lines_in: list[dict]) -> list[dict]:
         elif not line.get("title"):
             raise DomainError.single(path + ["title"], "Title can't be blank for a custom line "
                                      "item.", "INVALID")
+        elif not line.get("priceSet"):
+            # A custom line item (no variant) is its title and price (the REST order resource
+            # asks for both); the schema leaves priceSet optional, so refusing is the strict
+            # reading.
+            raise DomainError.single(path + ["priceSet"], "Price can't be blank for a custom "
+                                     "line item.", "INVALID")
         if line["quantity"] < 1:
             raise DomainError.single(path + ["quantity"], "Quantity must be greater than 0.",
                                      "INVALID")
         price_set = line.get("priceSet")
         if price_set:
-            price = money(price_set["shopMoney"]["amount"])
+            price = _shop_money(shop, price_set, path + ["priceSet"])
         else:
-            price = variant["price"] if variant else Decimal(0)
+            price = variant["price"]
         planned.append({"input": line, "variant": variant, "price": price})
     return planned
+
+
+def _shop_money(shop, price_set: dict, path: list[str]) -> Decimal:
+    """The shop-currency amount of a MoneyBagInput: priceSet is "in the shop currency", so
+    another currency is refused rather than read as if it were the shop's."""
+    shop_money = price_set.get("shopMoney") or {}
+    if shop_money.get("currencyCode") not in (None, shop.currency):
+        raise DomainError.single(path + ["shopMoney", "currencyCode"], f"Currency must be the "
+                                 f"shop currency ({shop.currency}).", "INVALID")
+    amount = money(shop_money.get("amount"))
+    if amount < 0:
+        raise DomainError.single(path + ["shopMoney", "amount"], "Amount can't be negative.",
+                                 "INVALID")
+    return amount
 
 
 def create_order(shop, order_in: dict, options: dict | None = None) -> dict:
@@ -109,7 +129,12 @@ def create_order(shop, order_in: dict, options: dict | None = None) -> dict:
     if order_in.get("currency") not in (None, shop.currency):
         raise DomainError.single(["order", "currency"], f"Currency must be the shop currency "
                                  f"({shop.currency}).", "INVALID")
+    if order_in.get("customerId") and order_in.get("customer"):
+        raise DomainError.single(["order", "customerId"], "Only one of customer_id and customer "
+                                 "can be provided.", "REDUNDANT_CUSTOMER_FIELDS")
     lines = plan_lines(shop, order_in.get("lineItems") or [])
+    for index, shipping in enumerate(order_in.get("shippingLines") or []):
+        _shop_money(shop, shipping["priceSet"], ["order", "shippingLines", str(index), "priceSet"])
     customer = order_customer(shop, order_in)
     behaviour = options.get("inventoryBehaviour") or "BYPASS"
     claims = []
@@ -124,10 +149,27 @@ def create_order(shop, order_in: dict, options: dict | None = None) -> dict:
     fulfillment.open_fulfillment_orders(shop, order)
     if order_in.get("fulfillmentStatus") == "FULFILLED":
         fulfillment.fulfil_everything(shop, order)
+    _send_receipts(order, options)
     shop.emit("orders/create", order_payload(shop, order))
     if order["displayFinancialStatus"] == "PAID":
         shop.emit("orders/paid", order_payload(shop, order))
     return order
+
+
+def _send_receipts(order: dict, options: dict) -> None:
+    """What Shopify emails the customer at creation: the order confirmation with sendReceipt,
+    the shipping confirmation with sendFulfillmentReceipt when the order is created fulfilled.
+    Both default to false. Kept on the order as `_notifications` ({kind, to})."""
+    to = order["email"] or order["phone"]
+    order["_receipt_options"] = {"sendReceipt": bool(options.get("sendReceipt")),
+                                 "sendFulfillmentReceipt":
+                                     bool(options.get("sendFulfillmentReceipt"))}
+    if not to:
+        return
+    if options.get("sendReceipt"):
+        order["_notifications"].append({"kind": "order_confirmation", "to": to})
+    if options.get("sendFulfillmentReceipt") and order["displayFulfillmentStatus"] == "FULFILLED":
+        order["_notifications"].append({"kind": "shipping_confirmation", "to": to})
 
 
 def _check_available(shop, variant, quantity) -> None:
@@ -177,7 +219,8 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
     tax = sum((money(t["priceSet"]["shopMoney"]["amount"]) for t in order_in.get("taxLines")
                or []), Decimal(0))
     taxes_included = bool(order_in.get("taxesIncluded"))
-    total = subtotal + shipping_total + (Decimal(0) if taxes_included else tax)
+    code, discount = _fixed_discount(shop, order_in, subtotal)
+    total = subtotal - discount + shipping_total + (Decimal(0) if taxes_included else tax)
     received = sum((money(t["amountSet"]["shopMoney"]["amount"])
                     for t in order_in.get("transactions") or []
                     if t.get("kind", "SALE") in PAID_KINDS and
@@ -202,7 +245,7 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
         "sourceName": order_in.get("sourceName") or "web",
         "sourceIdentifier": order_in.get("sourceIdentifier"), "poNumber": order_in.get("poNumber"),
         "customerLocale": "es", "confirmationNumber": secrets.token_hex(4).upper(),
-        "discountCode": None, "discountCodes": [],
+        "discountCode": code, "discountCodes": [code] if code else [],
         "paymentGatewayNames": list(dict.fromkeys(
             t["gateway"] for t in order_in.get("transactions") or [] if t.get("gateway")))
         or ["manual"],
@@ -212,12 +255,27 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
         "_checkout_number": (order_in.get("_checkout") or {}).get("_number"),
         "_customer": customer["id"] if customer else None, "_lines": records,
         "_shipping": shipping, "_fulfillment_orders": [], "_fulfillments": [], "_refunds": [],
-        "_metafields": {},
+        "_metafields": {}, "_notifications": [], "_receipt_options": {},
         "_totals": {"subtotal": subtotal, "shipping": shipping_total, "tax": tax,
                     "total": total, "received": received, "refunded": Decimal(0)},
     }
     shop.orders[order_id] = order
     return order
+
+
+def _fixed_discount(shop, order_in: dict, subtotal: Decimal) -> tuple[str | None, Decimal]:
+    """The one discount code orderCreate takes; only a fixed amount off the lines is modelled,
+    and other kinds are refused rather than ignored."""
+    spec = order_in.get("discountCode")
+    if not spec:
+        return None, Decimal(0)
+    fixed = spec.get("itemFixedDiscountCode")
+    if not fixed or len([v for v in spec.values() if v]) != 1:
+        raise DomainError.single(["order", "discountCode"], "Only a fixed amount discount code "
+                                 "is supported by the local Shopify stand-in.", "INVALID")
+    amount = _shop_money(shop, fixed.get("amountSet") or {},
+                         ["order", "discountCode", "itemFixedDiscountCode", "amountSet"])
+    return fixed["code"], min(amount, subtotal)
 
 
 def _financial_status(received: Decimal, total: Decimal, order_in: dict) -> str:

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, current_app, jsonify, request
 
 from standins.config import ShopifyStandInConfig
-from standins.shopify.faults import FaultInjector, FaultSettingsError
+from standins.shopify.faults import FaultInjector, FaultSettingsError, lose_answer
 from standins.shopify.oauth import token_scopes
 from standins.shopify.signing import mint_session_token
 from standins.shopify.tokens import TokenRegistry
@@ -144,6 +144,7 @@ def create_shopify_stand_in(config: ShopifyStandInConfig, store=None) -> Flask:
                      admin_graphql, methods=["POST"])
     app.before_request(_remember_public_url)
     app.before_request(_inject_faults)
+    app.after_request(lose_answer)
     return app
 
 

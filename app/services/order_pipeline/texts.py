@@ -51,6 +51,8 @@ REASONS = {
                        "cancel it in Dropi or stop the shipment with the carrier."),
     "not_in_dropi": _l("This order never reached Dropi: nothing to cancel there."),
     "gave_up": _l("Stopped retrying after several failures. Fix the cause, then retry."),
+    "from_dropi": _l("Placed in Dropi (its panel or an Ecomdrop flow) and created in Shopify by "
+                     "the connector: nothing to send."),
 }
 
 FAILED_HINT = _l("Fix what it says (in Shopify, Dropi or Settings), then retry this step.")
@@ -85,6 +87,10 @@ EVENTS = {
     "cancel_requested": _l("Cancelled in Shopify."),
     "guide_exists": _l("Dropi order %(id)s already has guide %(guide)s: cancel it in Dropi."),
     "retry_requested": _l("You asked to retry %(step)s."),
+    "created_from_dropi": _l("Created in Shopify from Dropi order %(id)s, placed outside the "
+                             "store."),
+    "dropi_custom_lines": _l("Not linked to a Shopify product, so added as custom lines with "
+                             "Dropi's title and price: %(lines)s."),
 }
 
 WHO = {"customer": _l("the customer on WhatsApp"), "merchant": _l("you"),

@@ -22,6 +22,8 @@ ORDER_FIELDS = {
                     else 0),
     "sku": ("exact", lambda o: [line["sku"] for line in o["_lines"] if line["sku"]]),
     "test": ("bool", lambda o: o["test"]),
+    "source_identifier": ("exact", lambda o: o["sourceIdentifier"]),
+    "source_name": ("exact", lambda o: o["sourceName"]),
 }
 ORDER_SORTS = {"CREATED_AT": lambda o: o["createdAt"], "UPDATED_AT": lambda o: o["updatedAt"],
                "PROCESSED_AT": lambda o: o["processedAt"],
