@@ -30,6 +30,7 @@ class Scan:
     shop_id: int
     started_at: datetime
     orders: list[DropiOrder]
+    seen: int  # orders Dropi listed
     requests: int
     complete: bool
     next_start: int
@@ -76,7 +77,8 @@ def new_dropi_orders(shop: Shop, dropi: DropiClient, *, now: datetime | None = N
         if requests >= max_pages:
             complete = False
             break
-    return Scan(shop.id, now, not_ours(shop.id, found), requests, complete, start, date_from)
+    return Scan(shop.id, now, not_ours(shop.id, found), len(found), requests, complete, start,
+                date_from)
 
 
 def not_ours(shop_id: int, orders: list[DropiOrder]) -> list[DropiOrder]:
