@@ -84,7 +84,8 @@ def test_every_seed_option_has_one_line_of_help():
                      "taxes_included"]
     assert all(str(option.help) and "\n" not in str(option.help) for option in OPTIONS)
     assert [o.name for o in OPTIONS if o.available] == [
-        "active", "send_shipping_confirmation", "get_shipments"]
+        "active", "create_orders", "inventory_behaviour", "send_order_confirmation",
+        "send_shipping_confirmation", "get_shipments", "taxes_included"]
 
 
 def test_active_can_be_saved(shop):
@@ -102,17 +103,17 @@ def test_an_unbuilt_option_cannot_be_turned_on(shop):
     with pytest.raises(SettingsInvalid) as refused:
         save_options(shop, submitted)
 
-    assert set(refused.value.errors) == {"get_stock", "taxes_included"}
+    assert set(refused.value.errors) == {"get_stock"}
     assert "Not available yet" in refused.value.errors["get_stock"]
     assert refused.value.submitted == submitted
     config = load_configuration(shop)
     assert config.active is False and config.get_stock is False
 
 
-def test_the_inventory_behaviour_stays_until_its_feature_exists(shop):
-    with pytest.raises(SettingsInvalid) as refused:
-        save_options(shop, {"inventory_behaviour": "decrement_obeying_policy"})
-    assert "Not available yet" in refused.value.errors["inventory_behaviour"]
+def test_the_inventory_behaviour_takes_one_of_the_listed_values(shop):
+    save_options(shop, {"inventory_behaviour": "decrement_obeying_policy"})
+    assert load_configuration(shop).inventory_behaviour is \
+        InventoryBehaviour.DECREMENT_OBEYING_POLICY
 
     with pytest.raises(SettingsInvalid) as unknown:
         save_options(shop, {"inventory_behaviour": "sell_twice"})

@@ -51,14 +51,18 @@ OPTIONS: tuple[ConnectorOption, ...] = (
         "Turns the connector on for this shop; while it is off nothing is sent to Dropi or "
         "Ecomdrop."), available=True),
     ConnectorOption("create_orders", _l("Create orders on Shopify"), _l(
-        "Creates in Shopify the orders the connector receives, so they are fulfilled and "
-        "reported there.")),
+        "Orders placed in Dropi outside this store (in Dropi's panel or by an Ecomdrop flow) "
+        "are created in Shopify every 10 minutes, once each, with cash on delivery left to "
+        "collect; a product not linked to Shopify becomes a custom line with Dropi's title and "
+        "price."), available=True),
     ConnectorOption("inventory_behaviour", _l("Inventory behaviour"), _l(
-        "What happens to Shopify stock when the connector creates an order."),
-        choices=INVENTORY_CHOICES),
+        "What an order created from Dropi does to Shopify stock; when stock may only be reduced "
+        "as the product's inventory policy allows, an order Shopify cannot sell is not "
+        "created."),
+        choices=INVENTORY_CHOICES, available=True),
     ConnectorOption("send_order_confirmation", _l("Send order confirmation"), _l(
         "Shopify emails the customer the order confirmation when the connector creates an "
-        "order.")),
+        "order from Dropi."), available=True),
     ConnectorOption("send_shipping_confirmation", _l("Send shipping confirmation"), _l(
         "Shopify emails the customer the shipping confirmation when Dropi ships the order."),
         available=True),
@@ -76,7 +80,8 @@ OPTIONS: tuple[ConnectorOption, ...] = (
     ConnectorOption("prices_update_original_price", _l("Prices update the original price"), _l(
         "Price updates change the compare-at (original) price instead of the selling price.")),
     ConnectorOption("taxes_included", _l("Taxes included"), _l(
-        "Orders the connector creates in Shopify say that their prices include taxes.")),
+        "Orders the connector creates in Shopify from Dropi say that their prices include "
+        "taxes."), available=True),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
 
