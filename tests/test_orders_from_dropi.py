@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from flask_babel import force_locale
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -64,8 +65,10 @@ def place_in_dropi(world, *lines, **fields) -> dict:
 
 
 def run(world):
+    """One run of the option, as "Run now" starts it (its texts in English)."""
     db.session.expire_all()
-    return run_option(world.settings, world.domain, OPTION, force=True)
+    with force_locale("en"):
+        return run_option(world.settings, world.domain, OPTION, force=True)
 
 
 def shopify_orders(world, dropi_order) -> list[dict]:
@@ -189,7 +192,8 @@ def test_a_worker_killed_mid_run_is_carried_on_without_a_second_order(merchant):
     state.lease_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
 
-    resumed = run_option(world.settings, world.domain, OPTION)  # the scheduler's resume
+    with force_locale("en"):
+        resumed = run_option(world.settings, world.domain, OPTION)  # the scheduler's resume
     assert resumed.trigger == "resume" and resumed.status == RUN_SUCCEEDED
     assert db.session.get(SyncRun, dead.id).status == RUN_INTERRUPTED
     assert [len(shopify_orders(world, o)) for o in (first, second)] == [1, 1]

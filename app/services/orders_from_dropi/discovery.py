@@ -99,7 +99,8 @@ def not_ours(shop_id: int, orders: list[DropiOrder]) -> list[DropiOrder]:
         known_refs.add(shopify_id)
     imported = dict(db.session.execute(
         select(DropiOrderImport.dropi_order_id, DropiOrderImport.state)
-        .where(DropiOrderImport.shop_id == shop_id, DropiOrderImport.dropi_order_id.in_(ids))).all())
+        .where(DropiOrderImport.shop_id == shop_id,
+               DropiOrderImport.dropi_order_id.in_(ids))).all())
     chosen = []
     for order in sorted(unique.values(), key=lambda o: o.id):
         if imported.get(order.id) == IMPORT_SENDING:  # finish it whatever Dropi says now
