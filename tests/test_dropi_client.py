@@ -257,6 +257,31 @@ def test_order_list_sends_paging_and_filters_in_the_query_string():
 
 
 @responses.activate
+def test_orders_created_between_two_dates_come_oldest_first_with_their_customer():
+    responses.get("https://api.dropi.co/integrations/orders/myorders", json={
+        "isSuccess": True, "count": 1, "objects": [{
+            "id": 70010, "status": "PENDIENTE", "shop_order_id": None, "rate_type": "CON RECAUDO",
+            "total_order": "99800", "name": "Carlos ", "surname": "Pérez", "phone": "3104567890",
+            "dir": "Carrera 43A # 1-50", "state": "Antioquia", "city": "Medellín",
+            "client_email": "carlos@example.co", "notes": "Tocar el timbre"}]})
+
+    page = make_client().created_orders("2026-03-01", "2026-03-02", start=100)
+
+    params = responses.calls[0].request.params
+    assert params["filter_date_by"] == "FECHA DE CREADO" and params["orderDirection"] == "asc"
+    assert (params["from"], params["untill"], params["start"]) == (
+        "2026-03-01", "2026-03-02", "100")
+    [order] = page.items
+    assert order.cash_on_delivery and order.total_order == Decimal("99800")
+    customer = order.customer
+    assert (customer.name, customer.surname, customer.phone, customer.email) == (
+        "Carlos", "Pérez", "3104567890", "carlos@example.co")
+    assert (customer.address, customer.state, customer.city) == (
+        "Carrera 43A # 1-50", "Antioquia", "Medellín")
+    assert order.notes == "Tocar el timbre"
+
+
+@responses.activate
 def test_geography_warehouses_and_shipping_quotes():
     base = "https://api.dropi.co/integrations"
     responses.get(f"{base}/department", json={"objects": [{"id": 1, "name": "Antioquia"}]})

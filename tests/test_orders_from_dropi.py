@@ -19,13 +19,16 @@ from app.models.sync import (RUN_INTERRUPTED, RUN_PARTIAL, RUN_RUNNING, RUN_SUCC
 from app.models.types import utcnow
 from app.services.orders_from_dropi import LOOKUP_GRACE
 from app.services.product_import import import_product
+from app.services.shipments import poll_shop
 from app.services.sync import run_option
 from standins.shopify.payloads import order_payload
 from tests.conftest import deliver_webhook, run_pending_jobs
 from tests.factories import SCOPES, find_dropi_product, prefs, text_of
 
 OPTION = "orders"
-ORDER_SCOPES = SCOPES | {"read_orders", "write_orders", "read_customers"}
+ORDER_SCOPES = SCOPES | {"read_orders", "write_orders", "read_customers", "read_fulfillments",
+                         "write_fulfillments", "read_merchant_managed_fulfillment_orders",
+                         "write_merchant_managed_fulfillment_orders"}
 
 
 @pytest.fixture
@@ -286,3 +289,20 @@ def test_nothing_is_created_while_active_or_the_option_is_off(merchant, switches
 
     assert run(world) is None
     assert shopify_orders(world, placed) == [] and records(world) == []
+
+
+def test_the_created_order_is_shipped_like_any_other_custom_lines_included(merchant):
+    world = merchant
+    configure(world, get_shipments=True)
+    placed = place_in_dropi(world, (world.linked, 1, "45900"), (world.unlinked, 2, "30000"))
+    run(world)
+    guided = requests.post(f"{world.dropi.url}/standin/orders/{placed['id']}/status",
+                           json={"status": "GUIA_GENERADA"}, timeout=10).json()
+
+    result = poll_shop(world.settings, world.shop)
+
+    assert result.orders_updated == 1
+    [order] = shopify_orders(world, placed)
+    assert order["displayFulfillmentStatus"] == "FULFILLED"
+    [fulfillment] = [world.store_shop.fulfillments[f] for f in order["_fulfillments"]]
+    assert fulfillment["_tracking"][0]["number"] == guided["shipping_guide"]
