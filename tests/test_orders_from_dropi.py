@@ -20,7 +20,7 @@ from app.models.types import utcnow
 from app.services.orders_from_dropi import LOOKUP_GRACE
 from app.services.product_import import import_product
 from app.services.shipments import poll_shop
-from app.services.sync import run_option
+from app.services.sync import request_run, run_option
 from standins.shopify.payloads import order_payload
 from tests.conftest import deliver_webhook, run_pending_jobs
 from tests.factories import SCOPES, find_dropi_product, prefs, text_of
@@ -240,6 +240,29 @@ def test_obeying_the_inventory_policy_refuses_what_shopify_cannot_sell(merchant)
     [entry] = entries(world)
     assert entry.outcome == "failed" and "Shopify refused the order" in entry.reason
     assert world.available(linked_variant(world)) == 1
+
+    # The merchant restocks and retries that order from the sync log.
+    with world.shopify.store.transaction():
+        world.store_shop.levels[(variant["_inventory_item"], world.location_id)]["_q"][
+            "available"] = 5
+    request_run(world.shop, OPTION, entities=[str(placed["id"])])
+    run_pending_jobs()
+    assert len(shopify_orders(world, placed)) == 1
+    assert world.available(linked_variant(world)) == 2
+
+
+def test_a_store_selling_in_another_currency_gets_nothing_and_is_told_why(merchant):
+    world = merchant
+    world.shop.currency = "USD"
+    db.session.commit()
+    placed = place_in_dropi(world, (world.linked, 1, "45900"))
+
+    run(world)
+
+    assert shopify_orders(world, placed) == []
+    [entry] = entries(world)
+    assert entry.reason == ("Dropi sells in COP and your store in USD: the order was not created "
+                            "in Shopify.")
 
 
 def test_receipts_and_taxes_follow_the_shops_options(merchant):
