@@ -63,6 +63,7 @@ def test_demo_connect_connects_the_installed_shop_and_running_it_again_changes_n
     config, mappings, raw = stored(stack)
     assert config.dropi_country == "CO" and config.dropi_token == token
     assert config.ecomdrop_api_key == DEMO_API_KEY and config.active is True
+    assert config.get_shipments is True and config.create_orders is True
     assert token not in raw and DEMO_API_KEY not in raw  # encrypted at rest
     flows = {str(f["id"]): f["name"] for f in ecomdrop_account(stack)["flows"]}
     assert flows[config.ecomdrop_new_order_flow_id] == "Nuevo pedido"
