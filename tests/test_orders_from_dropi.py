@@ -100,6 +100,9 @@ def records(world) -> list[OrderRecord]:
 
 def test_a_panel_order_becomes_one_shopify_order_however_often_the_sync_runs(merchant):
     world = merchant
+    # The customer's phone already belongs to another Shopify customer.
+    world.shopify.store.create_customer(world.domain, email="vecino@example.co",
+                                        phone="+573104567890")
     placed = place_in_dropi(world, (world.linked, 2, "45900"), (world.unlinked, 1, "30000"))
 
     runs = [run(world) for _ in range(3)]
@@ -122,6 +125,8 @@ def test_a_panel_order_becomes_one_shopify_order_however_often_the_sync_runs(mer
     assert entry.outcome == "changed" and entry.entity_id == str(placed["id"])
     assert f"Created in Shopify as {order['name']}" in entry.reason
     assert world.unlinked["name"] in entry.reason  # said to be a custom line
+
+    assert order["email"] == "carlos.perez@example.co" and order["phone"] is None
 
     [record] = records(world)
     assert (record.name, record.dropi_order_id, record.total) == (

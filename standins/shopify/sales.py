@@ -35,14 +35,25 @@ def mailing_address(shop, data: dict | None) -> dict | None:
             "timeZone": None, "validationResultSummary": None}
 
 
-def upsert_customer(shop, data: dict) -> dict:
-    """Find a customer by id, email or phone and update it, or create one."""
+def upsert_customer(shop, data: dict, *, unique_phone: bool = False) -> dict:
+    """Find a customer by id, email or phone and update it, or create one. With `unique_phone`
+    (the Admin API's orderCreate) a customer is found by id, else by email ("used to uniquely
+    identify the customer"), else by phone, and a phone that belongs to another customer is
+    refused: "Attempting to assign the same phone number to multiple customers returns an
+    error" (OrderCreateUpsertCustomerAttributesInput.phone, schema 2026-10)."""
     email, phone = data.get("email"), data.get("phone")
     if email and not _EMAIL.match(email):
         raise DomainError.single(["email"], "Email is invalid", "INVALID")
-    customer = shop.customers.get(data.get("id")) or next(
-        (c for c in shop.customers.values()
-         if (email and c["email"] == email) or (phone and c["phone"] == phone)), None)
+    if unique_phone:
+        customer = _customer_by_identity(shop, data.get("id"), email, phone)
+        if phone and any(c["phone"] == phone and c is not customer
+                         for c in shop.customers.values()):
+            raise DomainError.single(["order", "customer", "phone"], "Phone has already been "
+                                     "taken", "INVALID")
+    else:
+        customer = shop.customers.get(data.get("id")) or next(
+            (c for c in shop.customers.values()
+             if (email and c["email"] == email) or (phone and c["phone"] == phone)), None)
     now = shop.now()
     if customer is None:
         number, customer_id = shop.new_id("Customer")
@@ -72,6 +83,15 @@ def upsert_customer(shop, data: dict) -> dict:
     shop.emit("customers/create" if created else "customers/update",
               customer_payload(shop, customer))
     return customer
+
+
+def _customer_by_identity(shop, customer_id, email, phone) -> dict | None:
+    if customer_id:
+        return shop.customers.get(customer_id)
+    key, value = ("email", email) if email else ("phone", phone)
+    if not value:
+        return None
+    return next((c for c in shop.customers.values() if c[key] == value), None)
 
 
 def plan_lines(shop, lines_in: list[dict]) -> list[dict]:
@@ -122,9 +142,11 @@ def _shop_money(shop, price_set: dict, path: list[str]) -> Decimal:
     return amount
 
 
-def create_order(shop, order_in: dict, options: dict | None = None) -> dict:
-    """orderCreate: validate, claim inventory per the inventory behaviour, open fulfillment
-    orders; emits orders/create (and orders/paid when paid)."""
+def create_order(shop, order_in: dict, options: dict | None = None, *,
+                 admin_api: bool = False) -> dict:
+    """orderCreate (`admin_api`) and storefront checkouts: validate, claim inventory per the
+    inventory behaviour, open fulfillment orders; emits orders/create (and orders/paid when
+    paid)."""
     options = options or {}
     if order_in.get("currency") not in (None, shop.currency):
         raise DomainError.single(["order", "currency"], f"Currency must be the shop currency "
@@ -135,7 +157,7 @@ def create_order(shop, order_in: dict, options: dict | None = None) -> dict:
     lines = plan_lines(shop, order_in.get("lineItems") or [])
     for index, shipping in enumerate(order_in.get("shippingLines") or []):
         _shop_money(shop, shipping["priceSet"], ["order", "shippingLines", str(index), "priceSet"])
-    customer = order_customer(shop, order_in)
+    customer = order_customer(shop, order_in, unique_phone=admin_api)
     behaviour = options.get("inventoryBehaviour") or "BYPASS"
     claims = []
     if behaviour != "BYPASS":
@@ -180,7 +202,7 @@ def _check_available(shop, variant, quantity) -> None:
                                  f"{variant['sku'] or variant['id']}.", "INVENTORY_CLAIM_FAILED")
 
 
-def order_customer(shop, order_in: dict) -> dict | None:
+def order_customer(shop, order_in: dict, *, unique_phone: bool = False) -> dict | None:
     spec = order_in.get("customer") or {}
     if order_in.get("customerId"):
         spec = {"toAssociate": {"id": order_in["customerId"]}}
@@ -194,10 +216,10 @@ def order_customer(shop, order_in: dict) -> dict | None:
                                      "exist.", "INVALID")
         return customer
     if spec.get("toUpsert"):
-        return upsert_customer(shop, spec["toUpsert"])
+        return upsert_customer(shop, spec["toUpsert"], unique_phone=unique_phone)
     if order_in.get("email") or order_in.get("phone"):
         return upsert_customer(shop, {"email": order_in.get("email"),
-                                      "phone": order_in.get("phone")})
+                                      "phone": order_in.get("phone")}, unique_phone=unique_phone)
     return None
 
 

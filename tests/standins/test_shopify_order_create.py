@@ -153,3 +153,19 @@ def test_what_shopify_refuses_is_refused_and_nothing_is_created(store, line, ord
     [error] = refused["userErrors"]
     assert error["field"][-1] == field and error["code"] == code
     assert len(store.shop(SHOP).orders) == before
+
+
+def test_a_phone_another_customer_has_is_refused_and_the_email_finds_the_customer(store):
+    store.create_customer(SHOP, email="ana@example.co", phone="+573001112233", firstName="Ana")
+    line = [{"title": "Reloj", "quantity": 1, "priceSet": cop(100)}]
+
+    taken = create(store, line, email="otra@example.co", phone="+573001112233")
+    assert taken["order"] is None
+    assert taken["userErrors"][0]["message"] == "Phone has already been taken"
+
+    by_email = create(store, line, email="ana@example.co", phone="+573001112233")
+    by_phone = create(store, line, email=None, phone="+573001112233")
+    orders = store.shop(SHOP).orders
+    ana = [c for c in store.shop(SHOP).customers.values() if c["email"] == "ana@example.co"]
+    assert [orders[o["order"]["id"]]["_customer"] for o in (by_email, by_phone)] == [
+        ana[0]["id"]] * 2

@@ -119,7 +119,9 @@ def plan_order(shop_id: int, currency: str, config: ShopConfiguration, order: Dr
     order_input = {
         "sourceIdentifier": source_identifier(order.id), "tags": [ORDER_TAG],
         "note": f"Dropi {order.id}" + (f"\n{order.notes}" if order.notes else ""),
-        "email": email, "phone": phone,
+        # Shopify identifies the customer by email and refuses a phone another customer has:
+        # with an email the phone goes on the address only.
+        "email": email, "phone": phone if email is None else None,
         "shippingAddress": {k: v for k, v in address.items() if v is not None},
         "lineItems": [_line_input(line, currency) for line in lines],
         "taxesIncluded": bool(config.taxes_included),

@@ -12,7 +12,8 @@ from standins.shopify.resolvers.mutations_catalog import run_mutation
 def resolve_order_create(_root, info, order, options=None):
     shop = ctx(info).shop
     return run_mutation(info, {"order": order, "options": options},
-                        lambda: {"order": sales.create_order(shop, order, options)},
+                        lambda: {"order": sales.create_order(shop, order, options,
+                                                             admin_api=True)},
                         {"order": None})
 
 
