@@ -100,6 +100,40 @@ def _line_input(line: PlannedLine, currency: str) -> dict:
     return {"title": line.title, "sku": line.sku or None, "requiresShipping": True, **entry}
 
 
+def _shipping_address(order: DropiOrder, country: str | None, phone: str | None) -> dict:
+    customer = order.customer
+    address = {"firstName": customer.name, "lastName": customer.surname,
+               "address1": customer.address, "city": customer.city,
+               "province": customer.state, "countryCode": country,
+               "zip": customer.zip_code, "phone": phone}
+    return {k: v for k, v in address.items() if v}
+
+
+def _money_lines(order_input: dict, plan: PlannedOrder, cash_on_delivery: bool,
+                 shipping_title: str) -> None:
+    """Payment, shipping and discount, so the Shopify total is what the carrier collects."""
+    currency = plan.currency
+    if cash_on_delivery:
+        # Shopify's own cash-on-delivery orders carry a pending sale through the manual
+        # "Cash on Delivery (COD)" gateway: nothing received until the carrier collects.
+        order_input["transactions"] = [{"kind": "SALE", "status": "PENDING",
+                                        "gateway": COD_GATEWAY,
+                                        "amountSet": _money(plan.total, currency)}]
+    if plan.shipping:
+        order_input["shippingLines"] = [{"title": shipping_title, "source": "dropi",
+                                         "priceSet": _money(plan.shipping, currency)}]
+    if plan.discount:
+        order_input["discountCode"] = {"itemFixedDiscountCode": {
+            "code": DISCOUNT_CODE, "amountSet": _money(plan.discount, currency)}}
+
+
+def _options(config: ShopConfiguration) -> dict:
+    behaviour = config.inventory_behaviour or InventoryBehaviour.BYPASS
+    return {"inventoryBehaviour": behaviour.value.upper(),
+            "sendReceipt": bool(config.send_order_confirmation),
+            "sendFulfillmentReceipt": bool(config.send_shipping_confirmation)}
+
+
 def plan_order(shop_id: int, currency: str, config: ShopConfiguration, order: DropiOrder,
                *, shipping_title: str) -> PlannedOrder:
     """The orderCreate variables for `order` in a shop selling in `currency`."""
@@ -107,44 +141,23 @@ def plan_order(shop_id: int, currency: str, config: ShopConfiguration, order: Dr
     lines = plan_lines(shop_id, country, order)
     subtotal = sum((line.price * line.quantity for line in lines), Decimal(0))
     total = order.total_order if order.total_order is not None else subtotal
-    shipping = max(total - subtotal, Decimal(0))
-    discount = max(subtotal - total, Decimal(0))
-    customer = order.customer
-    phone = e164(customer.phone, country)
-    email = customer.email if _EMAIL.match(customer.email or "") else None
-    address = {"firstName": customer.name or None, "lastName": customer.surname or None,
-               "address1": customer.address or None, "city": customer.city or None,
-               "province": customer.state or None, "countryCode": country,
-               "zip": customer.zip_code or None, "phone": phone}
+    phone = e164(order.customer.phone, country)
+    email = order.customer.email if _EMAIL.match(order.customer.email or "") else None
+    plan = PlannedOrder(lines, subtotal, max(total - subtotal, Decimal(0)),
+                        max(subtotal - total, Decimal(0)), total, currency, phone, email, {})
     order_input = {
         "sourceIdentifier": source_identifier(order.id), "tags": [ORDER_TAG],
         "note": f"Dropi {order.id}" + (f"\n{order.notes}" if order.notes else ""),
         # Shopify identifies the customer by email and refuses a phone another customer has:
         # with an email the phone goes on the address only.
         "email": email, "phone": phone if email is None else None,
-        "shippingAddress": {k: v for k, v in address.items() if v is not None},
+        "shippingAddress": _shipping_address(order, country, phone),
         "lineItems": [_line_input(line, currency) for line in lines],
         "taxesIncluded": bool(config.taxes_included),
         "financialStatus": "PENDING" if order.cash_on_delivery else "PAID",
+        "processedAt": order.created_at.isoformat() if order.created_at else None,
     }
-    if order.cash_on_delivery:
-        # Shopify's own cash-on-delivery orders carry a pending sale through the manual
-        # "Cash on Delivery (COD)" gateway: nothing received until the carrier collects.
-        order_input["transactions"] = [{"kind": "SALE", "status": "PENDING",
-                                        "gateway": COD_GATEWAY,
-                                        "amountSet": _money(total, currency)}]
-    if shipping:
-        order_input["shippingLines"] = [{"title": shipping_title, "source": "dropi",
-                                         "priceSet": _money(shipping, currency)}]
-    if discount:
-        order_input["discountCode"] = {"itemFixedDiscountCode": {
-            "code": DISCOUNT_CODE, "amountSet": _money(discount, currency)}}
-    if order.created_at is not None:
-        order_input["processedAt"] = order.created_at.isoformat()
-    behaviour = config.inventory_behaviour or InventoryBehaviour.BYPASS
-    options = {"inventoryBehaviour": behaviour.value.upper(),
-               "sendReceipt": bool(config.send_order_confirmation),
-               "sendFulfillmentReceipt": bool(config.send_shipping_confirmation)}
-    return PlannedOrder(lines, subtotal, shipping, discount, total, currency, phone, email,
-                        {"order": {k: v for k, v in order_input.items() if v is not None},
-                         "options": options})
+    _money_lines(order_input, plan, order.cash_on_delivery, shipping_title)
+    plan.variables.update({"order": {k: v for k, v in order_input.items() if v is not None},
+                           "options": _options(config)})
+    return plan
