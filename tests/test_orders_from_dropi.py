@@ -3,23 +3,27 @@ orders placed outside the store (Dropi's panel, an Ecomdrop flow) become one Sho
 whatever is retried, lost or run again, with the shop's inventory, receipt and tax options."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import requests
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select, update
 
+from app.clients.dropi import DropiClient
 from app.extensions import db
-from app.models import (DropiOrderImport, InventoryBehaviour, OrderRecord, ShopConfiguration,
-                        StepName, StepState)
+from app.models import (DropiOrderImport, InventoryBehaviour, OrderRecord, Shop,
+                        ShopConfiguration, StepName, StepState)
 from app.models.sync import (RUN_INTERRUPTED, RUN_PARTIAL, RUN_RUNNING, RUN_SUCCEEDED,
                              SyncLogEntry, SyncRun, SyncState)
 from app.models.types import utcnow
-from app.services.orders_from_dropi import LOOKUP_GRACE
+from app.services.orders_from_dropi import LOOKUP_GRACE, create_in_shopify
 from app.services.product_import import import_product
 from app.services.shipments import poll_shop
+from app.services.shopify_session import shopify_client_for
 from app.services.sync import request_run, run_option
 from standins.shopify.payloads import order_payload
 from tests.conftest import deliver_webhook, run_pending_jobs
@@ -334,3 +338,32 @@ def test_the_created_order_is_shipped_like_any_other_custom_lines_included(merch
     assert order["displayFulfillmentStatus"] == "FULFILLED"
     [fulfillment] = [world.store_shop.fulfillments[f] for f in order["_fulfillments"]]
     assert fulfillment["_tracking"][0]["number"] == guided["shipping_guide"]
+
+
+def test_three_workers_creating_the_same_dropi_order_at_once_make_one(merchant):
+    world = merchant
+    placed = place_in_dropi(world, (world.linked, 1, "45900"))
+    app, shop_id = current_app._get_current_object(), world.shop.id
+    start, outcomes = threading.Barrier(3), []
+
+    def worker():
+        with app.app_context(), force_locale("en"):
+            shop = db.session.get(Shop, shop_id)
+            config = db.session.scalar(select(ShopConfiguration)
+                                       .where(ShopConfiguration.shop_id == shop_id))
+            dropi_order = DropiClient.for_settings(world.settings, config.dropi_token,
+                                                   "CO").get_order(placed["id"])
+            shopify = shopify_client_for(world.settings, shop)
+            start.wait()
+            outcomes.append(create_in_shopify(shop, config, shopify, dropi_order).outcome)
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(shopify_orders(world, placed)) == 1
+    assert sorted(outcomes).count("created") == 1 and len(outcomes) == 3
+    assert len(records(world)) == 1
