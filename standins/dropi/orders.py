@@ -334,14 +334,18 @@ ORIGINS = ("panel", "ecomdrop")
 def place_outside(state: DropiState, account: Account, body: dict) -> dict:
     """An order the merchant typed in Dropi's panel, or that an Ecomdrop flow placed: the same
     validation and stock as the API, without our shop_order_id (an Ecomdrop flow puts its own
-    reference there). `products` are [{id, variation_id?, quantity, price?}]; the total is what
-    the carrier collects, the lines plus shipping unless given."""
+    reference there). `products` are [{id, variation_id?, quantity, price?}] (the suggested
+    price when none is given); the total is what the carrier collects, the lines plus shipping
+    unless given."""
     origin = body.get("origin") or "panel"
     if origin not in ORIGINS:
         raise ApiError(422, f"origin debe ser uno de: {', '.join(ORIGINS)}")
     products = body.get("products") or [_sample_line(state, account.country)]
-    if not isinstance(products, list):
+    if not isinstance(products, list) or not all(isinstance(p, dict) for p in products):
         raise ApiError(422, "products debe ser una lista", {"products": ["array"]})
+    with state.lock:  # a price left out is the product's suggested retail price
+        products = [{**p, "price": p.get("price") or _variation_or_product(
+            state, account.country, p).get("suggested_price")} for p in products]
     order_body = {**PANEL_CUSTOMER, "rate_type": "CON RECAUDO", "type": "FINAL_ORDER",
                   "payment_method_id": 1,
                   **{k: v for k, v in body.items() if k not in ("origin", "token", "country")},
