@@ -172,6 +172,23 @@ def test_a_lost_answer_is_found_on_the_retry_and_its_webhook_starts_nothing(merc
     assert [o["id"] for o in dropi_orders] == [placed["id"]]  # no second Dropi order either
 
 
+def test_a_lost_answer_while_shopifys_search_lags_waits_instead_of_creating_twice(merchant):
+    world = merchant
+    placed = place_in_dropi(world, (world.linked, 1, "45900"))
+    world.shopify.faults(sequence=["lost"], search_lag_seconds=3600)
+
+    run(world)  # created in Shopify, the answer lost
+    run(world)  # the search does not show the new order yet
+
+    assert len(shopify_orders(world, placed)) == 1
+    assert "moments ago" in entries(world)[-1].reason
+    world.shopify.faults()  # the search index caught up
+    run(world)
+    assert len(shopify_orders(world, placed)) == 1
+    assert "not created again" in entries(world)[-1].reason
+    assert [r.dropi_order_id for r in records(world)] == [placed["id"]]
+
+
 def test_a_send_that_never_ran_waits_for_the_search_then_is_sent_once(merchant):
     world = merchant
     placed = place_in_dropi(world, (world.linked, 1, "45900"))

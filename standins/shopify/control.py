@@ -121,13 +121,15 @@ def _admin_url(shop: str) -> str:
 @bp.route("/faults", methods=["GET", "POST", "DELETE"])
 def faults():
     """POST {latency_ms, rate_429, rate_5xx, rate_timeout, sequence, targets, seed,
-    throttle: {size, restore_rate}} replaces the knobs; DELETE turns every fault off."""
+    search_lag_seconds, throttle: {size, restore_rate}} replaces the knobs; DELETE turns every
+    fault off."""
     stand_in = _stand_in()
     if request.method == "GET":
         return jsonify(stand_in.faults.describe())
     body = _body() if request.method == "POST" else {}
     try:
-        stand_in.faults.configure(body)
+        settings = stand_in.faults.configure(body)
+        stand_in.store.search_lag_seconds = float(settings.search_lag_seconds)
         throttle = body.get("throttle") if request.method == "POST" else {}
         if throttle is not None:
             stand_in.set_throttle(throttle)

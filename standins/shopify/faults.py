@@ -37,6 +37,8 @@ class FaultSettings:
     targets: list[str] = field(default_factory=lambda: ["graphql"])
     sequence: list = field(default_factory=list)
     seed: int | None = None
+    # Not a fault of one request: how far Shopify's order search index trails writes.
+    search_lag_seconds: float = 0.0
 
     def validate(self) -> "FaultSettings":
         for name in ("rate_429", "rate_5xx", "rate_timeout"):
@@ -52,8 +54,10 @@ class FaultSettings:
             if step not in ("ok", "timeout", "lost", 429) and step not in SERVER_ERROR_BODIES:
                 raise FaultSettingsError(f"sequence step {step!r} is not ok, timeout, lost, 429 "
                                          "or 5xx")
-        if self.latency_ms < 0 or self.timeout_seconds < 0 or self.retry_after < 0:
-            raise FaultSettingsError("latency_ms, timeout_seconds and retry_after must be >= 0")
+        if min(self.latency_ms, self.timeout_seconds, self.retry_after,
+               self.search_lag_seconds) < 0:
+            raise FaultSettingsError("latency_ms, timeout_seconds, retry_after and "
+                                     "search_lag_seconds must be >= 0")
         return self
 
 

@@ -278,6 +278,7 @@ def _new_order(shop, order_in, customer, lines, claims) -> dict:
         "_customer": customer["id"] if customer else None, "_lines": records,
         "_shipping": shipping, "_fulfillment_orders": [], "_fulfillments": [], "_refunds": [],
         "_metafields": {}, "_notifications": [], "_receipt_options": {},
+        "_created_clock": shop.store.clock(),
         "_totals": {"subtotal": subtotal, "shipping": shipping_total, "tax": tax,
                     "total": total, "received": received, "refunded": Decimal(0)},
     }

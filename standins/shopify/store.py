@@ -117,6 +117,10 @@ class ShopifyStore:
         self.throttles = Throttles(clock, default)
         # Where finished bulk operations say their JSONL lives; {op_id} is the numeric ID.
         self.bulk_result_url_template = bulk_result_url_template
+        # Shopify's order search reads an index that follows writes with a delay: an order is
+        # found by `orders(query:)` this many seconds after it was created (the fault knob
+        # search_lag_seconds; 0, the default, is an index that has caught up).
+        self.search_lag_seconds = 0.0
 
     # -- plumbing ---------------------------------------------------------------------------
     @contextmanager

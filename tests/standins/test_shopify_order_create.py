@@ -119,6 +119,13 @@ def test_the_source_identifier_is_kept_searchable_and_not_unique(store, events):
     created = [p for topic, p in events if topic == "orders/create"]
     assert created[0]["source_identifier"] == "dropi-70001"
 
+    store.search_lag_seconds = 3600  # the search index trails writes: new orders not found yet
+    late = create(store, line, sourceIdentifier="dropi-70003")["order"]
+    searched = gql(store, '{ orders(first: 5, query: "source_identifier:dropi-70003") '
+                          '{ nodes { id } } }')["orders"]["nodes"]
+    fetched = gql(store, '{ order(id: "%s") { id } }' % late["id"])["order"]
+    assert searched == [] and fetched == {"id": late["id"]}
+
 
 def test_cash_on_delivery_is_a_pending_sale_and_a_fixed_discount_lowers_the_total(store):
     created = create(store, [{"title": "Reloj Dropi", "quantity": 2, "priceSet": cop(50000)}],
