@@ -12,9 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
-# Where one Dropi order stands: SENDING once orderCreate went out and until its answer is known
-# (a retry first looks the order up by its source identifier), CREATED with the Shopify order,
-# REFUSED when Shopify refused it (the reason in last_error; a merchant's retry sends it again).
+# Where one Dropi order stands: SENDING until it is created or refused (sent_at says whether an
+# orderCreate went out whose answer is unknown: the next attempt first looks the order up by its
+# source identifier), CREATED with the Shopify order, REFUSED when Shopify (or our own check)
+# refused it (the reason in last_error; a merchant's retry sends it again).
 IMPORT_SENDING = "sending"
 IMPORT_CREATED = "created"
 IMPORT_REFUSED = "refused"
