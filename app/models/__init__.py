@@ -23,7 +23,13 @@ from app.models.order_pipeline import (
     TimeoutAction,
 )
 from app.models.orders import Refund
-from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
+from app.models.products import (
+    IMPORT_TYPES,
+    OUT_OF_STOCK_POLICIES,
+    PRODUCT_STATUSES,
+    ProductAssociation,
+    VariantLink,
+)
 from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
@@ -62,6 +68,7 @@ __all__ = [
     "ImportJobStatus",
     "InventoryBehaviour",
     "LocationMapping",
+    "OUT_OF_STOCK_POLICIES",
     "PRODUCT_STATUSES",
     "ProductAssociation",
     "Refund",

@@ -32,6 +32,7 @@ from app.services.product_import import (
 from app.services.product_import.preferences import PRICING_FIELDS
 from app.services.product_import.records import MODE_LINK, association_mode
 from app.services.settings.problems import dropi_problem
+from app.services.stock_sync import POLICY_LABELS, PolicyInvalid, set_out_of_stock_policy
 
 IMPORTED_PER_PAGE = 50
 RECENT_RESULTS = 20  # finished items a running job's widget lists (failures always shown)
@@ -82,6 +83,7 @@ def _imported_helpers() -> dict:
     return {"job_status_label": _job_status_label, "job_status_tone": _job_status_tone,
             "duration": _duration, "visible_items": _visible_items,
             "import_type_label": _import_type_label,
+            "out_of_stock_policies": POLICY_LABELS,
             "is_linked": lambda association: association_mode(association) == MODE_LINK,
             "failed_messages": lambda results: [
                 f"{r.association.shopify_title if r.association else ''}: {r.error_text}"
@@ -169,6 +171,23 @@ def resync(association_id: int):
         return toast(response, _("Synced with Dropi."))
     return toast(response, result.error_text or _("Shopify did not accept every change."),
                  kind="error")
+
+
+@bp.post("/imported/<int:association_id>/out-of-stock")
+@embedded_view
+def out_of_stock_policy(association_id: int):
+    row = get_association(g.shop.id, association_id)
+    # Each row's select is named after its product: the rows share the selection form.
+    chosen = request.form.get(f"out_of_stock_policy_{association_id}",
+                              request.form.get("out_of_stock_policy", ""))
+    try:
+        set_out_of_stock_policy(row, chosen)
+    except PolicyInvalid as invalid:
+        response = make_response(render_template("products/_imported_row.html",
+                                                 association=row), 422)
+        return toast(response, str(invalid), kind="error")
+    response = make_response(render_template("products/_imported_row.html", association=row))
+    return toast(response, _("Saved. The next stock sync applies it."))
 
 
 @bp.get("/imported/<int:association_id>/delete")
