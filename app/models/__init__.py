@@ -32,6 +32,7 @@ from app.models.products import (
 )
 from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
+from app.models.sync import SyncLogEntry, SyncRun, SyncState
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
@@ -75,6 +76,9 @@ __all__ = [
     "Session",
     "Shop",
     "ShopConfiguration",
+    "SyncLogEntry",
+    "SyncRun",
+    "SyncState",
     "VariantLink",
     "WebhookEvent",
     "WebhookStatus",
