@@ -63,7 +63,8 @@ OPTIONS: tuple[ConnectorOption, ...] = (
         "Shopify emails the customer the shipping confirmation when Dropi ships the order."),
         available=True),
     ConnectorOption("get_stock", _l("Get stock"), _l(
-        "Updates Shopify stock from the Dropi warehouses mapped to your locations.")),
+        "Updates Shopify stock from the Dropi warehouses mapped to your locations, every 30 "
+        "minutes unless you choose otherwise on the Sync page."), available=True),
     ConnectorOption("get_products", _l("Get products"), _l(
         "Updates the details of imported products in Shopify when they change in Dropi.")),
     ConnectorOption("get_prices", _l("Get prices"), _l(

@@ -10,3 +10,6 @@ from app.services.stock_sync.runner import NothingToSync, StockRunReport, sync_s
 
 __all__ = ["POLICY_LABELS", "NothingToSync", "PolicyInvalid", "StockRunReport",
            "apply_out_of_stock_policy", "set_out_of_stock_policy", "sync_shop_stock"]
+from app.services.stock_sync.option import sync_stock  # noqa: E402  (registers the option)
+
+__all__ += ["sync_stock"]
