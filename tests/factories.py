@@ -195,6 +195,12 @@ class StandInWorld(AdminRequests):
                                  json={"stock": stock, **where}, timeout=10)
         response.raise_for_status()
 
+    def dropi_withdraw(self, product_id: int, reason: str = "deleted") -> None:
+        """Dropi stops showing the product to this account (deleted, or made private)."""
+        response = requests.post(f"{self.dropi.url}/standin/products/co/{product_id}/withdraw",
+                                 json={"reason": reason}, timeout=10)
+        response.raise_for_status()
+
     def dropi_calls(self) -> list[dict]:
         return requests.get(f"{self.dropi.url}/standin/calls", timeout=10).json()["calls"]
 

@@ -71,7 +71,15 @@ def sync_shop_stock(report: StockRunReport, shop_id: int, domain: str, shopify: 
     for start in range(0, len(ids), PRODUCTS_PER_CHUNK):
         chunk = _load(shop_id, ids[start:start + PRODUCTS_PER_CHUNK])
         _sync_chunk(report, domain, scope, shopify, dropi, mappings, chunk)
-        db.session.expunge_all()  # a run over thousands of products keeps memory flat
+        _forget(chunk)  # a run over thousands of products keeps memory flat
+
+
+def _forget(chunk: list[ProductAssociation]) -> None:
+    db.session.flush()
+    for association in chunk:
+        for link in association.variant_links:
+            db.session.expunge(link)
+        db.session.expunge(association)
 
 
 def _association_ids(shop_id: int, entities) -> list[int]:
