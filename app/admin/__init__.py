@@ -14,6 +14,7 @@ from app.auth.embedded import embedded_url
 NAV: list[tuple[str, str]] = [
     ("products.index", _l("Products")),
     ("orders.index", _l("Orders")),
+    ("sync.index", _l("Sync")),
     ("settings.index", _l("Settings")),
     ("ai_agent.index", _l("AI agent")),
 ]
