@@ -118,8 +118,8 @@ def stock_bench(args) -> int:
             with app.app_context():
                 db.create_all()
                 count = _stock_world(shopify_app, dropi_app, args.variants)
-                print(f"Stock sync of {count} associated variants "
-                      f"({_association_count()} products), one Shopify location fed by every Dropi warehouse")
+                print(f"Stock sync of {count} associated variants ({_association_count()} "
+                      "products), one Shopify location fed by every Dropi warehouse")
                 _stock_run("first run (every quantity differs)", settings, meter)
                 changed = drift(dropi_app.extensions["dropi_stand_in"].state, "CO",
                                 stock=args.changed, seed=args.seed)
