@@ -171,7 +171,7 @@ def test_a_product_dropi_no_longer_shows_is_flagged_not_zeroed(world, reason):
     assert (run.status, run.flagged, run.failed) == (RUN_SUCCEEDED, 1, 0)
     assert world.available(variant) == units
     [flag] = log_entries(world, "flagged")
-    assert str(raw["id"]) in flag.reason and "left as it was" in flag.reason
+    assert str(raw["id"]) in flag.reason and "quedó como estaba" in flag.reason  # Spanish
 
 
 class SaleDuringWrite:
@@ -209,7 +209,7 @@ def test_a_sale_between_read_and_write_is_read_again_once(world, sales, status):
         assert world.available(variant) == 25
     else:
         [failure] = log_entries(world, "failed")
-        assert "changed this product's stock in Shopify" in failure.reason
+        assert "cambió el inventario de este producto en Shopify" in failure.reason
         assert world.available(variant) != 25
 
 
@@ -295,4 +295,4 @@ def test_without_a_mapped_location_the_run_fails_and_says_why(world):
     db.session.execute(LocationMapping.__table__.delete())
     db.session.commit()
     run = run_stock(world)
-    assert run.status == RUN_FAILED and "Locations" in run.error
+    assert run.status == RUN_FAILED and "Ubicaciones" in run.error  # the shop's language, Spanish

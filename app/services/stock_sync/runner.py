@@ -26,6 +26,7 @@ from app.clients.shopify import ShopifyClient, ShopifyUserErrors
 from app.extensions import db
 from app.models import LocationMapping, ProductAssociation
 from app.services.stock_sync.levels import (
+    QUANTITIES_PER_CALL,
     BatchRefused,
     Change,
     changes_between,
@@ -38,6 +39,9 @@ from app.services.stock_sync.targets import ProductTargets, Slot, product_target
 log = logging.getLogger(__name__)
 
 PRODUCTS_PER_CHUNK = 50
+# Products held before their changes are written even when they fill no mutation: the
+# quantities read from Shopify stay fresh, and a stopped run loses little.
+MAX_PENDING = 200
 ENTITY = "product"
 # Errors that concern the whole account, not one product: the run stops and says why.
 ACCOUNT_ERRORS = (DropiAuthError, DropiAccessDenied, DropiRateLimited)
@@ -68,10 +72,46 @@ def sync_shop_stock(report: StockRunReport, shop_id: int, domain: str, shopify: 
         raise NothingToSync(_("Map at least one Dropi warehouse to a Shopify location in "
                               "Settings (Locations): stock is kept there."))
     ids = _association_ids(shop_id, entities)
+    pending = _Pending()
     for start in range(0, len(ids), PRODUCTS_PER_CHUNK):
         chunk = _load(shop_id, ids[start:start + PRODUCTS_PER_CHUNK])
-        _sync_chunk(report, domain, scope, shopify, dropi, mappings, chunk)
-        _forget(chunk)  # a run over thousands of products keeps memory flat
+        pending.add(chunk, _read_chunk(report, dropi, mappings, chunk))
+        pending.current.update(current_units(shopify, domain, scope, pending.slots_unread()))
+        if pending.changes() >= QUANTITIES_PER_CALL or len(pending.targets) >= MAX_PENDING:
+            pending.flush(report, domain, scope, shopify)
+    pending.flush(report, domain, scope, shopify)
+
+
+class _Pending:
+    """Products read from both sides whose changes are not written yet: changes of several
+    chunks go in one inventorySetQuantities (up to its 250 quantities)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[list[ProductAssociation]] = []
+        self.targets: list[ProductTargets] = []
+        self.current: dict[Slot, int] = {}
+
+    def add(self, chunk, targets) -> None:
+        self.chunks.append(chunk)
+        self.targets.extend(targets)
+
+    def slots_unread(self) -> list[Slot]:
+        return [slot for t in self.targets for slot in t.units if slot not in self.current]
+
+    def changes(self) -> int:
+        return sum(1 for t in self.targets for slot, units in t.units.items()
+                   if slot in self.current and self.current[slot] != units)
+
+    def flush(self, report, domain, scope, shopify) -> None:
+        if self.targets:
+            written = _write(report, domain, scope, shopify, self.targets, self.current)
+            for target in self.targets:
+                if target.association.id not in written.failed:
+                    _finish(report, shopify, target,
+                            written.changes.get(target.association.id, []))
+        for chunk in self.chunks:
+            _forget(chunk)  # a run over thousands of products keeps memory flat
+        self.chunks, self.targets, self.current = [], [], {}
 
 
 def _forget(chunk: list[ProductAssociation]) -> None:
@@ -98,20 +138,14 @@ def _load(shop_id: int, ids: list[int]) -> list[ProductAssociation]:
         .order_by(ProductAssociation.id)))
 
 
-def _sync_chunk(report, domain, scope, shopify, dropi, mappings, chunk) -> None:
+def _read_chunk(report, dropi, mappings, chunk) -> list[ProductTargets]:
     targets = []
     for association in chunk:
         report.keep_going()
         found = _read_dropi(report, dropi, mappings, association)
         if found is not None:
             targets.append(found)
-    if not targets:
-        return
-    written = _write(report, domain, scope, shopify, targets)
-    for target in targets:
-        if target.association.id in written.failed:
-            continue
-        _finish(report, shopify, target, written.changes.get(target.association.id, []))
+    return targets
 
 
 def _read_dropi(report, dropi, mappings, association) -> ProductTargets | None:
@@ -144,14 +178,14 @@ class _Written:
         self.failed: set[int] = set()
 
 
-def _write(report, domain, scope, shopify, targets: list[ProductTargets]) -> _Written:
+def _write(report, domain, scope, shopify, targets: list[ProductTargets],
+           current: dict[Slot, int]) -> _Written:
     """Write the chunk's changed slots; a slot refused as stale is read again and retried
     once, then its product fails; a slot refused for another reason fails its product at once
     (the rest of the chunk is still written)."""
     owner = {slot: t.association for t in targets for slot in t.units}
     wanted = {slot: units for t in targets for slot, units in t.units.items()}
     result, conflicts, done = _Written(), {}, {}
-    current = current_units(shopify, domain, scope, list(wanted))
     for association in {owner[s].id: owner[s] for s in wanted if s not in current}.values():
         _fail(report, association, result, _(
             "Shopify no longer has some variants of this product (deleted in Shopify?); its "
