@@ -296,3 +296,23 @@ def test_without_a_mapped_location_the_run_fails_and_says_why(world):
     db.session.commit()
     run = run_stock(world)
     assert run.status == RUN_FAILED and "Ubicaciones" in run.error  # the shop's language, Spanish
+
+
+def test_the_out_of_stock_policy_is_chosen_on_the_imported_row(world):
+    raw = find_dropi_product(world, variable=False)
+    association = imported(world, raw)
+    page = world.page("/app/products/imported").get_data(as_text=True)
+    assert f'name="out_of_stock_policy_{association.id}"' in page and "Set stock to zero" in page
+
+    saved = world.htmx("POST", f"/app/products/imported/{association.id}/out-of-stock",
+                       data={f"out_of_stock_policy_{association.id}": "continue"})
+    assert saved.status_code == 200
+    assert '<option value="continue" selected>' in saved.get_data(as_text=True)
+    db.session.refresh(association)
+    assert association.out_of_stock_policy == "continue"
+
+    refused = world.htmx("POST", f"/app/products/imported/{association.id}/out-of-stock",
+                         data={f"out_of_stock_policy_{association.id}": "burn-it"})
+    assert refused.status_code == 422
+    db.session.refresh(association)
+    assert association.out_of_stock_policy == "continue"
