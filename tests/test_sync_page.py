@@ -57,6 +57,9 @@ def test_run_now_runs_the_sync_and_the_page_shows_counts_and_the_log(world):
     assert 'hx-trigger="every 2s"' in text_of(queued)  # polls while the run is going
     assert run_pending_jobs() == 1
 
+    polled = world.htmx("GET", "/app/sync")
+    assert "sync-ended" in polled.headers["HX-Trigger"]  # the logs load themselves again
+    assert 'hx-trigger="every 2s"' not in text_of(polled)
     page = text_of(world.page("/app/sync"))
     row = stock_row(page)
     assert "Finished" in row

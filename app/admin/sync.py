@@ -6,7 +6,7 @@ from flask import Blueprint, g, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.admin.responses import render_page_or_fragment, toast
+from app.admin.responses import is_fragment_request, render_page_or_fragment, toast, trigger
 from app.auth.embedded import embedded_view
 from app.errors import error_response
 from app.models.sync import RUN_FAILED, RUN_PARTIAL, RUN_STOPPED, RUN_SUCCEEDED
@@ -24,6 +24,7 @@ from app.services.sync_board import (
 )
 
 bp = Blueprint("sync", __name__, url_prefix="/app/sync")
+SYNC_ENDED = "sync-ended"  # the logs listen for it and load themselves again
 
 RUN_STATUS = {
     "running": (_l("Running"), None), RUN_SUCCEEDED: (_l("Finished"), "success"),
@@ -68,6 +69,11 @@ def _unknown_option(_error):
 @embedded_view
 def index():
     statuses = sync_overview(g.shop)
+    if is_fragment_request():  # the panel polling while a run goes on
+        response = render_page_or_fragment("sync/index.html", "sync/_options.html",
+                                           statuses=statuses)
+        # Only a busy panel polls: an answer with nothing busy means the run just ended.
+        return response if any(s.busy for s in statuses) else trigger(response, SYNC_ENDED)
     logs = {s.option.name: option_log(g.shop, s.option.name) for s in statuses}
     return render_page_or_fragment("sync/index.html", "sync/_options.html",
                                    statuses=statuses, logs=logs)
