@@ -316,3 +316,38 @@ def test_the_out_of_stock_policy_is_chosen_on_the_imported_row(world):
     assert refused.status_code == 422
     db.session.refresh(association)
     assert association.out_of_stock_policy == "continue"
+
+
+class AnswerLostOnce:
+    """WSGI middleware on the Shopify stand-in: the first inventorySetQuantities is carried
+    out, then its answer is lost (503 to the app), as when a connection drops."""
+
+    def __init__(self, world) -> None:
+        self.app, self.lost = world.shopify.app.wsgi_app, 0
+
+    def __call__(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        if self.lost or b"inventorySetQuantities" not in body:
+            return self.app(environ, start_response)
+        self.lost += 1
+        b"".join(self.app(environ, lambda *args, **kwargs: None))  # done, answer dropped
+        start_response("503 Service Unavailable", [("Content-Type", "application/json")])
+        return [b'{"errors": "Service Unavailable"}']
+
+
+def test_a_lost_answer_is_retried_with_the_same_key_and_written_once(world):
+    raw = find_dropi_product(world, variable=False)
+    switch_on(world)
+    association = imported(world, raw)
+    [variant] = world.variants_of(association.shopify_product_id)
+    world.set_dropi_stock(raw["id"], 33, warehouse_id=world.warehouse_id)
+    lossy = AnswerLostOnce(world)
+    world.shopify.app.wsgi_app = lossy
+    before = len(world.store_shop.adjustment_groups)
+
+    run = run_stock(world)
+
+    assert lossy.lost == 1 and run.status == RUN_SUCCEEDED and run.changed == 1
+    assert world.available(variant) == 33
+    assert len(world.store_shop.adjustment_groups) == before + 1  # the retry changed nothing
