@@ -23,12 +23,20 @@ from app.models.order_pipeline import (
     TimeoutAction,
 )
 from app.models.orders import Refund
+from app.models.price_changes import (PRICE_CHANGE_APPLIED, PRICE_CHANGE_APPROVED,
+                                       PRICE_CHANGE_PENDING,
+                                       PRICE_CHANGE_REJECTED, PendingPriceChange)
 from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
 from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "PRICE_CHANGE_APPLIED",
+    "PRICE_CHANGE_APPROVED",
+    "PRICE_CHANGE_PENDING",
+    "PRICE_CHANGE_REJECTED",
+    "PendingPriceChange",
     "Shipment",
     "ShipmentPoll",
     "ShipmentStatus",

@@ -37,6 +37,7 @@ def run_mutation(info, args: dict, run, empty: dict | None = None,
     try:
         payload = run()
         payload.setdefault(errors_key, [])
+        shop.mutation_log.append((name, args))
     except DomainError as error:
         payload = {**(empty or {}), errors_key: user_errors(error.errors)}
     if key is not None:
