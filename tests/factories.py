@@ -504,3 +504,42 @@ def many_imports(shop_id: int, count: int) -> None:
              "imported_at": start + timedelta(seconds=i)} for i in range(count)]
     db.session.execute(insert(ProductAssociation), rows)
     db.session.commit()
+
+
+# --- catalog sync --------------------------------------------------------------------------
+
+class RecordedReport:
+    """What a catalog sync reported, entry by entry: (outcome, entity id, label, text)."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple] = []
+        self.count = 0
+
+    def checked(self, n: int = 1) -> None:
+        self.count += n
+
+    def changed(self, entity_type, entity_id, label, detail=None) -> None:
+        self.entries.append(("changed", entity_id, label, detail))
+
+    def failed(self, entity_type, entity_id, label, reason) -> None:
+        self.entries.append(("failed", entity_id, label, reason))
+
+    def flagged(self, entity_type, entity_id, label, reason) -> None:
+        self.entries.append(("flagged", entity_id, label, reason))
+
+    def keep_going(self) -> None:
+        pass
+
+    def of(self, outcome: str) -> list:
+        return [entry for entry in self.entries if entry[0] == outcome]
+
+
+def shopify_writes(world: StandInWorld, mutation: str) -> list[dict]:
+    """The arguments of every `mutation` the Shopify stand-in carried out for the shop."""
+    return [args for name, args in world.store_shop.mutation_log if name == mutation]
+
+
+def shopify_variant_for(world: StandInWorld, raw: dict, variation: dict | None = None) -> dict:
+    """The Shopify variant of a Dropi variation (or of a simple product), by its SKU."""
+    sku = (variation or raw)["sku"]
+    return next(v for v in world.store_shop.variants.values() if v["sku"] == sku)

@@ -1,0 +1,198 @@
+"""Get prices against the live stand-ins: Dropi's new cost reaches Shopify through the
+product's pricing rule, only for the variants whose price changes, once however many runs;
+changes over the shop's threshold wait for approval."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from app.extensions import db
+from app.models import PendingPriceChange, ShopConfiguration
+from app.services.catalog_sync import sync_prices
+from app.services.product_import import import_product
+from tests.factories import (
+    RecordedReport,
+    find_dropi_product,
+    prefs,
+    shopify_variant_for,
+    shopify_writes,
+    text_of,
+)
+
+BULK = "productVariantsBulkUpdate"
+
+
+def money_text(amount: Decimal) -> str:
+    """A COP amount as the pages show it in English (no decimals)."""
+    return f"{amount:,.0f}"
+
+
+def _config(world) -> ShopConfiguration:
+    return db.session.scalar(db.select(ShopConfiguration).filter_by(shop_id=world.shop.id))
+
+
+def run_prices(world) -> RecordedReport:
+    report = RecordedReport()
+    sync_prices(world.ctx(), _config(world), report)
+    return report
+
+
+def _raise_cost(variation: dict, percent: int) -> Decimal:
+    cost = Decimal(variation["sale_price"]) * (100 + percent) / 100
+    variation["sale_price"] = f"{cost.quantize(Decimal(1))}.00"
+    return Decimal(variation["sale_price"])
+
+
+def test_a_dropi_cost_change_reaches_shopify_for_that_variant_only(world):
+    raw = find_dropi_product(world, variable=True, min_variations=2)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    changed, same = raw["variations"][0], raw["variations"][1]
+    untouched_price = shopify_variant_for(world, raw, same)["price"]
+    new_cost = _raise_cost(changed, 10)
+    report = run_prices(world)
+    assert shopify_variant_for(world, raw, changed)["price"] == new_cost * 2
+    assert shopify_variant_for(world, raw, same)["price"] == untouched_price
+    [write] = shopify_writes(world, BULK)
+    assert [v["id"] for v in write["variants"]] == [shopify_variant_for(world, raw, changed)["id"]]
+    assert report.of("changed") and not report.of("failed")
+
+
+def test_running_get_prices_three_times_writes_once(world):
+    raw = find_dropi_product(world, variable=False)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost+30%"))
+    _raise_cost(raw, 5)
+    for _ in range(3):
+        run_prices(world)
+    assert len(shopify_writes(world, BULK)) == 1
+    assert shopify_variant_for(world, raw)["price"] == Decimal(raw["sale_price"]) * Decimal("1.3")
+
+
+def test_nothing_is_written_when_dropi_did_not_change(world):
+    raw = find_dropi_product(world, variable=True, min_variations=2)
+    import_product(world.ctx(), raw["id"], prefs())
+    report = run_prices(world)
+    assert shopify_writes(world, BULK) == [] and report.count == 1
+    assert report.entries == []
+
+
+def test_the_compare_at_price_moves_only_with_the_option(world):
+    raw = find_dropi_product(world, variable=False)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2",
+                                                 compare_at_rule="price*1.5"))
+    variant = shopify_variant_for(world, raw)
+    first_compare = variant["compareAtPrice"]
+    new_cost = _raise_cost(raw, 10)
+    run_prices(world)
+    assert variant["price"] == new_cost * 2 and variant["compareAtPrice"] == first_compare
+    config = _config(world)
+    config.prices_update_original_price = True
+    db.session.commit()
+    newer_cost = _raise_cost(raw, 10)
+    run_prices(world)
+    assert variant["price"] == newer_cost * 2
+    assert variant["compareAtPrice"] == newer_cost * 2 * Decimal("1.5")
+
+
+def test_without_a_compare_at_rule_the_compare_at_price_keeps_its_proportion(world):
+    raw = find_dropi_product(world, variable=False)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    variant = shopify_variant_for(world, raw)
+    variant["compareAtPrice"] = variant["price"] * 2  # the merchant shows a 50 % discount
+    config = _config(world)
+    config.prices_update_original_price = True
+    db.session.commit()
+    new_cost = _raise_cost(raw, 10)
+    run_prices(world)
+    assert variant["compareAtPrice"] == new_cost * 4
+
+
+def test_a_change_over_the_threshold_waits_and_is_not_written(world):
+    raw = find_dropi_product(world, variable=True, min_variations=2)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    big, small = raw["variations"][0], raw["variations"][1]
+    big_before = shopify_variant_for(world, raw, big)["price"]
+    old_cost = Decimal(big["sale_price"])
+    big_cost = _raise_cost(big, 50)
+    small_cost = _raise_cost(small, 5)
+    report = run_prices(world)
+    assert shopify_variant_for(world, raw, big)["price"] == big_before
+    assert shopify_variant_for(world, raw, small)["price"] == small_cost * 2
+    [row] = PendingPriceChange.query.all()
+    assert (row.old_price, row.new_price, row.old_cost, row.new_cost, row.change_percent) == (
+        big_before, big_cost * 2, old_cost, big_cost, Decimal("50.0"))
+    assert any("waits for your approval" in entry[3] for entry in report.of("flagged"))
+    run_prices(world)
+    assert PendingPriceChange.query.count() == 1, "asked once, not once per run"
+    assert len(shopify_writes(world, BULK)) == 1
+
+
+def test_a_higher_threshold_lets_the_change_through(world):
+    raw = find_dropi_product(world, variable=False)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    config = _config(world)
+    config.price_change_threshold_percent = Decimal("60")
+    db.session.commit()
+    new_cost = _raise_cost(raw, 50)
+    run_prices(world)
+    assert shopify_variant_for(world, raw)["price"] == new_cost * 2
+    assert PendingPriceChange.query.count() == 0
+
+
+def _held_change(world):
+    raw = find_dropi_product(world, variable=False)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    variant = shopify_variant_for(world, raw)
+    before = variant["price"]
+    new_cost = _raise_cost(raw, 40)
+    run_prices(world)
+    [row] = PendingPriceChange.query.all()
+    return raw, variant, before, new_cost, row
+
+
+def test_the_page_lists_every_waiting_change_with_its_numbers(world):
+    raw, variant, before, new_cost, row = _held_change(world)
+    page = text_of(world.page("/app/sync/prices/pending", locale="en"))
+    assert raw["name"] in page and "+40" in page
+    assert money_text(before) in page and money_text(new_cost * 2) in page
+    spanish = text_of(world.page("/app/sync/prices/pending", locale="es"))
+    assert "Aprobar" in spanish
+
+
+def test_approving_writes_the_price_once_even_when_clicked_twice(world):
+    raw, variant, before, new_cost, row = _held_change(world)
+    for _ in range(2):
+        answer = world.htmx("POST", "/app/sync/prices/pending/approve", data={"ids": row.id})
+        assert answer.status_code == 200
+    assert variant["price"] == new_cost * 2
+    assert len(shopify_writes(world, BULK)) == 1
+    db.session.expire_all()
+    assert PendingPriceChange.query.one().status == "applied"
+    run_prices(world)
+    assert len(shopify_writes(world, BULK)) == 1, "the next run finds nothing to change"
+    assert "No price change waits" in text_of(world.page("/app/sync/prices/pending"))
+
+
+def test_rejecting_leaves_the_price_and_is_not_asked_again(world):
+    raw, variant, before, new_cost, row = _held_change(world)
+    answer = world.htmx("POST", "/app/sync/prices/pending/reject", data={"ids": row.id})
+    assert answer.status_code == 200 and "No price change waits" in text_of(answer)
+    run_prices(world)
+    assert variant["price"] == before and shopify_writes(world, BULK) == []
+    db.session.expire_all()
+    assert PendingPriceChange.query.one().status == "rejected"
+    newer_cost = _raise_cost(raw, 10)
+    run_prices(world)
+    db.session.expire_all()
+    row = PendingPriceChange.query.one()
+    assert (row.status, row.new_cost) == ("pending", newer_cost), "a new cost asks again"
+
+
+def test_another_shop_cannot_approve_these_changes(world):
+    raw, variant, before, new_cost, row = _held_change(world)
+    from tests.conftest import create_shop
+
+    stranger = create_shop("stranger.myshopify.com")
+    world.htmx("POST", "/app/sync/prices/pending/approve", data={"ids": row.id},
+               domain=stranger.domain)
+    assert variant["price"] == before
+    db.session.expire_all()
+    assert PendingPriceChange.query.one().status == "pending"
