@@ -508,30 +508,31 @@ def many_imports(shop_id: int, count: int) -> None:
 
 # --- catalog sync --------------------------------------------------------------------------
 
-class RecordedReport:
-    """What a catalog sync reported, entry by entry: (outcome, entity id, label, text)."""
+SYNC_SWITCHES = {"prices": "get_prices", "products": "get_products"}
 
-    def __init__(self) -> None:
-        self.entries: list[tuple] = []
-        self.count = 0
 
-    def checked(self, n: int = 1) -> None:
-        self.count += n
+def run_sync(world: StandInWorld, option: str):
+    """Run a sync option for the world's shop now (the connector and the option switched on)
+    and return the finished SyncRun."""
+    from app.services.sync import run_option
 
-    def changed(self, entity_type, entity_id, label, detail=None) -> None:
-        self.entries.append(("changed", entity_id, label, detail))
+    config = db.session.scalar(db.select(ShopConfiguration).filter_by(shop_id=world.shop.id))
+    config.active = True
+    setattr(config, SYNC_SWITCHES[option], True)
+    db.session.commit()
+    run = run_option(world.settings, world.domain, option, force=True)
+    assert run is not None, "the sync did not run"
+    return run
 
-    def failed(self, entity_type, entity_id, label, reason) -> None:
-        self.entries.append(("failed", entity_id, label, reason))
 
-    def flagged(self, entity_type, entity_id, label, reason) -> None:
-        self.entries.append(("flagged", entity_id, label, reason))
+def sync_log(run, outcome: str | None = None) -> list:
+    """The run's log entries (of one outcome when given), in order."""
+    from app.models.sync import SyncLogEntry
 
-    def keep_going(self) -> None:
-        pass
-
-    def of(self, outcome: str) -> list:
-        return [entry for entry in self.entries if entry[0] == outcome]
+    query = db.select(SyncLogEntry).filter_by(run_id=run.id).order_by(SyncLogEntry.id)
+    if outcome:
+        query = query.filter_by(outcome=outcome)
+    return list(db.session.scalars(query))
 
 
 def shopify_writes(world: StandInWorld, mutation: str) -> list[dict]:

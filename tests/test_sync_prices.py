@@ -7,14 +7,14 @@ from decimal import Decimal
 
 from app.extensions import db
 from app.models import PendingPriceChange, ShopConfiguration
-from app.services.catalog_sync import sync_prices
 from app.services.product_import import import_product
 from tests.factories import (
-    RecordedReport,
     find_dropi_product,
     prefs,
+    run_sync,
     shopify_variant_for,
     shopify_writes,
+    sync_log,
     text_of,
 )
 
@@ -30,10 +30,8 @@ def _config(world) -> ShopConfiguration:
     return db.session.scalar(db.select(ShopConfiguration).filter_by(shop_id=world.shop.id))
 
 
-def run_prices(world) -> RecordedReport:
-    report = RecordedReport()
-    sync_prices(world.ctx(), _config(world), report)
-    return report
+def run_prices(world):
+    return run_sync(world, "prices")
 
 
 def _raise_cost(variation: dict, percent: int) -> Decimal:
@@ -48,12 +46,15 @@ def test_a_dropi_cost_change_reaches_shopify_for_that_variant_only(world):
     changed, same = raw["variations"][0], raw["variations"][1]
     untouched_price = shopify_variant_for(world, raw, same)["price"]
     new_cost = _raise_cost(changed, 10)
-    report = run_prices(world)
+    run = run_prices(world)
     assert shopify_variant_for(world, raw, changed)["price"] == new_cost * 2
     assert shopify_variant_for(world, raw, same)["price"] == untouched_price
     [write] = shopify_writes(world, BULK)
     assert [v["id"] for v in write["variants"]] == [shopify_variant_for(world, raw, changed)["id"]]
-    assert report.of("changed") and not report.of("failed")
+    assert (run.checked, run.changed, run.failed) == (1, 1, 0)
+    [entry] = sync_log(run, "changed")
+    assert entry.label == raw["name"]
+    assert str(int(new_cost * 2)) in entry.reason.replace(".", "").replace(",", "")
 
 
 def test_running_get_prices_three_times_writes_once(world):
@@ -69,9 +70,9 @@ def test_running_get_prices_three_times_writes_once(world):
 def test_nothing_is_written_when_dropi_did_not_change(world):
     raw = find_dropi_product(world, variable=True, min_variations=2)
     import_product(world.ctx(), raw["id"], prefs())
-    report = run_prices(world)
-    assert shopify_writes(world, BULK) == [] and report.count == 1
-    assert report.entries == []
+    run = run_prices(world)
+    assert shopify_writes(world, BULK) == [] and run.checked == 1
+    assert sync_log(run) == []
 
 
 def test_the_compare_at_price_moves_only_with_the_option(world):
@@ -113,13 +114,14 @@ def test_a_change_over_the_threshold_waits_and_is_not_written(world):
     old_cost = Decimal(big["sale_price"])
     big_cost = _raise_cost(big, 50)
     small_cost = _raise_cost(small, 5)
-    report = run_prices(world)
+    run = run_prices(world)
     assert shopify_variant_for(world, raw, big)["price"] == big_before
     assert shopify_variant_for(world, raw, small)["price"] == small_cost * 2
     [row] = PendingPriceChange.query.all()
     assert (row.old_price, row.new_price, row.old_cost, row.new_cost, row.change_percent) == (
         big_before, big_cost * 2, old_cost, big_cost, Decimal("50.0"))
-    assert any("waits for your approval" in entry[3] for entry in report.of("flagged"))
+    [flag] = sync_log(run, "flagged")
+    assert "waits for your approval" in flag.reason and "+50" in flag.reason
     run_prices(world)
     assert PendingPriceChange.query.count() == 1, "asked once, not once per run"
     assert len(shopify_writes(world, BULK)) == 1

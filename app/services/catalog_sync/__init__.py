@@ -8,6 +8,7 @@ from app.services.catalog_sync.approvals import (
     pending_price_changes,
     reject_price_changes,
 )
+from app.services.catalog_sync.options import run_get_prices, run_get_products
 from app.services.catalog_sync.prices import (
     DEFAULT_THRESHOLD_PERCENT,
     PriceProposal,
@@ -27,5 +28,5 @@ __all__ = [
     "DEFAULT_THRESHOLD_PERCENT", "ENTITY_PRODUCT", "ApprovalOutcome", "PriceProposal",
     "SyncReport", "add_new_variations", "apply_approved", "approve_price_changes",
     "catalog_changes", "count_pending", "pending_price_changes", "propose_prices",
-    "reject_price_changes", "sync_prices", "sync_product", "sync_products", "threshold_of",
+    "reject_price_changes", "run_get_prices", "run_get_products", "sync_prices", "sync_product", "sync_products", "threshold_of",
 ]
