@@ -14,7 +14,7 @@ from standins.shopify.records import DomainError, money
 from standins.shopify.resolvers.common import ctx, resolver
 from standins.shopify.resolvers.mutations_catalog import run_mutation
 
-SCALARS = ("sku", "barcode", "taxable", "inventoryPolicy", "taxCode")
+SCALARS = ("barcode", "taxable", "inventoryPolicy", "taxCode")
 
 
 def bulk_update_variants(shop, product_id: str, variants_in: list[dict]) -> dict:
@@ -66,7 +66,10 @@ def _apply(shop, variant: dict, data: dict) -> None:
         if key in data:
             variant[key] = None if data[key] is None else money(data[key])
     item = shop.inventory_items[variant["_inventory_item"]]
-    cost = (data.get("inventoryItem") or {}).get("cost")
+    item_in = data.get("inventoryItem") or {}
+    if item_in.get("sku") is not None:  # the SKU lives on the inventory item in this input
+        variant["sku"] = item_in["sku"]
+    cost = item_in.get("cost")
     if cost is not None:
         item["unitCost"] = {"__typename": "MoneyV2", "amount": money(cost),
                             "currencyCode": shop.currency}
