@@ -127,12 +127,25 @@ def test_a_change_over_the_threshold_waits_and_is_not_written(world):
     assert len(shopify_writes(world, BULK)) == 1
 
 
+def test_the_limit_is_set_in_settings_next_to_get_prices(world):
+    page = text_of(world.page("/app/settings"))
+    assert 'name="price_change_threshold_percent"' in page and 'value="20"' in page
+    refused = world.htmx("POST", "/app/settings/options", data={
+        "active": "on", "get_prices": "on", "price_change_threshold_percent": "veinte"})
+    assert refused.status_code == 422 and "percentage from 0 to 1000" in text_of(refused)
+    saved = world.htmx("POST", "/app/settings/options", data={
+        "active": "on", "get_prices": "on", "price_change_threshold_percent": "60,5"})
+    assert saved.status_code == 200 and 'value="60.5"' in text_of(saved)
+    db.session.expire_all()
+    config = _config(world)
+    assert (config.get_prices, config.price_change_threshold_percent) == (True, Decimal("60.5"))
+
+
 def test_a_higher_threshold_lets_the_change_through(world):
     raw = find_dropi_product(world, variable=False)
     import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
-    config = _config(world)
-    config.price_change_threshold_percent = Decimal("60")
-    db.session.commit()
+    world.htmx("POST", "/app/settings/options", data={
+        "active": "on", "get_prices": "on", "price_change_threshold_percent": "60"})
     new_cost = _raise_cost(raw, 50)
     run_prices(world)
     assert shopify_variant_for(world, raw)["price"] == new_cost * 2
