@@ -169,7 +169,9 @@ def test_the_page_lists_every_waiting_change_with_its_numbers(world):
     assert raw["name"] in page and "+40" in page
     assert money_text(before) in page and money_text(new_cost * 2) in page
     spanish = text_of(world.page("/app/sync/prices/pending", locale="es"))
-    assert "Aprobar" in spanish
+    assert "Cambios de precio que esperan tu aprobación" in spanish and "Aprobar" in spanish
+    imported = text_of(world.page("/app/products/imported"))
+    assert "1 price change from Dropi waits for your approval." in imported
 
 
 def test_approving_writes_the_price_once_even_when_clicked_twice(world):

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.clients.shopify_errors import ShopifyError
 from app.extensions import db
@@ -40,7 +40,10 @@ def pending_price_changes(shop_id: int) -> list[PendingPriceChange]:
 
 
 def count_pending(shop_id: int) -> int:
-    return len(pending_price_changes(shop_id))
+    """How many of the shop's price changes wait for a decision."""
+    return db.session.scalar(select(func.count(PendingPriceChange.id)).where(
+        PendingPriceChange.shop_id == shop_id,
+        PendingPriceChange.status == PRICE_CHANGE_PENDING)) or 0
 
 
 def approve_price_changes(ctx: ImportContext, ids: list[int] | None) -> ApprovalOutcome:

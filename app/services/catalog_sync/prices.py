@@ -163,7 +163,8 @@ def settle_prices(ctx: ImportContext, association: ProductAssociation,
     for proposal in waiting:
         report.flagged(ENTITY_PRODUCT, entity, title, _(
             "%(variant)s: the price would change by %(percent)s%%, more than your %(limit)s%% "
-            "limit, so it waits for your approval (Sync, price changes).",
+            "limit, so it waits for your approval (Imported products, Price changes and Dropi "
+            "changes).",
             variant=proposal.label, percent=_signed(proposal.percent),
             limit=format_decimal(threshold)))
 

@@ -49,8 +49,10 @@ class ProductChanges:
     def parts(self) -> list[str]:
         names = {"title": _("title"), "descriptionHtml": _("description")}
         parts = [names[key] for key in self.product_fields]
-        if self.variants:
-            parts.append(_("%(count)s variant codes", count=len(self.variants)))
+        count = len(self.variants)
+        if count:
+            parts.append(_("%(count)s variant code", count=count) if count == 1
+                         else _("%(count)s variant codes", count=count))
         return parts
 
 
@@ -74,15 +76,17 @@ def sync_product(ctx: ImportContext, association: ProductAssociation,
     added_images = _write(ctx, association, plan, changes)
     _record(association, product.name, plan, changes, wanted)
     db.session.commit()
-    parts = changes.parts() + ([_("%(count)s images", count=added_images)]
-                               if added_images else [])
+    parts = changes.parts()
+    if added_images:
+        parts.append(_("%(count)s image", count=added_images) if added_images == 1
+                     else _("%(count)s images", count=added_images))
     if parts:
         report.changed(ENTITY_PRODUCT, entity, association.shopify_title,
                        _("Updated from Dropi: %(parts)s", parts=", ".join(parts)))
     for label in changes.new.values():
         report.flagged(ENTITY_PRODUCT, entity, association.shopify_title, _(
-            "New variation %(variation)s at Dropi. Add it from Sync, price changes and Dropi "
-            "changes.", variation=label))
+            "New variation %(variation)s at Dropi. Add it from Imported products, Price changes "
+            "and Dropi changes.", variation=label))
     for label in changes.removed.values():
         report.flagged(ENTITY_PRODUCT, entity, association.shopify_title, _(
             "Variation %(variation)s no longer at Dropi. Its Shopify variant was kept; remove "
