@@ -28,5 +28,6 @@ __all__ = [
     "DEFAULT_THRESHOLD_PERCENT", "ENTITY_PRODUCT", "ApprovalOutcome", "PriceProposal",
     "SyncReport", "add_new_variations", "apply_approved", "approve_price_changes",
     "catalog_changes", "count_pending", "pending_price_changes", "propose_prices",
-    "reject_price_changes", "run_get_prices", "run_get_products", "sync_prices", "sync_product", "sync_products", "threshold_of",
+    "reject_price_changes", "run_get_prices", "run_get_products", "sync_prices", "sync_product",
+    "sync_products", "threshold_of",
 ]
