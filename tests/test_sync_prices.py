@@ -213,3 +213,56 @@ def test_another_shop_cannot_approve_these_changes(world):
     assert variant["price"] == before
     db.session.expire_all()
     assert PendingPriceChange.query.one().status == "pending"
+
+
+def test_approve_all_writes_every_shown_change_in_one_call_per_product(world):
+    raw = find_dropi_product(world, variable=True, min_variations=2)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    costs = [_raise_cost(variation, 30) for variation in raw["variations"][:2]]
+    run_prices(world)
+    rows = PendingPriceChange.query.order_by(PendingPriceChange.id).all()
+    assert len(rows) == 2
+    page = text_of(world.page("/app/sync/prices/pending"))
+    assert page.count('name="ids"') == 2
+    answer = world.htmx("POST", "/app/sync/prices/pending/approve",
+                        data={"ids": [row.id for row in rows]})
+    assert "2 prices changed in Shopify." in answer.headers["HX-Trigger"]
+    for variation, cost in zip(raw["variations"], costs):
+        assert shopify_variant_for(world, raw, variation)["price"] == cost * 2
+    [write] = shopify_writes(world, BULK)
+    assert len(write["variants"]) == 2
+
+
+def test_reject_all_keeps_every_price(world):
+    raw = find_dropi_product(world, variable=True, min_variations=2)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    before = [shopify_variant_for(world, raw, v)["price"] for v in raw["variations"][:2]]
+    for variation in raw["variations"][:2]:
+        _raise_cost(variation, 30)
+    run_prices(world)
+    ids = [row.id for row in PendingPriceChange.query.all()]
+    world.htmx("POST", "/app/sync/prices/pending/reject", data={"ids": ids})
+    run_prices(world)
+    assert [shopify_variant_for(world, raw, v)["price"] for v in raw["variations"][:2]] == before
+    assert shopify_writes(world, BULK) == []
+
+
+def test_a_retry_processes_only_the_products_it_names(world):
+    from app.models import ProductAssociation
+    from app.services.sync import request_run, run_option
+
+    first = find_dropi_product(world, variable=False)
+    second = next(p for p in world.dropi_catalog().values() if p["id"] > first["id"]
+                  and not p["_private"] and p["type"] == "SIMPLE")
+    for raw in (first, second):
+        import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+        _raise_cost(raw, 5)
+    run_prices(world)  # switches the option on; both written
+    for raw in (first, second):
+        _raise_cost(raw, 5)
+    association = ProductAssociation.query.filter_by(dropi_product_id=str(second["id"])).one()
+    request_run(world.shop, "prices", entities=[str(association.id)])
+    run = run_option(world.settings, world.domain, "prices")
+    assert (run.trigger, run.checked, run.changed) == ("retry", 1, 1)
+    assert shopify_variant_for(world, raw=second)["price"] == Decimal(second["sale_price"]) * 2
+    assert shopify_variant_for(world, raw=first)["price"] != Decimal(first["sale_price"]) * 2
