@@ -121,7 +121,7 @@ def test_a_change_over_the_threshold_waits_and_is_not_written(world):
     assert (row.old_price, row.new_price, row.old_cost, row.new_cost, row.change_percent) == (
         big_before, big_cost * 2, old_cost, big_cost, Decimal("50.0"))
     [flag] = sync_log(run, "flagged")
-    assert "waits for your approval" in flag.reason and "+50" in flag.reason
+    assert "+50%" in flag.reason and "20%" in flag.reason  # the shop's language (Spanish)
     run_prices(world)
     assert PendingPriceChange.query.count() == 1, "asked once, not once per run"
     assert len(shopify_writes(world, BULK)) == 1
@@ -266,3 +266,17 @@ def test_a_retry_processes_only_the_products_it_names(world):
     assert (run.trigger, run.checked, run.changed) == ("retry", 1, 1)
     assert shopify_variant_for(world, raw=second)["price"] == Decimal(second["sale_price"]) * 2
     assert shopify_variant_for(world, raw=first)["price"] != Decimal(first["sale_price"]) * 2
+
+
+def test_an_approval_cut_short_is_written_by_the_next_run_once(world):
+    raw, variant, before, new_cost, row = _held_change(world)
+    # The request claimed the row (pending -> approved) and its worker died before writing.
+    row.status = "approved"
+    db.session.commit()
+    assert "No price change waits" in text_of(world.page("/app/sync/prices/pending"))
+    for _ in range(2):
+        run_prices(world)
+    assert variant["price"] == new_cost * 2
+    assert len(shopify_writes(world, BULK)) == 1
+    db.session.expire_all()
+    assert PendingPriceChange.query.one().status == "applied"
