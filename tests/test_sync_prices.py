@@ -280,3 +280,13 @@ def test_an_approval_cut_short_is_written_by_the_next_run_once(world):
     assert len(shopify_writes(world, BULK)) == 1
     db.session.expire_all()
     assert PendingPriceChange.query.one().status == "applied"
+
+
+def test_a_refused_dropi_token_fails_the_run_once_not_each_product(world):
+    for raw in (find_dropi_product(world, variable=False),
+                find_dropi_product(world, variable=True)):
+        import_product(world.ctx(), raw["id"], prefs())
+    world.dropi_state.accounts.clear()  # the merchant revoked the integration token at Dropi
+    run = run_prices(world)
+    assert (run.status, run.failed) == ("failed", 0) and run.error
+    assert sync_log(run) == [] and shopify_writes(world, BULK) == []

@@ -10,9 +10,25 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.clients.dropi import DropiError
-from app.clients.dropi_core import DropiNotFound
+from app.clients.dropi_core import (
+    DropiAccessDenied,
+    DropiAuthError,
+    DropiNotFound,
+    DropiRateLimited,
+    DropiTokenInvalid,
+    DropiUnavailable,
+)
 from app.clients.shopify import ShopifyClient
-from app.clients.shopify_errors import ShopifyError
+from app.clients.shopify_errors import (
+    ShopifyError,
+    ShopifyForbidden,
+    ShopifyLocked,
+    ShopifyServerError,
+    ShopifyShopFrozen,
+    ShopifyThrottled,
+    ShopifyTransportError,
+    ShopifyUnauthorized,
+)
 from app.extensions import db
 from app.models import ProductAssociation
 from app.services.catalog_sync.report import ENTITY_PRODUCT, SyncReport
@@ -21,6 +37,11 @@ from app.services.product_import.errors import ImportProblem
 log = logging.getLogger(__name__)
 
 VARIANTS_PER_CALL = 250  # Shopify's limit of variants per product query page and bulk input
+# What stops the whole run (the token, the shop or the service itself, after the clients' own
+# retries), reported once by the sync framework rather than once per product.
+RUN_STOPPERS = (DropiAuthError, DropiAccessDenied, DropiTokenInvalid, DropiUnavailable,
+                DropiRateLimited, ShopifyUnauthorized, ShopifyShopFrozen, ShopifyForbidden,
+                ShopifyLocked, ShopifyServerError, ShopifyThrottled, ShopifyTransportError)
 
 
 def associations_of(shop_id: int, entities: Iterable[str] | None = None
@@ -38,12 +59,16 @@ def associations_of(shop_id: int, entities: Iterable[str] | None = None
 
 def each_product(shop_id: int, report: SyncReport, entities, work: Callable) -> None:
     """Run ``work(association)`` for every association, reporting what stops one product
-    (Dropi or Shopify refusing, a rule that cannot price it) and going on with the next."""
+    (Dropi or Shopify refusing it, a rule that cannot price it) and going on with the next;
+    what stops every product (RUN_STOPPERS) ends the run."""
     for association in associations_of(shop_id, entities):
         report.keep_going()
         entity_id, label = str(association.id), association.shopify_title
         try:
             work(association)
+        except RUN_STOPPERS:
+            db.session.rollback()
+            raise
         except DropiNotFound:
             db.session.rollback()
             report.flagged(ENTITY_PRODUCT, entity_id, label, gone_message(association))
