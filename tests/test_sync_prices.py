@@ -290,3 +290,14 @@ def test_a_refused_dropi_token_fails_the_run_once_not_each_product(world):
     run = run_prices(world)
     assert (run.status, run.failed) == ("failed", 0) and run.error
     assert sync_log(run) == [] and shopify_writes(world, BULK) == []
+
+
+def test_a_large_price_drop_waits_too(world):
+    raw = find_dropi_product(world, variable=False)
+    import_product(world.ctx(), raw["id"], prefs(price_rule="cost*2"))
+    before = shopify_variant_for(world, raw)["price"]
+    _raise_cost(raw, -30)
+    run_prices(world)
+    assert shopify_variant_for(world, raw)["price"] == before
+    assert PendingPriceChange.query.one().change_percent == Decimal("-30.0")
+    assert "-30" in text_of(world.page("/app/sync/prices/pending"))
