@@ -84,7 +84,8 @@ def test_every_seed_option_has_one_line_of_help():
                      "taxes_included"]
     assert all(str(option.help) and "\n" not in str(option.help) for option in OPTIONS)
     assert [o.name for o in OPTIONS if o.available] == [
-        "active", "send_shipping_confirmation", "get_stock", "get_shipments"]
+        "active", "send_shipping_confirmation", "get_stock", "get_products", "get_prices",
+        "get_shipments", "prices_update_original_price"]
 
 
 def test_active_can_be_saved(shop):

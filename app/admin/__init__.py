@@ -20,7 +20,8 @@ NAV: list[tuple[str, str]] = [
 ]
 HOME_ENDPOINT = "home.index"
 # Blueprints whose pages belong to another menu entry's area.
-NAV_AREA_OF = {"abandoned_checkouts": "orders", "shipments": "orders"}
+NAV_AREA_OF = {"abandoned_checkouts": "orders", "shipments": "orders",
+               "price_changes": "products"}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,13 @@ from app.models.order_pipeline import (
     TimeoutAction,
 )
 from app.models.orders import Refund
+from app.models.price_changes import (
+    PRICE_CHANGE_APPLIED,
+    PRICE_CHANGE_APPROVED,
+    PRICE_CHANGE_PENDING,
+    PRICE_CHANGE_REJECTED,
+    PendingPriceChange,
+)
 from app.models.products import (
     IMPORT_TYPES,
     OUT_OF_STOCK_POLICIES,
@@ -36,6 +43,11 @@ from app.models.sync import SyncLogEntry, SyncRun, SyncState
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "PRICE_CHANGE_APPLIED",
+    "PRICE_CHANGE_APPROVED",
+    "PRICE_CHANGE_PENDING",
+    "PRICE_CHANGE_REJECTED",
+    "PendingPriceChange",
     "Shipment",
     "ShipmentPoll",
     "ShipmentStatus",

@@ -14,6 +14,7 @@ from app.jobs import run_import_job
 from app.models import ImportItemStatus, ImportJobStatus
 from app.request_boundary import database_ids
 from app.services.catalog import BULK_CAP, CatalogFilters, matching_product_ids
+from app.services.catalog_sync import count_pending
 from app.services.product_import import (
     ImportPreferences,
     ImportValidationError,
@@ -158,7 +159,8 @@ def imported():
     page = list_associations(g.shop.id, search or None, number, IMPORTED_PER_PAGE)
     jobs = [] if request.headers.get("HX-Request") else list_import_jobs(g.shop.id, limit=5)
     return render_page_or_fragment("products/imported.html", "products/_imported_list.html",
-                                   listing=page, search=search, jobs=jobs)
+                                   listing=page, search=search, jobs=jobs,
+                                   pending_prices=count_pending(g.shop.id))
 
 
 @bp.post("/imported/<int:association_id>/resync")

@@ -37,6 +37,7 @@ def run_mutation(info, args: dict, run, empty: dict | None = None,
     try:
         payload = run()
         payload.setdefault(errors_key, [])
+        shop.mutation_log.append((name, args))
     except DomainError as error:
         payload = {**(empty or {}), errors_key: user_errors(error.errors)}
     if key is not None:
@@ -149,43 +150,3 @@ def resolve_inventory_activate(_root, info, inventoryItemId, locationId, availab
     args = {"inventoryItemId": inventoryItemId, "locationId": locationId,
             "available": available, "onHand": onHand}
     return run_mutation(info, args, run, {"inventoryLevel": None})
-
-
-
-VARIANT_POLICIES = ("DENY", "CONTINUE")
-
-
-@resolver("Mutation", "productVariantsBulkUpdate")
-def resolve_variants_bulk_update(_root, info, productId, variants, **rest):
-    """Only the inventory policy of existing variants of the product: the stand-in refuses any
-    other field rather than guess how Shopify would apply it."""
-    shop = ctx(info).shop
-
-    def run():
-        product = shop.products.get(productId)
-        if product is None:
-            raise DomainError.single(["productId"], "Product does not exist",
-                                     "PRODUCT_DOES_NOT_EXIST")
-        changed = []
-        for index, entry in enumerate(variants):
-            extra = sorted(set(entry) - {"id", "inventoryPolicy"})
-            if extra:
-                raise DomainError.single(["variants", str(index), extra[0]],
-                                         f"{extra[0]} is not supported by the local Shopify "
-                                         "stand-in")
-            if entry.get("id") not in product["_variants"]:
-                raise DomainError.single(["variants", str(index), "id"], "Product variant does "
-                                         "not exist", "PRODUCT_VARIANT_DOES_NOT_EXIST")
-            if entry.get("inventoryPolicy") not in VARIANT_POLICIES:
-                raise DomainError.single(["variants", str(index), "inventoryPolicy"],
-                                         "Inventory policy is invalid", "INVALID")
-        for entry in variants:
-            variant = shop.variants[entry["id"]]
-            variant["inventoryPolicy"] = entry["inventoryPolicy"]
-            variant["updatedAt"] = shop.now()
-            changed.append(variant)
-        product["updatedAt"] = shop.now()
-        return {"product": product, "productVariants": changed}
-
-    return run_mutation(info, {"productId": productId, "variants": variants, **rest}, run,
-                        {"product": None, "productVariants": None})
