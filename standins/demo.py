@@ -99,7 +99,7 @@ def connect_demo_shop(clients: IntegrationClients, shop_domain: str, *, dropi_co
     _sync_token_field(result, clients, shop, started)
     _map_locations(result, clients, shop)
     _save(result, save_options, shop, {"active": True, "get_shipments": True,
-                                       "create_orders": True}, clients)
+                                       "get_stock": True, "create_orders": True}, clients)
     # The demo's abandoned checkouts get their WhatsApp after a minute, not the usual hour.
     _save(result, save_recovery, shop, RecoveryForm(delay_minutes="1", audience="marketing"))
     log.info("demo shop %s connected to Dropi %s and Ecomdrop", shop.domain,

@@ -195,6 +195,12 @@ class StandInWorld(AdminRequests):
                                  json={"stock": stock, **where}, timeout=10)
         response.raise_for_status()
 
+    def dropi_withdraw(self, product_id: int, reason: str = "deleted") -> None:
+        """Dropi stops showing the product to this account (deleted, or made private)."""
+        response = requests.post(f"{self.dropi.url}/standin/products/co/{product_id}/withdraw",
+                                 json={"reason": reason}, timeout=10)
+        response.raise_for_status()
+
     def dropi_calls(self) -> list[dict]:
         return requests.get(f"{self.dropi.url}/standin/calls", timeout=10).json()["calls"]
 
@@ -504,3 +510,43 @@ def many_imports(shop_id: int, count: int) -> None:
              "imported_at": start + timedelta(seconds=i)} for i in range(count)]
     db.session.execute(insert(ProductAssociation), rows)
     db.session.commit()
+
+
+# --- catalog sync --------------------------------------------------------------------------
+
+SYNC_SWITCHES = {"prices": "get_prices", "products": "get_products"}
+
+
+def run_sync(world: StandInWorld, option: str):
+    """Run a sync option for the world's shop now (the connector and the option switched on)
+    and return the finished SyncRun."""
+    from app.services.sync import run_option
+
+    config = db.session.scalar(db.select(ShopConfiguration).filter_by(shop_id=world.shop.id))
+    config.active = True
+    setattr(config, SYNC_SWITCHES[option], True)
+    db.session.commit()
+    run = run_option(world.settings, world.domain, option, force=True)
+    assert run is not None, "the sync did not run"
+    return run
+
+
+def sync_log(run, outcome: str | None = None) -> list:
+    """The run's log entries (of one outcome when given), in order."""
+    from app.models.sync import SyncLogEntry
+
+    query = db.select(SyncLogEntry).filter_by(run_id=run.id).order_by(SyncLogEntry.id)
+    if outcome:
+        query = query.filter_by(outcome=outcome)
+    return list(db.session.scalars(query))
+
+
+def shopify_writes(world: StandInWorld, mutation: str) -> list[dict]:
+    """The arguments of every `mutation` the Shopify stand-in carried out for the shop."""
+    return [args for name, args in world.store_shop.mutation_log if name == mutation]
+
+
+def shopify_variant_for(world: StandInWorld, raw: dict, variation: dict | None = None) -> dict:
+    """The Shopify variant of a Dropi variation (or of a simple product), by its SKU."""
+    sku = (variation or raw)["sku"]
+    return next(v for v in world.store_shop.variants.values() if v["sku"] == sku)

@@ -85,7 +85,8 @@ def test_every_seed_option_has_one_line_of_help():
     assert all(str(option.help) and "\n" not in str(option.help) for option in OPTIONS)
     assert [o.name for o in OPTIONS if o.available] == [
         "active", "create_orders", "inventory_behaviour", "send_order_confirmation",
-        "send_shipping_confirmation", "get_shipments", "taxes_included"]
+        "send_shipping_confirmation", "get_stock", "get_products", "get_prices", "get_shipments",
+        "prices_update_original_price", "taxes_included"]
 
 
 def test_active_can_be_saved(shop):
@@ -98,16 +99,21 @@ def test_active_can_be_saved(shop):
 
 
 def test_an_unbuilt_option_cannot_be_turned_on(shop):
-    submitted = {"active": True, "get_stock": True, "taxes_included": True}
+    submitted = {"active": True, "get_refunds": True, "taxes_included": True}
 
     with pytest.raises(SettingsInvalid) as refused:
         save_options(shop, submitted)
 
-    assert set(refused.value.errors) == {"get_stock"}
-    assert "Not available yet" in refused.value.errors["get_stock"]
+    assert set(refused.value.errors) == {"get_refunds"}
+    assert "Not available yet" in refused.value.errors["get_refunds"]
     assert refused.value.submitted == submitted
     config = load_configuration(shop)
-    assert config.active is False and config.get_stock is False
+    assert config.active is False and config.get_refunds is False
+
+
+def test_get_stock_can_be_turned_on(shop):
+    save_options(shop, {"active": True, "get_stock": True})
+    assert load_configuration(shop).get_stock is True
 
 
 def test_the_inventory_behaviour_takes_one_of_the_listed_values(shop):

@@ -173,7 +173,7 @@ def test_a_dropi_error_keeps_what_was_typed_except_the_token(client, shop, http)
 
 
 def test_an_unbuilt_option_is_refused_inline(client, shop):
-    response = post(client, "/options", {"active": "on", "get_stock": "on"})
+    response = post(client, "/options", {"active": "on", "get_prices": "on"})
 
     html = text_of(response)
     assert response.status_code == 422

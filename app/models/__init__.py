@@ -30,7 +30,20 @@ from app.models.order_pipeline import (
     TimeoutAction,
 )
 from app.models.orders import Refund
-from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
+from app.models.price_changes import (
+    PRICE_CHANGE_APPLIED,
+    PRICE_CHANGE_APPROVED,
+    PRICE_CHANGE_PENDING,
+    PRICE_CHANGE_REJECTED,
+    PendingPriceChange,
+)
+from app.models.products import (
+    IMPORT_TYPES,
+    OUT_OF_STOCK_POLICIES,
+    PRODUCT_STATUSES,
+    ProductAssociation,
+    VariantLink,
+)
 from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
 from app.models.sync import SyncLogEntry, SyncRun, SyncState
@@ -42,6 +55,11 @@ __all__ = [
     "IMPORT_CREATED",
     "IMPORT_REFUSED",
     "IMPORT_SENDING",
+    "PRICE_CHANGE_APPLIED",
+    "PRICE_CHANGE_APPROVED",
+    "PRICE_CHANGE_PENDING",
+    "PRICE_CHANGE_REJECTED",
+    "PendingPriceChange",
     "Shipment",
     "ShipmentPoll",
     "ShipmentStatus",
@@ -75,6 +93,7 @@ __all__ = [
     "ImportJobStatus",
     "InventoryBehaviour",
     "LocationMapping",
+    "OUT_OF_STOCK_POLICIES",
     "PRODUCT_STATUSES",
     "ProductAssociation",
     "Refund",

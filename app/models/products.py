@@ -12,6 +12,9 @@ from app.models.types import UTCDateTime, utcnow
 
 IMPORT_TYPES = ("single", "bulk", "auto")
 PRODUCT_STATUSES = ("DRAFT", "ACTIVE")
+# What stock sync does when every variant of a product is out of stock at Dropi: set the
+# quantities to zero, also set the product to draft, or keep selling (inventory policy CONTINUE).
+OUT_OF_STOCK_POLICIES = ("zero", "draft", "continue")
 
 
 class ProductAssociation(db.Model):
@@ -41,6 +44,10 @@ class ProductAssociation(db.Model):
     min_margin_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2, asdecimal=True))
     product_status: Mapped[str] = mapped_column(String(16), default="DRAFT")
     last_sync_error: Mapped[str | None] = mapped_column(Text)
+    out_of_stock_policy: Mapped[str] = mapped_column(String(16), default="zero",
+                                                     server_default="zero")
+    # The out-of-stock action stock sync took ("draft" or "continue"), undone when stock returns.
+    out_of_stock_applied: Mapped[str | None] = mapped_column(String(16))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -59,6 +59,9 @@ class ShopState:
     product_operations: dict = field(default_factory=dict)
     metafields: dict = field(default_factory=dict)  # metafield gid -> record (owner in "_owner")
     idempotency: dict = field(default_factory=dict)  # (mutation, key) -> (fingerprint, payload)
+    # (mutation name, arguments) of every catalog mutation carried out (replays excluded), so
+    # tests can count the writes an app made.
+    mutation_log: list = field(default_factory=list)
     next_order_number: int = 1001
 
     @property
