@@ -123,8 +123,6 @@ def _drift(argv: list[str]) -> int:
 
 def _app_command(argv: list[str]) -> int:
     """`python -m standins demo-connect ...`: the app's Flask CLI with the demo commands."""
-
-`python -m standins demo-connect ...`: the app's Flask CLI with the demo commands."""
     from flask.cli import FlaskGroup
 
     from standins.demo import create_app_with_demo_commands
