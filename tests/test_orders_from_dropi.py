@@ -24,7 +24,7 @@ from app.services.orders_from_dropi import LOOKUP_GRACE, create_in_shopify
 from app.services.product_import import import_product
 from app.services.shipments import poll_shop
 from app.services.shopify_session import shopify_client_for
-from app.services.sync import request_run, run_option
+from app.services.sync import run_option
 from standins.shopify.payloads import order_payload
 from tests.conftest import deliver_webhook, run_pending_jobs
 from tests.factories import SCOPES, find_dropi_product, prefs, text_of
@@ -268,12 +268,16 @@ def test_obeying_the_inventory_policy_refuses_what_shopify_cannot_sell(merchant)
     assert entry.outcome == "failed" and "Shopify refused the order" in entry.reason
     assert world.available(linked_variant(world)) == 1
 
-    # The merchant restocks and retries that order from the sync log.
+    log = text_of(world.htmx("GET", "/app/sync/orders/log"))
+    assert f"Dropi order {placed['id']} · Carlos Pérez" in log
+    assert "Shopify refused the order" in log
+    # The merchant restocks and retries that order from the Sync page's log.
     with world.shopify.store.transaction():
         world.store_shop.levels[(variant["_inventory_item"], world.location_id)]["_q"][
             "available"] = 5
-    request_run(world.shop, OPTION, entities=[str(placed["id"])])
-    run_pending_jobs()
+    retried = world.htmx("POST", "/app/sync/orders/retry", data={"entry_id": str(entry.id)})
+    assert retried.status_code == 200
+    assert run_pending_jobs() == 1
     assert len(shopify_orders(world, placed)) == 1
     assert world.available(linked_variant(world)) == 2
 
