@@ -183,21 +183,23 @@ def _adopt(shop, config, row, dropi_order, plan, shopify_order: dict, outcome: s
                           shipping_title=_("Shipping (Dropi)"))
     number = str(shopify_order.get("legacyResourceId")
                  or str(shopify_order.get("id") or "").rsplit("/", 1)[-1])
-    record = find_record(shop.id, number)
-    if record is None:
-        record = new_record(shop.id, config.dropi_country, dropi_order, plan, shopify_order)
-    row.state, row.last_error = IMPORT_CREATED, None
-    row.shopify_order_id, row.order_id = number, record.id
-    row.shopify_order_name = str(shopify_order.get("name") or "")[:64] or None
+    name = str(shopify_order.get("name") or "")[:64] or None
     try:
-        db.session.commit()
-    except IntegrityError:  # the record was made meanwhile (another worker): link that one
+        record = find_record(shop.id, number) or new_record(
+            shop.id, config.dropi_country, dropi_order, plan, shopify_order)
+        _mark_created(row, number, name, record)
+    except IntegrityError:  # another worker recorded it at the same moment: link that record
         db.session.rollback()
         record = find_record(shop.id, number)
-        row = import_row(shop.id, dropi_order.id)
-        row.state, row.shopify_order_id, row.order_id = IMPORT_CREATED, number, record.id
-        db.session.commit()
+        _mark_created(import_row(shop.id, dropi_order.id), number, name, record)
     log.info("Dropi order %s of %s %s in Shopify as %s", dropi_order.id, shop.domain, outcome,
-             row.shopify_order_name)
+             name)
     return Creation(outcome, dropi_order.id, record,
                     custom_lines=tuple(line.title for line in plan.custom_lines))
+
+
+def _mark_created(row: DropiOrderImport, number: str, name: str | None,
+                  record: OrderRecord) -> None:
+    row.state, row.last_error = IMPORT_CREATED, None
+    row.shopify_order_id, row.shopify_order_name, row.order_id = number, name, record.id
+    db.session.commit()
