@@ -13,6 +13,8 @@ SCOPES = {"read_products", "read_inventory", "read_orders"}
 RUN = """mutation($query: String!) { bulkOperationRunQuery(query: $query) {
   bulkOperation { id status objectCount rootObjectCount url } userErrors { field message code }
 } }"""
+POLL = """query($id: ID!) { bulkOperation(id: $id) {
+  id status errorCode objectCount rootObjectCount url partialDataUrl } }"""
 PRODUCTS_WITH_VARIANTS = """{
   products(query: "status:active") {
     edges { node { id title variants { edges { node { id sku } } } } }
@@ -39,8 +41,11 @@ def test_bulk_query_writes_jsonl_with_parent_ids(store):
     events = []
     store.add_listener(lambda shop, topic, payload: events.append((topic, payload)))
     run = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
-    operation = run["bulkOperation"]
-    assert run["userErrors"] == [] and operation["status"] == "COMPLETED"
+    assert run["userErrors"] == [] and run["bulkOperation"]["status"] == "CREATED"
+    assert run["bulkOperation"]["url"] is None
+    store.wait_bulk(run["bulkOperation"]["id"])
+    operation = gql(store, POLL, {"id": run["bulkOperation"]["id"]})["bulkOperation"]
+    assert operation["status"] == "COMPLETED"
     number = operation["id"].rsplit("/", 1)[1]
     assert operation["url"] == f"http://stand-in.test/standin/bulk/{number}.jsonl"
     lines = [json.loads(line) for line in store.bulk_result(operation["id"]).splitlines()]
@@ -83,7 +88,7 @@ def test_bulk_query_refuses_what_shopify_refuses(store, query, message):
 def test_bulk_query_outside_the_scopes_fails_with_access_denied(store):
     run = gql(store, RUN, {"query": "{ orders { edges { node { id } } } }"},
               scopes={"read_products"})["bulkOperationRunQuery"]
-    assert run["bulkOperation"]["status"] == "FAILED"
+    assert store.wait_bulk(run["bulkOperation"]["id"])["status"] == "FAILED"
     state = gql(store, "{ currentBulkOperation { errorCode url } }", scopes={"read_products"})
     assert state["currentBulkOperation"] == {"errorCode": "ACCESS_DENIED", "url": None}
 
