@@ -111,6 +111,19 @@ def shopify_product(shopify: ShopifyStandInHandle, domain: str, sku: str, title:
                       "sku": sku, "price": price}]})
 
 
+def merchant_product(shopify: ShopifyStandInHandle, domain: str, title: str,
+                     variants: list[dict]) -> dict:
+    """A product the merchant made in Shopify, one variant per {sku, barcode} given (option
+    "Modelo" valued A, B, C...)."""
+    names = [chr(ord("A") + n) for n in range(len(variants))]
+    return shopify.store.create_product(domain, {
+        "title": title, "status": "ACTIVE",
+        "productOptions": [{"name": "Modelo", "values": [{"name": n} for n in names]}],
+        "variants": [{"optionValues": [{"optionName": "Modelo", "name": name}],
+                      "sku": variant.get("sku"), "barcode": variant.get("barcode"),
+                      "price": "1000"} for name, variant in zip(names, variants)]})
+
+
 def stocked_location(shopify: ShopifyStandInHandle, domain: str) -> dict:
     """The Shopify location Dropi stock goes to."""
     return shopify.store.create_location(domain, "Bodega Bogotá", city="Bogotá")

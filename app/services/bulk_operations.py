@@ -32,7 +32,9 @@ from app.clients.shopify import (
     ShopifyTransportError,
     ShopifyUserErrors,
 )
+from app.extensions import cache
 from app.graphql import load_operation
+from app.services.webhooks import webhook_handler
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ POLL_SECONDS = (2.0, 5.0, 10.0, 20.0, 30.0)
 SIGNAL_CHECK_SECONDS = 1.0
 MAX_WAIT_SECONDS = 6 * 3600
 INSERT_BATCH = 500
+FINISH_SIGNAL_SECONDS = 24 * 3600
 
 
 class BulkRecord(NamedTuple):
@@ -254,7 +257,12 @@ def _spill(db: sqlite3.Connection, lines) -> int:
     count = 0
     for raw in lines:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        item = json.loads(text)
+        try:
+            item = json.loads(text)
+        except ValueError:
+            raise BulkOperationError(_("Shopify's bulk query result could not be read (line "
+                                       "%(number)s).", number=count + 1), code="UNREADABLE"
+                                     ) from None
         batch.append((item.get("id"), item.get("__parentId"), text))
         count += 1
         if len(batch) >= INSERT_BATCH:
@@ -281,3 +289,34 @@ def _failure_message(operation: dict) -> str:
         return _("Shopify's bulk query was canceled. It will be tried again on the next run.")
     return _("Shopify's bulk query result expired before it was read. It will be tried again "
              "on the next run.")
+
+
+# -- the finish webhook --------------------------------------------------------------------------
+def _signal_key(shop_domain: str, operation_id: str) -> str:
+    return f"bulk-finished:{shop_domain}:{operation_id}"
+
+
+@webhook_handler("bulk_operations/finish")
+def handle_bulk_operation_finished(settings, shop_domain: str, payload: dict, event) -> None:
+    """Tell whoever waits for this operation that it finished (they then read its state)."""
+    operation_id = str(payload.get("admin_graphql_api_id") or "")
+    if not operation_id:
+        return
+    try:
+        cache.set(_signal_key(shop_domain, operation_id),
+                  str(payload.get("status") or "finished"), timeout=FINISH_SIGNAL_SECONDS)
+    except Exception:  # polling still finds the result; a cache hiccup must not fail the event
+        log.warning("bulk finish signal not stored for %s %s", shop_domain, operation_id,
+                    exc_info=True)
+
+
+def finish_signal(shop_domain: str) -> FinishedSignal:
+    """The `finished_signal` of BulkQuery for a shop: what the finish webhook reported."""
+
+    def signalled(operation_id: str) -> str | None:
+        try:
+            return cache.get(_signal_key(shop_domain, operation_id))
+        except Exception:
+            return None
+
+    return signalled
