@@ -18,7 +18,7 @@ from sqlalchemy import insert
 
 from app.config import Settings
 from app.extensions import cache, db
-from app.models import (LocationMapping, ProductAssociation, Shop, ShopConfiguration,
+from app.models import (LocationMapping, ProductAssociation, Session, Shop, ShopConfiguration,
                         StepName)
 from app.models.types import utcnow
 from app.services.agent_profile import choose_alert_flow
@@ -52,6 +52,13 @@ def install_shop(shopify: ShopifyStandInHandle, domain: str, *, name: str | None
     db.session.add(shop)
     db.session.commit()
     return shop
+
+
+def staff_opened_app_in(shop: Shop, locale: str, user_id: int = 1) -> None:
+    """A staff member of the shop opened the app with the admin in `locale`."""
+    db.session.add(Session(id=Session.online_id(shop.domain, user_id), shop_id=shop.id,
+                           is_online=True, user_id=user_id, locale=locale))
+    db.session.commit()
 
 
 def connect_dropi(dropi_app: Flask, shop: Shop, location: dict | None) -> int:

@@ -13,7 +13,7 @@ from app.services.item_mapping.mapping import bulk_query_for, map_catalogue
 from app.services.product_import import import_product
 from standins.shopify.payloads import product_payload
 from tests.conftest import deliver_webhook, run_pending_jobs
-from tests.factories import find_dropi_product, merchant_product, prefs
+from tests.factories import find_dropi_product, merchant_product, prefs, staff_opened_app_in
 
 FAST_POLL = (0.02,)
 
@@ -66,8 +66,7 @@ def variant_sku(dropi_product: dict, index: int = 0) -> str:
 def catalogue(world):
     """Products the merchant already sells: matched by plugin SKU, by Dropi's own variation
     SKU, by barcode, and three that cannot be matched."""
-    world.shop.locale = "en"
-    db.session.commit()
+    staff_opened_app_in(world.shop, "en")
     simple = find_dropi_product(world, variable=False)
     variable = find_dropi_product(world, variable=True, min_variations=3)
     twins = find_dropi_product(world, variable=True, min_variations=2)
@@ -122,8 +121,7 @@ def test_bulk_mapping_matches_by_sku_and_barcode_and_reports_each_miss(world, ca
 
 
 def test_the_reasons_are_written_in_the_shops_language(world, catalogue):
-    world.shop.locale = "es"
-    db.session.commit()
+    staff_opened_app_in(world.shop, "es-CO", user_id=2)  # the latest to open the app
     run_mapping(world)
     [link] = links_of(catalogue["unknown"]).values()
     assert link.details_error == "SKU no encontrado en Dropi"
@@ -205,3 +203,55 @@ def test_a_deleted_product_loses_its_links_from_products_delete(world, catalogue
     assert db.session.scalar(select(func.count(ProductAssociation.id)).where(
         ProductAssociation.shopify_product_id == product["id"])) == 0
     assert len(links_of(catalogue["plugin"])) == 1  # other products keep theirs
+
+
+def _active(world) -> None:
+    from app.models import ShopConfiguration
+
+    db.session.scalar(select(ShopConfiguration).where(
+        ShopConfiguration.shop_id == world.shop.id)).active = True
+    db.session.commit()
+
+
+def test_run_now_maps_the_catalogue_and_logs_each_miss_then_a_retry_checks_one_again(
+        world, catalogue):
+    from app.models import SyncLogEntry, SyncRun
+    from app.services.sync import request_run
+
+    _active(world)
+    request_run(world.shop, "mapping")
+    run_pending_jobs()
+
+    run = db.session.scalar(select(SyncRun).where(SyncRun.option == "mapping"))
+    assert (run.status, run.checked, run.changed, run.failed) == ("partial", 7, 4, 3)
+    assert 0 < run.shopify_cost_points < 40 and run.dropi_requests > 0
+    failures = {entry.label: entry.reason for entry in db.session.scalars(
+        select(SyncLogEntry).where(SyncLogEntry.outcome == "failed"))}
+    assert failures == {"Bolso / A": "SKU not found at Dropi",
+                        "Tenis / A": "Two Dropi variations share this SKU",
+                        "Llavero / A": "No SKU or barcode"}
+
+    # The merchant gives the bag a Dropi SKU in Shopify and retries just that variant.
+    product = catalogue["unknown"]
+    variant = world.store_shop.variants[product["_variants"][0]]
+    variant["sku"] = f"DROPI-{catalogue['simple']['id']}"
+    request_run(world.shop, "mapping", entities=[variant["id"]])
+    run_pending_jobs()
+
+    retry = db.session.scalars(select(SyncRun).where(SyncRun.option == "mapping")
+                               .order_by(SyncRun.id.desc())).first()
+    assert (retry.trigger, retry.checked, retry.changed, retry.failed) == ("retry", 1, 1, 0)
+    [link] = links_of(product).values()
+    assert link.details_received and link.details_error is None
+
+
+def test_turning_the_connector_on_maps_the_catalogue(world, catalogue):
+    from app.models import SyncRun
+    from app.services.settings.options import save_options
+
+    save_options(world.shop, {"active": True})
+    run_pending_jobs()
+
+    run = db.session.scalar(select(SyncRun).where(SyncRun.option == "mapping"))
+    assert run is not None and run.checked == 7
+    assert len(links_of(catalogue["plugin"])) == 1

@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import ProductAssociation, Shop, VariantLink
+from app.i18n import DEFAULT_LOCALE, normalize_locale
+from app.models import ProductAssociation, Session, Shop, VariantLink
 from app.models.types import utcnow
 from app.services.item_mapping.dropi_lookup import DropiMatch
 from app.services.product_import.records import MODE_LINK
@@ -48,17 +49,25 @@ class ShopifyVariant:
             f"{self.product_title} / {self.title}"
 
 
-def reason_text(shop: Shop, reason: str) -> str:
-    """The stored reason, in the shop's language."""
-    with force_locale(shop.locale or "es"):
+def merchant_locale(shop: Shop) -> str:
+    """The language the shop's staff last opened the app in (Spanish when unknown)."""
+    last = db.session.scalar(select(Session.locale).where(
+        Session.shop_id == shop.id, Session.locale.is_not(None))
+        .order_by(Session.updated_at.desc()).limit(1))
+    return normalize_locale(last) or DEFAULT_LOCALE
+
+
+def reason_text(locale: str, reason: str) -> str:
+    """A reason in the merchant's language."""
+    with force_locale(locale):
         return str(REASONS[reason])
 
 
 class ProductBatch:
     """The links and associations of some Shopify products of one shop, loaded at once."""
 
-    def __init__(self, shop: Shop, product_ids: list[str]):
-        self.shop = shop
+    def __init__(self, shop: Shop, product_ids: list[str], locale: str = DEFAULT_LOCALE):
+        self.shop, self.locale = shop, locale
         ids = list(dict.fromkeys(product_ids))
         self.links: dict[str, VariantLink] = {}
         self.associations: dict[tuple[str, str], ProductAssociation] = {}
@@ -125,7 +134,7 @@ class ProductBatch:
                                dropi_variation_id="")
             db.session.add(link)
             self.links[variant.id] = link
-        self._fill(link, variant, received=False, error=reason_text(self.shop, reason))
+        self._fill(link, variant, received=False, error=reason_text(self.locale, reason))
 
     def forget_variants(self, product_id: str, present: set[str]) -> int:
         """Drop the mapping's links of a product's variants that no longer exist."""

@@ -31,6 +31,7 @@ from app.services.item_mapping.links import (
     ProductBatch,
     ShopifyVariant,
     forget_product,
+    merchant_locale,
     reason_text,
 )
 
@@ -74,16 +75,19 @@ def map_catalogue(shop: Shop, query: BulkQuery, lookup: DropiLookup, *,
     (only `entities`, Shopify variant ids, when given: those are looked up again), committing
     every `batch_size` products."""
     report = MappingReport()
+    locale = merchant_locale(shop)
     seen: set[str] = set()
     batch: list[BulkRecord] = []
     for record in query.records():
         seen.add(record.node["id"])
         batch.append(record)
         if len(batch) >= batch_size:
-            _map_batch(shop, batch, lookup, report, reporter, entities, country, query.partial)
+            _map_batch(shop, batch, lookup, report, reporter, entities, country, query.partial,
+                       locale)
             batch = []
     if batch:
-        _map_batch(shop, batch, lookup, report, reporter, entities, country, query.partial)
+        _map_batch(shop, batch, lookup, report, reporter, entities, country, query.partial,
+                       locale)
     report.partial = query.partial
     if not query.partial and entities is None:
         report.removed += _forget_deleted_products(shop, seen)
@@ -99,7 +103,7 @@ def map_product_variants(shop: Shop, product_id: str, variants: list[ShopifyVari
     """One product's variants as a products/update webhook gives them (no Dropi connection:
     only variants that disappeared are dropped). The caller commits."""
     report = MappingReport()
-    products = ProductBatch(shop, [product_id])
+    products = ProductBatch(shop, [product_id], merchant_locale(shop))
     report.removed += products.forget_variants(product_id, {v.id for v in variants})
     if lookup is not None:
         for variant in variants:
@@ -124,8 +128,9 @@ def catalogue_variants(record: BulkRecord) -> list[ShopifyVariant]:
         for child in record.children if child.get("__parentId") == product["id"]]
 
 
-def _map_batch(shop, batch, lookup, report, reporter, entities, country, partial) -> None:
-    products = ProductBatch(shop, [record.node["id"] for record in batch])
+def _map_batch(shop, batch, lookup, report, reporter, entities, country, partial,
+               locale) -> None:
+    products = ProductBatch(shop, [record.node["id"] for record in batch], locale)
     before = report.checked
     for record in batch:
         variants = catalogue_variants(record)
@@ -176,7 +181,7 @@ def _missed(products, variant, reason, report, reporter) -> None:
     products.miss(variant, reason)
     report.add(MISSED)
     if reporter is not None:
-        reporter.failed("variant", variant.id, variant.label, reason_text(products.shop, reason))
+        reporter.failed("variant", variant.id, variant.label, reason_text(products.locale, reason))
 
 
 def _codes(variant: ShopifyVariant) -> list[str]:

@@ -14,6 +14,8 @@ from app.models import Shop, ShopConfiguration
 from app.services.item_mapping.dropi_lookup import DropiLookup
 from app.services.item_mapping.links import ShopifyVariant
 from app.services.item_mapping.mapping import forget_deleted_product, map_product_variants
+from app.services.item_mapping.option import OPTION
+from app.services.sync import record_entry
 from app.services.webhooks import webhook_handler
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,25 @@ def payload_variants(payload: dict) -> tuple[str | None, list[ShopifyVariant]]:
     return product_id, variants
 
 
+class _SyncLog:
+    """What a webhook changed goes to the mapping's log on the Sync page, as a run's would."""
+
+    def __init__(self, shop: Shop):
+        self.shop_id = shop.id
+
+    def checked(self, n: int = 1) -> None:
+        pass
+
+    def keep_going(self) -> None:
+        pass
+
+    def changed(self, entity_type, entity_id, label, detail=None) -> None:
+        record_entry(self.shop_id, OPTION, entity_type, entity_id, label, "changed", detail)
+
+    def failed(self, entity_type, entity_id, label, reason) -> None:
+        record_entry(self.shop_id, OPTION, entity_type, entity_id, label, "failed", reason)
+
+
 def _shop(shop_domain: str) -> Shop | None:
     return db.session.scalar(select(Shop).where(Shop.domain == shop_domain))
 
@@ -62,7 +83,8 @@ def handle_product_updated(settings, shop_domain: str, payload: dict, event) -> 
     if shop is None or product_id is None:
         return
     lookup, country = _lookup(settings, shop)
-    report = map_product_variants(shop, product_id, variants, lookup, country)
+    report = map_product_variants(shop, product_id, variants, lookup, country,
+                                  reporter=_SyncLog(shop))
     log.info("products/update %s for %s: %s linked, %s unmatched, %s removed", product_id,
              shop_domain, report.linked, report.missed, report.removed)
 
