@@ -17,7 +17,7 @@ DAILY = 24 * 60
 
 @sync_option(OPTION, label=_l("Item mapping"), config_flag=None, default_interval_minutes=DAILY,
              description=_l("Matches the products you already sell in Shopify to Dropi by SKU "
-                            "or barcode, so their orders and stock follow Dropi."))
+                            "or barcode, so their orders go to Dropi."))
 def sync_mapping(ctx: SyncContext) -> None:
     """Read the whole catalogue with a bulk query and map each variant (a retry maps only the
     variants it names, looking them up again)."""
