@@ -91,6 +91,7 @@ class BulkQuery:
     operation: dict | None = None
     partial: bool = False
     reused: bool = False
+    ready_at: float | None = None  # clock() when Shopify's result was ready
     cost_points: int = 0
     lines: int = 0
     _text: str = field(default="", repr=False)
@@ -167,7 +168,7 @@ class BulkQuery:
                 next_poll = self.clock() + self.poll_seconds[min(polls, len(self.poll_seconds) - 1)]
                 continue
             self._pause(min(self.signal_check_seconds, max(0.0, next_poll - self.clock())))
-        self.operation = operation
+        self.operation, self.ready_at = operation, self.clock()
         return operation
 
     def _poll(self, operation_id: str) -> dict:

@@ -10,6 +10,7 @@ codes left are looked up on the next run."""
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from app.clients.dropi import DropiClient, DropiNotFound, DropiProduct
@@ -47,6 +48,7 @@ class DropiLookup:
     dropi: DropiClient
     max_requests: int = DEFAULT_MAX_REQUESTS
     requests: int = 0
+    seconds: float = 0.0  # spent waiting for Dropi's answers
     _searches: dict[str, list[DropiProduct]] = field(default_factory=dict)
     _products: dict[int, DropiProduct | None] = field(default_factory=dict)
     _resolved: dict[str, Resolution] = field(default_factory=dict)
@@ -87,17 +89,24 @@ class DropiLookup:
         key = fold(keywords)
         if key not in self._searches:
             self._spend()
-            self._searches[key] = self.dropi.list_products(
-                page_size=SEARCH_PAGE, keywords=keywords).items
+            started = time.monotonic()
+            try:
+                self._searches[key] = self.dropi.list_products(
+                    page_size=SEARCH_PAGE, keywords=keywords).items
+            finally:
+                self.seconds += time.monotonic() - started
         return self._searches[key]
 
     def _product(self, product_id: int) -> DropiProduct | None:
         if product_id not in self._products:
             self._spend()
+            started = time.monotonic()
             try:
                 self._products[product_id] = self.dropi.get_product(product_id)
             except DropiNotFound:
                 self._products[product_id] = None
+            finally:
+                self.seconds += time.monotonic() - started
         return self._products[product_id]
 
     def _spend(self) -> None:

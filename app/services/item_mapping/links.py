@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -71,16 +71,27 @@ class ProductBatch:
         ids = list(dict.fromkeys(product_ids))
         self.links: dict[str, VariantLink] = {}
         self.associations: dict[tuple[str, str], ProductAssociation] = {}
+        self._by_product: dict[str, list[str]] = {}
+        # New rows are inserted together at flush(): most variants of a first run are new, and
+        # one INSERT per table per batch is many times cheaper than the ORM's unit of work.
+        self._new_associations: dict[tuple[str, str], dict] = {}
+        self._new_links: list[dict] = []
+        self._pending_holders: dict[tuple[str, str], dict[str, str]] = {}
         if not ids:
             return
         for link in db.session.scalars(
                 select(VariantLink).options(selectinload(VariantLink.association))
                 .where(VariantLink.shop_id == shop.id, VariantLink.shopify_product_id.in_(ids))):
-            self.links.setdefault(link.shopify_variant_id, link)
+            if link.shopify_variant_id not in self.links:
+                self.links[link.shopify_variant_id] = link
+                self._by_product.setdefault(link.shopify_product_id, []).append(
+                    link.shopify_variant_id)
+        self._load_associations(select(ProductAssociation).where(
+            ProductAssociation.shop_id == shop.id, ProductAssociation.shopify_product_id.in_(ids)))
+
+    def _load_associations(self, statement) -> None:
         for association in db.session.scalars(
-                select(ProductAssociation).options(selectinload(ProductAssociation.variant_links))
-                .where(ProductAssociation.shop_id == shop.id,
-                       ProductAssociation.shopify_product_id.in_(ids))):
+                statement.options(selectinload(ProductAssociation.variant_links))):
             self.associations[(association.shopify_product_id,
                                association.dropi_product_id)] = association
 
@@ -98,7 +109,15 @@ class ProductBatch:
     def link(self, variant: ShopifyVariant, match: DropiMatch, country: str | None) -> bool:
         """Link the variant to the Dropi variation; False when another variant of the product
         already holds that variation."""
+        key = (variant.product_id, match.product_id)
+        if variant.id not in self.links:
+            return self._link_new(variant, match, country, key)
+        if key in self._new_associations:
+            self.flush()  # the association the link moves to is made by now
         association = self._association(variant, match, country)
+        pending = self._pending_holders.get(key, {}).get(match.variation_key)
+        if pending is not None and pending != variant.id:
+            return False
         holder = next((link for link in association.variant_links
                        if link.dropi_variation_id == match.variation_key), None)
         if holder is not None and holder.shopify_variant_id != variant.id:
@@ -122,6 +141,10 @@ class ProductBatch:
     def miss(self, variant: ShopifyVariant, reason: str) -> None:
         """Keep the variant's link without association, with the reason."""
         link = self.links.get(variant.id)
+        if link is None:
+            self._new_links.append(self._link_row(variant, None, "", received=False,
+                                                  error=reason_text(self.locale, reason)))
+            return
         if link is not None and link.association is not None:
             # A link leaves its association by being deleted (the association's links are
             # delete-orphan); the unmatched variant gets a link of its own.
@@ -138,9 +161,8 @@ class ProductBatch:
 
     def forget_variants(self, product_id: str, present: set[str]) -> int:
         """Drop the mapping's links of a product's variants that no longer exist."""
-        gone = [link for vid, link in self.links.items()
-                if link.shopify_product_id == product_id and vid not in present
-                and not self.imported(vid)]
+        gone = [self.links[vid] for vid in self._by_product.get(product_id, ())
+                if vid in self.links and vid not in present and not self.imported(vid)]
         for link in gone:
             previous = link.association
             if previous is not None:
@@ -150,6 +172,70 @@ class ProductBatch:
                 db.session.delete(link)
             del self.links[link.shopify_variant_id]
         return len(gone)
+
+    def _link_new(self, variant: ShopifyVariant, match: DropiMatch, country: str | None,
+                  key: tuple[str, str]) -> bool:
+        association = self.associations.get(key)
+        holders = self._pending_holders.setdefault(key, {})
+        taken = holders.get(match.variation_key) or next(
+            (link.shopify_variant_id for link in (association.variant_links if association
+                                                   else ()) if link.dropi_variation_id ==
+             match.variation_key), None)
+        if taken is not None and taken != variant.id:
+            return False
+        holders[match.variation_key] = variant.id
+        if association is None:
+            row = self._new_associations.get(key)
+            if row is None:
+                row = self._new_associations[key] = self._association_row(variant, match,
+                                                                          country)
+            row["variant_mappings"]["variants"][match.variation_key] = {
+                "label": variant.title, "sku": variant.sku, "shopify_variant_id": variant.id}
+        else:
+            _remember(association, match.variation_key, variant)
+        self._new_links.append(self._link_row(variant, key, match.variation_key, received=True,
+                                              error=None))
+        return True
+
+    def flush(self) -> None:
+        """Insert the new associations and links gathered so far."""
+        if self._new_associations:
+            keys = list(self._new_associations)
+            ids = db.session.scalars(
+                insert(ProductAssociation).returning(ProductAssociation.id,
+                                                     sort_by_parameter_order=True),
+                [self._new_associations[key] for key in keys]).all()
+            self._new_associations.clear()
+            self._load_associations(select(ProductAssociation).where(
+                ProductAssociation.id.in_(ids)))
+        if self._new_links:
+            rows = []
+            for row in self._new_links:
+                key = row.pop("_key")
+                row["association_id"] = self.associations[key].id if key else None
+                rows.append(row)
+            db.session.execute(insert(VariantLink), rows)
+            self._new_links = []
+
+    def _association_row(self, variant: ShopifyVariant, match: DropiMatch,
+                         country: str | None) -> dict:
+        now = utcnow()
+        return {"shop_id": self.shop.id, "dropi_product_id": match.product_id,
+                "shopify_product_id": variant.product_id, "import_type": MAPPED,
+                "original_dropi_name": (match.product_name or variant.product_title)[:500],
+                "shopify_title": variant.product_title[:500], "dropi_country": country,
+                "variant_mappings": {"mode": MODE_LINK, "variants": {}}, "imported_at": now,
+                "last_synced_at": now}
+
+    def _link_row(self, variant: ShopifyVariant, key, variation_key: str, *, received: bool,
+                  error: str | None) -> dict:
+        now = utcnow()
+        return {"_key": key, "shop_id": self.shop.id, "shopify_variant_id": variant.id,
+                "dropi_variation_id": variation_key, "shopify_product_id": variant.product_id,
+                "shopify_inventory_item_id": variant.inventory_item_id,
+                "sku": variant.sku[:255] or None, "barcode": variant.barcode[:255] or None,
+                "details_received": received, "details_error": error, "created_at": now,
+                "updated_at": now}
 
     def _association(self, variant: ShopifyVariant, match: DropiMatch,
                      country: str | None) -> ProductAssociation:
@@ -175,10 +261,11 @@ class ProductBatch:
         variants = {k: v for k, v in (mappings.get("variants") or {}).items()
                     if v.get("shopify_variant_id") != link.shopify_variant_id}
         association.variant_mappings = {**mappings, "variants": variants}
-        if association.import_type == MAPPED and not association.variant_links:
+        key = (association.shopify_product_id, association.dropi_product_id)
+        if association.import_type == MAPPED and not association.variant_links and \
+                not self._pending_holders.get(key):
             db.session.delete(association)
-            self.associations.pop((association.shopify_product_id,
-                                   association.dropi_product_id), None)
+            self.associations.pop(key, None)
 
     def _fill(self, link: VariantLink, variant: ShopifyVariant, *, received: bool,
               error: str | None) -> None:

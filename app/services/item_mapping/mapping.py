@@ -108,6 +108,7 @@ def map_product_variants(shop: Shop, product_id: str, variants: list[ShopifyVari
     if lookup is not None:
         for variant in variants:
             _map_variant(products, variant, lookup, report, reporter, False, country)
+        products.flush()
         report.dropi_requests = lookup.requests
     return report
 
@@ -142,6 +143,7 @@ def _map_batch(shop, batch, lookup, report, reporter, entities, country, partial
             if entities is None or variant.id in entities:
                 _map_variant(products, variant, lookup, report, reporter, entities is not None,
                              country)
+    products.flush()
     db.session.commit()
     if reporter is not None:
         reporter.checked(report.checked - before)
