@@ -123,7 +123,9 @@ def _run_mapping(where: dict, workdir: Path) -> dict:
     from app.models.types import utcnow
     from app.services.item_mapping.dropi_lookup import DropiLookup
     from app.services.item_mapping.mapping import bulk_query_for, map_catalogue
+    from app.models.sync import SyncRun
     from app.services.shopify_session import shopify_client_for
+    from app.services.sync import SyncContext, get_option
     from app.clients.dropi import DropiClient
     from standins.runner import stand_in_environment
 
@@ -153,16 +155,24 @@ def _run_mapping(where: dict, workdir: Path) -> dict:
         query = bulk_query_for(shopify_client_for(settings, shop), poll_seconds=(0.25,),
                                sleep=sleep)
         lookup = DropiLookup(DropiClient.for_settings(settings, where["dropi_token"], "CO"))
+        # The run's log and counts are written as the sync option writes them.
+        run = SyncRun(shop_id=shop.id, option="mapping", trigger="manual")
+        db.session.add(run)
+        db.session.commit()
+        context = SyncContext(settings=settings, shop=shop, configuration=db.session.get(
+            ShopConfiguration, 1), option=get_option("mapping"), run=run)
         rss_before = _current_rss_mb()
         started, cpu_start = time.monotonic(), time.process_time()
-        report = map_catalogue(shop, query, lookup, country="CO")
+        report = map_catalogue(shop, query, lookup, country="CO", reporter=context)
+        db.session.commit()
         ended, cpu_end = time.monotonic(), time.process_time()
         links = db.session.scalar(db.select(db.func.count(VariantLink.id)))
+        entries = (run.changed, run.failed)
     return {"report": report, "total": ended - started, "wait": query.ready_at - started,
             "processing": ended - query.ready_at, "cpu": cpu_end - cpu_start,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "links": links, "polled_sleep": waited["seconds"], "rss_before": rss_before,
-            "dropi_wait": lookup.seconds}
+            "dropi_wait": lookup.seconds, "entries": entries}
 
 
 def _current_rss_mb() -> float:
@@ -201,7 +211,9 @@ def _report_mapping(result: dict, variants: int) -> None:
     paged_points, paged_requests = paging_cost(variants)
     print(f"variants read {report.checked} (lines in the file {report.lines}): linked "
           f"{report.linked}, unmatched {report.missed}, left for the next run {report.deferred}; "
-          f"{result['links']} variant links stored; Dropi requests {report.dropi_requests}")
+          f"{result['links']} variant links stored; Dropi requests {report.dropi_requests}; "
+          f"sync log: {result['entries'][0]} products linked, {result['entries'][1]} variants "
+          "unmatched")
     print(f"peak RSS of this process: {result['rss_mb']:.1f} MB (target < 150 MB); "
           f"{result['rss_before']:.1f} MB before the mapping started (the app as the worker "
           f"loads it), so the mapping added {result['rss_mb'] - result['rss_before']:.1f} MB")

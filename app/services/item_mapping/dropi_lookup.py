@@ -56,15 +56,15 @@ class DropiLookup:
     def resolve(self, code: str) -> Resolution:
         """What `code` names at Dropi; raises LookupBudgetSpent when Dropi must be asked but
         the run's requests are spent."""
+        plugin = PLUGIN_SKU.match(code.strip())
+        if plugin:  # most codes of a store imported with the plugin: no folding, no cache
+            return Resolution(FOUND, DropiMatch(plugin.group(1), plugin.group(2) or SIMPLE_KEY))
         key = fold(code)
         if key not in self._resolved:
             self._resolved[key] = self._resolve(code.strip())
         return self._resolved[key]
 
     def _resolve(self, code: str) -> Resolution:
-        plugin = PLUGIN_SKU.match(code)
-        if plugin:
-            return Resolution(FOUND, DropiMatch(plugin.group(1), plugin.group(2) or SIMPLE_KEY))
         matches = self._exact(code, self._search(code))
         stem = STEM.match(code)
         if not matches and stem and fold(stem.group(1)) != fold(code):

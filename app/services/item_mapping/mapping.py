@@ -106,8 +106,10 @@ def map_product_variants(shop: Shop, product_id: str, variants: list[ShopifyVari
     products = ProductBatch(shop, [product_id], merchant_locale(shop))
     report.removed += products.forget_variants(product_id, {v.id for v in variants})
     if lookup is not None:
-        for variant in variants:
-            _map_variant(products, variant, lookup, report, reporter, False, country)
+        linked = {_map_variant(products, variant, lookup, report, reporter, False, country)
+                  for variant in variants}
+        _log_linked(reporter, {"id": product_id, "title": variants[0].product_title
+                               if variants else ""}, linked)
         products.flush()
         report.dropi_requests = lookup.requests
     return report
@@ -139,10 +141,10 @@ def _map_batch(shop, batch, lookup, report, reporter, entities, country, partial
         if entities is None and not partial:
             report.removed += products.forget_variants(record.node["id"],
                                                        {v.id for v in variants})
-        for variant in variants:
-            if entities is None or variant.id in entities:
-                _map_variant(products, variant, lookup, report, reporter, entities is not None,
-                             country)
+        linked = {_map_variant(products, variant, lookup, report, reporter,
+                               entities is not None, country)
+                  for variant in variants if entities is None or variant.id in entities}
+        _log_linked(reporter, record.node, linked)
     products.flush()
     db.session.commit()
     if reporter is not None:
@@ -152,10 +154,11 @@ def _map_batch(shop, batch, lookup, report, reporter, entities, country, partial
 
 def _map_variant(products: ProductBatch, variant: ShopifyVariant, lookup: DropiLookup,
                  report: MappingReport, reporter: Reporter | None, force: bool,
-                 country: str | None) -> None:
+                 country: str | None) -> str | None:
+    """Map one variant; returns the Dropi product id it was linked to now, if any."""
     if products.imported(variant.id) or (not force and products.unchanged(variant)):
         report.add(KEPT)
-        return
+        return None
     codes = _codes(variant)
     if not codes:
         return _missed(products, variant, "no_code", report, reporter)
@@ -167,19 +170,27 @@ def _map_variant(products: ProductBatch, variant: ShopifyVariant, lookup: DropiL
                 if not products.link(variant, resolution.match, country):
                     return _missed(products, variant, "taken", report, reporter)
                 report.add(LINKED)
-                if reporter is not None:
-                    reporter.changed("variant", variant.id, variant.label,
-                                     f"Dropi {resolution.match.product_id}")
-                return
+                return resolution.match.product_id
             resolutions.append(resolution.outcome)
     except LookupBudgetSpent:
         report.add(DEFERRED)
-        return
-    _missed(products, variant, "ambiguous" if AMBIGUOUS in resolutions else "not_found",
+        return None
+    return _missed(products, variant, "ambiguous" if AMBIGUOUS in resolutions else "not_found",
             report, reporter)
 
 
+def _log_linked(reporter: Reporter | None, product: dict, dropi_ids: set) -> None:
+    """One log entry per Shopify product whose variants were linked now (not one per variant:
+    a first run links tens of thousands)."""
+    dropi_ids = sorted(i for i in dropi_ids if i)
+    if reporter is not None and dropi_ids:
+        reporter.changed("product", product["id"], product.get("title") or product["id"],
+                         "Dropi " + ", ".join(dropi_ids))
+
+
 def _missed(products, variant, reason, report, reporter) -> None:
+    """Keep the reason on the variant's link and in the run's log (per variant: a retry names
+    the variants to look up again)."""
     products.miss(variant, reason)
     report.add(MISSED)
     if reporter is not None:
