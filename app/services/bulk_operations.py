@@ -155,13 +155,16 @@ class BulkQuery:
     # -- waiting ---------------------------------------------------------------------------
     def _finished(self, operation: dict) -> dict:
         deadline = self.clock() + self.max_wait_seconds
-        polls = 0
+        polls, signal_seen = 0, False
         next_poll = self.clock() + self.poll_seconds[0]
         while operation["status"] in RUNNING:
             if self.clock() >= deadline:
                 raise BulkOperationError(_("Shopify's bulk query took too long. It will be "
                                            "tried again on the next run."), code="TIMEOUT")
-            signalled = self.finished_signal(operation["id"]) if self.finished_signal else None
+            # The webhook is acted on once; if Shopify still says running, polling goes on.
+            signalled = not signal_seen and self.finished_signal is not None and \
+                bool(self.finished_signal(operation["id"]))
+            signal_seen = signal_seen or signalled
             if signalled or self.clock() >= next_poll:
                 operation = self._poll(operation["id"])
                 polls += 1
