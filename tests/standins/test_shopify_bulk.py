@@ -139,8 +139,8 @@ def _status(store, operation_id: str) -> str:
 
 
 def _running(store, operation_id: str) -> None:
-    """Until the stand-in's thread has picked the operation up (it is held there)."""
-    while _status(store, operation_id) == "CREATED":
+    """Until the stand-in's thread has written the file (the operation is held RUNNING)."""
+    while int(gql(store, POLL, {"id": operation_id})["bulkOperation"]["objectCount"]) == 0:
         store.wait_bulk(operation_id, timeout=0.01)
 
 
@@ -154,7 +154,8 @@ def test_a_bulk_query_runs_in_the_background_and_finishes_later(store):
     _running(store, operation["id"])
     polled = gql(store, POLL, {"id": operation["id"]})["bulkOperation"]
     assert polled["status"] == "RUNNING" and polled["url"] is None
-    assert int(polled["objectCount"]) > 10  # the file is written, the operation not finished
+    assert int(polled["objectCount"]) == 33  # the 10 products and 23 variants are written,
+    # the operation is not finished
     assert "bulk_operations/finish" not in events
 
     store.bulk_settings.update({"hold": False})
