@@ -16,8 +16,8 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.i18n import DEFAULT_LOCALE, normalize_locale
-from app.models import ProductAssociation, Session, Shop, VariantLink
+from app.i18n import DEFAULT_LOCALE
+from app.models import ProductAssociation, Shop, VariantLink
 from app.models.types import utcnow
 from app.services.item_mapping.dropi_lookup import DropiMatch
 from app.services.product_import.records import MODE_LINK
@@ -47,14 +47,6 @@ class ShopifyVariant:
     def label(self) -> str:
         return self.product_title if self.title in ("", "Default Title") else \
             f"{self.product_title} / {self.title}"
-
-
-def merchant_locale(shop: Shop) -> str:
-    """The language the shop's staff last opened the app in (Spanish when unknown)."""
-    last = db.session.scalar(select(Session.locale).where(
-        Session.shop_id == shop.id, Session.locale.is_not(None))
-        .order_by(Session.updated_at.desc()).limit(1))
-    return normalize_locale(last) or DEFAULT_LOCALE
 
 
 def reason_text(locale: str, reason: str) -> str:

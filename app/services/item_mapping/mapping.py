@@ -31,9 +31,9 @@ from app.services.item_mapping.links import (
     ProductBatch,
     ShopifyVariant,
     forget_product,
-    merchant_locale,
     reason_text,
 )
+from app.services.merchant_language import merchant_locale
 
 BATCH_PRODUCTS = 200
 CATALOGUE_QUERY = "bulk_catalogue_variants"
