@@ -14,7 +14,6 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from app.clients.dropi import DropiClient
 from app.clients.shopify import ShopifyClient
 from app.extensions import db
 from app.models import ProductAssociation, Shop, VariantLink
@@ -218,6 +217,3 @@ def bulk_query_for(shopify: ShopifyClient, **options) -> BulkQuery:
     """The catalogue's bulk query (partial data is used: what it holds is mapped)."""
     return BulkQuery(shopify, CATALOGUE_QUERY, accept_partial=True, **options)
 
-
-def lookup_for(dropi: DropiClient, max_requests: int | None = None) -> DropiLookup:
-    return DropiLookup(dropi) if max_requests is None else DropiLookup(dropi, max_requests)
