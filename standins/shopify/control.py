@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from standins.shopify.demo_orders import DemoOrderError, place_demo_order
 from standins.shopify.faults import FaultSettingsError
@@ -232,8 +232,17 @@ def flush_webhooks():
 # -- bulk operations ---------------------------------------------------------------------------
 @bp.get("/bulk/<operation>.jsonl")
 def bulk_result(operation: str):
-    """The JSONL result file of a finished bulk operation."""
-    text = _stand_in().bulk_result(operation)
-    if text is None:
+    """The JSONL result file of a finished bulk operation, streamed from disk."""
+    path = _stand_in().store.bulk_result_path(operation)
+    if path is None:
         return _bad("no such bulk operation result", 404)
-    return Response(text, mimetype="application/jsonl")
+    return send_file(path, mimetype="application/jsonl", conditional=False, max_age=0)
+
+
+@bp.post("/bulk/settings")
+def bulk_settings():
+    """{concurrent_queries, min_seconds, hold, fail_with}: how bulk queries run."""
+    try:
+        return jsonify(_stand_in().store.bulk_settings.update(_body()))
+    except (TypeError, ValueError) as exc:
+        return _bad(str(exc))

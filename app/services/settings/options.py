@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import InventoryBehaviour, Shop, ShopConfiguration
+from app.services.item_mapping.option import map_after_connecting
 from app.services.settings.bot_field import sync_dropi_token_field
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
@@ -179,6 +180,8 @@ def save_options(shop: Shop, submitted: dict[str, bool | str],
     if clients is not None and config.active and not saved["active"]:
         synced = sync_dropi_token_field(clients, config)
         notices += [synced] if synced is not None else []
+    if config.active and not saved["active"] and config.dropi_token:
+        map_after_connecting(shop)  # the products already in Shopify are matched to Dropi
     return SaveOutcome(config, notices)
 
 
