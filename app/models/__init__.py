@@ -22,7 +22,7 @@ from app.models.order_pipeline import (
     StepState,
     TimeoutAction,
 )
-from app.models.orders import Refund
+from app.models.orders import OrderFulfillment, Refund
 from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
 from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
@@ -64,6 +64,7 @@ __all__ = [
     "LocationMapping",
     "PRODUCT_STATUSES",
     "ProductAssociation",
+    "OrderFulfillment",
     "Refund",
     "Session",
     "Shop",
