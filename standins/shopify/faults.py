@@ -1,7 +1,8 @@
 """Fault knobs for the Admin API (and, on request, the OAuth token endpoint): added latency,
 429 with Retry-After, 5xx, and timeouts that hold the connection past the client's patience.
 Rates are drawn from random.Random(seed), so a seeded run fails the same calls every time;
-`sequence` scripts the next answers exactly (e.g. [503, 429, "ok"])."""
+`sequence` scripts the next answers exactly (e.g. [503, 429, "ok"]); "lost" runs the request
+and then answers 504, as when Shopify did the work but the answer never reached the caller."""
 from __future__ import annotations
 
 import random
@@ -10,7 +11,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from flask import Response, jsonify
+from flask import Response, g, jsonify
 
 TARGETS = ("graphql", "oauth")
 SERVER_ERROR_BODIES = {
@@ -47,8 +48,9 @@ class FaultSettings:
         if unknown := set(self.targets) - set(TARGETS):
             raise FaultSettingsError(f"unknown targets {sorted(unknown)}; use {list(TARGETS)}")
         for step in self.sequence:
-            if step not in ("ok", "timeout", 429) and step not in SERVER_ERROR_BODIES:
-                raise FaultSettingsError(f"sequence step {step!r} is not ok, timeout, 429 or 5xx")
+            if step not in ("ok", "timeout", "lost", 429) and step not in SERVER_ERROR_BODIES:
+                raise FaultSettingsError(f"sequence step {step!r} is not ok, timeout, lost, "
+                                         "429 or 5xx")
         if self.latency_ms < 0 or self.timeout_seconds < 0 or self.retry_after < 0:
             raise FaultSettingsError("latency_ms, timeout_seconds and retry_after must be >= 0")
         return self
@@ -86,7 +88,8 @@ class FaultInjector:
             return {**asdict(self._settings), "injected": dict(self.injected)}
 
     def intercept(self, target: str) -> Response | None:
-        """Sleep for the configured latency; return a fault response or None to carry on."""
+        """Sleep for the configured latency; return a fault response or None to carry on (for
+        "lost", `g.answer_lost` tells `lose_answer` to replace the real answer)."""
         with self._lock:
             settings = self._settings
             if target not in settings.targets:
@@ -96,7 +99,19 @@ class FaultInjector:
                 self.injected[str(outcome)] += 1
         if settings.latency_ms:
             time.sleep(settings.latency_ms / 1000)
+        if outcome == "lost":
+            g.answer_lost = True
+            return None
         return self._respond(outcome, settings)
+
+    @staticmethod
+    def lose_answer(response: Response) -> Response:
+        """After the request ran: a 504 instead of its answer when the fault said "lost"."""
+        if not g.get("answer_lost"):
+            return response
+        lost = jsonify(errors=SERVER_ERROR_BODIES[504])
+        lost.status_code = 504
+        return lost
 
     def _draw(self, settings: FaultSettings):
         roll = self._rng.random()

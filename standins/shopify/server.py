@@ -144,6 +144,7 @@ def create_shopify_stand_in(config: ShopifyStandInConfig, store=None) -> Flask:
                      admin_graphql, methods=["POST"])
     app.before_request(_remember_public_url)
     app.before_request(_inject_faults)
+    app.after_request(_lose_answer)
     return app
 
 
@@ -162,6 +163,10 @@ def _inject_faults():
     else:
         return None
     return current_app.extensions["shopify_stand_in"].faults.intercept(target)
+
+
+def _lose_answer(response):
+    return current_app.extensions["shopify_stand_in"].faults.lose_answer(response)
 
 
 def admin_graphql(shop: str, version: str):
