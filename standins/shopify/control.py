@@ -9,6 +9,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from standins.shopify.demo_orders import DemoOrderError, place_demo_order
 from standins.shopify.faults import FaultSettingsError
+from standins.shopify.fulfillment import (
+    create_fulfillment,
+    create_refund,
+    order_transactions,
+    update_tracking,
+)
+from standins.shopify.records import DomainError
 
 bp = Blueprint("control", __name__, url_prefix="/standin")
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
@@ -237,3 +244,89 @@ def bulk_result(operation: str):
     if text is None:
         return _bad("no such bulk operation result", 404)
     return Response(text, mimetype="application/jsonl")
+
+
+# -- what the merchant does to an order in the Shopify admin ----------------------------------
+def _admin_order(shop: str, number: str):
+    """(stand-in shop state, order) for a shop's order by its numeric id, or an error answer."""
+    stand_in = _stand_in()
+    if not stand_in.has_shop(shop):
+        return None, _bad(f"no shop {shop}", 404)
+    state = stand_in.store.shop(shop)
+    order = next((o for o in state.orders.values() if str(o["_number"]) == number), None)
+    if order is None:
+        return None, _bad(f"no order {number} in {shop}", 404)
+    return (state, order), None
+
+
+@bp.post("/shops/<shop>/orders/<number>/refunds")
+def refund_order(shop: str, number: str):
+    """The merchant refunds in the admin: {lines: [{sku, quantity}], amount, note, restock}.
+    Refused as refundCreate refuses (422); refunds/create reaches the app."""
+    body = _body()
+    with _stand_in().store.transaction():
+        found, problem = _admin_order(shop, number)
+        if problem:
+            return problem
+        state, order = found
+        by_sku = {line["sku"]: line for line in order["_lines"]}
+        lines = []
+        for entry in body.get("lines") or []:
+            line = by_sku.get(entry.get("sku"))
+            lines.append({"lineItemId": line["id"] if line else f"unknown-{entry.get('sku')}",
+                          "quantity": int(entry.get("quantity") or 0),
+                          "restockType": "RETURN" if body.get("restock") else "NO_RESTOCK"})
+        payments = [t for t in order_transactions(state, order) if t["kind"] == "SALE"]
+        transactions = [{"orderId": order["id"], "kind": "REFUND",
+                         "gateway": order["paymentGatewayNames"][0], "amount": body["amount"],
+                         "parentId": payments[0]["id"] if payments else None}
+                        ] if body.get("amount") else []
+        try:
+            refund = create_refund(state, {"orderId": order["id"], "refundLineItems": lines,
+                                           "transactions": transactions,
+                                           "note": body.get("note")})
+        except DomainError as error:
+            return _bad("; ".join(e["message"] for e in error.errors), 422)
+    return jsonify(id=refund["id"], number=refund["_number"]), 201
+
+
+@bp.post("/shops/<shop>/orders/<number>/fulfillments")
+def fulfil_order(shop: str, number: str):
+    """The merchant (or a warehouse app) fulfils every open line: {company, number, url}
+    tracking; fulfillments/create reaches the app."""
+    body = _body()
+    with _stand_in().store.transaction():
+        found, problem = _admin_order(shop, number)
+        if problem:
+            return problem
+        state, order = found
+        groups = [{"fulfillmentOrderId": fo_id} for fo_id in order["_fulfillment_orders"]
+                  if state.fulfillment_orders[fo_id]["status"] in ("OPEN", "IN_PROGRESS")]
+        tracking = {k: body[k] for k in ("company", "number", "url") if body.get(k)}
+        try:
+            fulfillment = create_fulfillment(state, {"lineItemsByFulfillmentOrder": groups,
+                                                     "trackingInfo": tracking})
+        except DomainError as error:
+            return _bad("; ".join(e["message"] for e in error.errors), 422)
+    return jsonify(id=fulfillment["id"], number=fulfillment["_number"]), 201
+
+
+@bp.post("/shops/<shop>/fulfillments/<number>/tracking")
+def update_fulfillment_tracking(shop: str, number: str):
+    """The merchant edits a fulfillment's tracking: {company, number, url};
+    fulfillments/update reaches the app."""
+    stand_in, body = _stand_in(), _body()
+    if not stand_in.has_shop(shop):
+        return _bad(f"no shop {shop}", 404)
+    with stand_in.store.transaction():
+        state = stand_in.store.shop(shop)
+        fulfillment = next((f for f in state.fulfillments.values()
+                            if str(f["_number"]) == number), None)
+        if fulfillment is None:
+            return _bad(f"no fulfillment {number} in {shop}", 404)
+        try:
+            update_tracking(state, fulfillment["id"],
+                            {k: body[k] for k in ("company", "number", "url") if body.get(k)})
+        except DomainError as error:
+            return _bad("; ".join(e["message"] for e in error.errors), 422)
+    return jsonify(id=fulfillment["id"], number=fulfillment["_number"]), 200

@@ -6,6 +6,7 @@ and then answers 504, as when Shopify did the work but the answer never reached 
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -36,6 +37,9 @@ class FaultSettings:
     targets: list[str] = field(default_factory=lambda: ["graphql"])
     sequence: list = field(default_factory=list)
     seed: int | None = None
+    # Only GraphQL requests whose document calls one of these fields (e.g. "refundCreate") get
+    # faults; empty: every request of the targets.
+    operations: list[str] = field(default_factory=list)
 
     def validate(self) -> "FaultSettings":
         for name in ("rate_429", "rate_5xx", "rate_timeout"):
@@ -74,6 +78,7 @@ class FaultInjector:
             settings = FaultSettings(**{k: v for k, v in values.items() if k in known})
             settings.latency_ms = int(settings.latency_ms)
             settings.sequence = list(settings.sequence)
+            settings.operations = [str(name) for name in settings.operations]
             settings.validate()
         except (TypeError, ValueError) as exc:
             raise FaultSettingsError(str(exc)) from exc
@@ -87,12 +92,16 @@ class FaultInjector:
         with self._lock:
             return {**asdict(self._settings), "injected": dict(self.injected)}
 
-    def intercept(self, target: str) -> Response | None:
+    def intercept(self, target: str, document: str = "") -> Response | None:
         """Sleep for the configured latency; return a fault response or None to carry on (for
         "lost", `g.answer_lost` tells `lose_answer` to replace the real answer)."""
         with self._lock:
             settings = self._settings
             if target not in settings.targets:
+                return None
+            if settings.operations and not any(re.search(rf"\b{re.escape(name)}\s*\(",
+                                                         document)
+                                               for name in settings.operations):
                 return None
             outcome = settings.sequence.pop(0) if settings.sequence else self._draw(settings)
             if outcome != "ok":

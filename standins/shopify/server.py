@@ -162,7 +162,11 @@ def _inject_faults():
         target = "oauth"
     else:
         return None
-    return current_app.extensions["shopify_stand_in"].faults.intercept(target)
+    document = ""
+    if target == "graphql":
+        body = request.get_json(silent=True)
+        document = str(body.get("query") or "") if isinstance(body, dict) else ""
+    return current_app.extensions["shopify_stand_in"].faults.intercept(target, document)
 
 
 def _lose_answer(response):
