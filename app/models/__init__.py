@@ -26,6 +26,7 @@ from app.models.orders import OrderFulfillment, Refund
 from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
 from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
+from app.models.sync import SyncLogEntry, SyncRun, SyncState
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
@@ -69,6 +70,9 @@ __all__ = [
     "Session",
     "Shop",
     "ShopConfiguration",
+    "SyncLogEntry",
+    "SyncRun",
+    "SyncState",
     "VariantLink",
     "WebhookEvent",
     "WebhookStatus",
