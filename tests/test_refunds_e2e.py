@@ -22,7 +22,9 @@ from app.models import (
     WebhookEvent,
     WebhookStatus,
 )
+from app.models.sync import SyncLogEntry, SyncRun
 from app.services.order_pipeline import event_text
+from app.services.sync import run_option
 from app.services.shipments import confirm_hint
 from standins.shopify.payloads import refund_payload
 from tests.live_standins import wait_until
@@ -59,7 +61,7 @@ def webhooks(stack):
         requests.post(settings, json=values, timeout=5).raise_for_status()
 
     yield switch
-    switch(copies=1, out_of_order=False)
+    switch(copies=1, out_of_order=False, enabled=True)
 
 
 def _merchant(stack, **options) -> str:
@@ -109,7 +111,7 @@ def _events_done(stack, domain, topic) -> bool:
 
 
 def _timeline(stack, order_record_id) -> list[str]:
-    with stack.app.app.app_context(), stack.app.app.test_request_context():
+    with stack.app.app.app_context(), stack.app.app.test_request_context("/?locale=en"):
         events = db.session.scalars(select(OrderEvent).where(
             OrderEvent.order_id == order_record_id).order_by(OrderEvent.id))
         return [event_text(e) for e in events]
@@ -200,6 +202,43 @@ def test_shopify_refuses_refunds_beyond_what_was_paid_or_of_unknown_lines(stack)
     assert "more items than were purchased" in too_many.json()["error"]
     assert "does not belong to the order" in unknown.json()["error"]
     assert _refunds_in_shopify(stack, domain, order) == []
+
+
+def test_the_backfill_records_refunds_the_webhook_missed_and_twice_adds_nothing(stack,
+                                                                               webhooks):
+    domain = _merchant(stack, get_refunds=True)
+    order, _dropi = _order_in_dropi(stack, domain, cod=False)
+    other, _other_dropi = _order_in_dropi(stack, domain, cod=False)
+    line = _store_order(stack, domain, order)["_lines"][0]
+    webhooks(enabled=False)  # Shopify never delivered these refunds/create
+    for placed in (order, other):
+        _admin(stack, f"{domain}/orders/{number(placed)}/refunds",
+               {"lines": [{"sku": line["sku"], "quantity": 1}],
+                "amount": str(line["_price"])}).raise_for_status()
+    webhooks(enabled=True)
+
+    first, second = _backfill(stack, domain), _backfill(stack, domain)
+
+    rows = _read(stack, Refund, Refund.shop_id == shop_id(stack, domain))
+    assert sorted(r.shopify_order_id for r in rows) == sorted([number(order), number(other)])
+    assert all(r.amount == line["_price"] and r.lines[0]["dropi"] for r in rows)
+    assert (first.status, first.flagged, first.failed) == ("succeeded", 2, 0)
+    assert first.checked >= 2 and first.shopify_cost_points > 0
+    assert (second.status, second.changed, second.flagged) == ("succeeded", 0, 0)
+    assert record(stack, domain, order).refund_to_settle
+    entries = _read(stack, SyncLogEntry, SyncLogEntry.shop_id == shop_id(stack, domain),
+                    SyncLogEntry.option == "refunds")
+    assert len(entries) == 2 and {e.outcome for e in entries} == {"flagged"}
+
+
+def _backfill(stack, domain) -> SyncRun:
+    with stack.app.app.app_context():
+        try:
+            run = run_option(stack.app.settings, domain, "refunds", force=True)
+            db.session.expunge(run)
+            return run
+        finally:
+            db.session.remove()
 
 
 # --- a Dropi return refunded in Shopify -------------------------------------------------------

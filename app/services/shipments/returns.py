@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -36,6 +37,7 @@ from app.services.order_pipeline.records import money
 from app.services.order_pipeline.steps import add_event
 from app.services.refunds import RETURN_NOTE_PREFIX, record_refund, refund_from_node
 from app.services.shipments.fulfillment import take_lease
+from app.services.sync import SyncContext, record_entry, sync_option
 
 log = logging.getLogger(__name__)
 
@@ -180,3 +182,37 @@ def returns_to_refund(shop: Shop) -> list[tuple[OrderRecord, Shipment]]:
     return [(order, shipment) for order, shipment in rows]
 
 
+
+
+def log_return_refund(order: OrderRecord, shipment: Shipment, state: str | None) -> None:
+    """The Sync page's log line for a return refunded (or not) outside a sync run. Commits."""
+    label = _("Return of order %(order)s", order=order.name)
+    if state == DONE:
+        record_entry(order.shop_id, "returns", "return", f"return-{order.id}", label, "changed",
+                     _("Refunded in Shopify after the Dropi return."))
+    elif state == FAILED or (state is None and shipment.return_refund_error):
+        record_entry(order.shop_id, "returns", "return", f"return-{order.id}", label, "failed",
+                     shipment.return_refund_error or _("Shopify refused the refund."))
+    else:
+        return
+    db.session.commit()
+
+
+@sync_option("returns", config_flag="refund_dropi_returns",
+             label=_l("Dropi returns refunded in Shopify"), default_interval_minutes=60,
+             description=_l("Dropi returns whose Shopify refund could not be made yet (Shopify "
+                            "unreachable, a lost answer) are tried again."))
+def retry_return_refunds(ctx: SyncContext) -> None:
+    for order, shipment in returns_to_refund(ctx.shop):
+        entity = f"return-{order.id}"
+        if not ctx.wants(entity):
+            continue
+        ctx.keep_going()
+        ctx.checked()
+        state = refund_return(ctx.shopify(), ctx.configuration, order, shipment)
+        label = _("Return of order %(order)s", order=order.name)
+        if state == DONE:
+            ctx.changed("return", entity, label, _("Refunded in Shopify after the Dropi return."))
+        elif state == FAILED or shipment.return_refund_error:
+            ctx.failed("return", entity, label,
+                       shipment.return_refund_error or _("Shopify refused the refund."))

@@ -19,7 +19,7 @@ from app.services.order_pipeline.dropi_order import dropi_for
 from app.services.shipments import statuses
 from app.services.shipments.fulfillment import needs_shopify, sync_to_shopify
 from app.services.shipments.incidents import run_incident_flow
-from app.services.shipments.returns import refund_due, refund_return
+from app.services.shipments.returns import log_return_refund, refund_due, refund_return
 from app.services.shipments.updates import open_orders, record_status, shipment_for
 from app.services.shopify_session import shopify_client_for
 
@@ -48,7 +48,9 @@ def apply_dropi_answer(settings, order: OrderRecord, dropi: DropiOrder, source: 
         shopify = shopify or shopify_client_for(settings, shop)
         sync_to_shopify(shopify, config, order, shipment)
     if refund_due(config, shipment):
-        refund_return(shopify or shopify_client_for(settings, shop), config, order, shipment)
+        refunded = refund_return(shopify or shopify_client_for(settings, shop), config, order,
+                                 shipment)
+        log_return_refund(order, shipment, refunded)
     run_incident_flow(settings, config, order, shipment)
     return shipment
 
