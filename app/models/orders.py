@@ -55,6 +55,9 @@ class OrderFulfillment(db.Model):
     tracking_number: Mapped[str | None] = mapped_column(String(255))
     tracking_url: Mapped[str | None] = mapped_column(Text)
     ours: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Which state is newest: Shopify's `updated_at` (whole seconds), then, for two states of
+    # the same second, when Shopify triggered the webhook that brought it (milliseconds).
     shopify_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event_triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

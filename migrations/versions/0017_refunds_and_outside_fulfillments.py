@@ -40,6 +40,7 @@ def upgrade():
         sa.Column('tracking_url', sa.Text(), nullable=True),
         sa.Column('ours', sa.Boolean(), nullable=False),
         sa.Column('shopify_updated_at', app.models.types.UTCDateTime(), nullable=True),
+        sa.Column('event_triggered_at', app.models.types.UTCDateTime(), nullable=True),
         sa.Column('created_at', app.models.types.UTCDateTime(), nullable=False),
         sa.Column('updated_at', app.models.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['shop_id'], ['shops.id'],

@@ -3,13 +3,15 @@ fulfillments/update webhooks ("Get shipments"), so the Orders page also shows wh
 outside the app (by the merchant, another app or a 3PL).
 
 One row per fulfillment however often a webhook is delivered; Shopify's `updated_at` orders
-them, so an older update arriving late never overwrites a newer one. A fulfillment the
+them (whole seconds; within one second, when Shopify triggered the webhook), so an older update
+arriving late never overwrites a newer one. A fulfillment the
 connector created from a Dropi guide is recognised (its id, or the guide as tracking number,
 on the order's shipment) and marked as ours rather than reported as an outside one.
 """
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +23,7 @@ from app.services.order_pipeline.steps import add_event
 from app.services.webhooks import webhook_handler
 
 log = logging.getLogger(__name__)
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def _tail(value) -> str:
@@ -55,13 +58,15 @@ def _is_ours(order: OrderRecord | None, fulfillment_id: str, numbers: set[str]) 
     return bool(shipment.guide) and shipment.guide in numbers
 
 
-def record_fulfillment(shop: Shop, payload: dict) -> tuple[OrderFulfillment, bool]:
-    """Create or update the fulfillment's row from a webhook payload (REST shape), in the
-    caller's transaction; returns the row and whether this payload changed it."""
+def record_fulfillment(shop: Shop, payload: dict, triggered_at: datetime | None = None
+                       ) -> tuple[OrderFulfillment, bool]:
+    """Create or update the fulfillment's row from a webhook payload (REST shape) triggered at
+    `triggered_at`, in the caller's transaction; returns the row and whether this payload
+    changed it."""
     fulfillment_id, order_id = _tail(payload.get("id")), _tail(payload.get("order_id"))
     if not fulfillment_id or not order_id:
         raise ValueError("fulfillment payload without id or order id")
-    values = _values(payload)
+    values = {**_values(payload), "event_triggered_at": triggered_at}
     numbers = {str(n) for n in (payload.get("tracking_numbers") or []) if n}
     numbers |= {values["tracking_number"]} - {None}
     order = find_order(shop.id, order_id)
@@ -84,11 +89,14 @@ def record_fulfillment(shop: Shop, payload: dict) -> tuple[OrderFulfillment, boo
     return _update(row, values, order, numbers)
 
 
+def _order_key(updated_at: datetime | None, triggered_at: datetime | None) -> tuple:
+    return (updated_at or EARLIEST, triggered_at or EARLIEST)
+
+
 def _update(row: OrderFulfillment, values: dict, order: OrderRecord | None,
             numbers: set[str]) -> tuple[OrderFulfillment, bool]:
-    incoming = values["shopify_updated_at"]
-    if row.shopify_updated_at is not None and (incoming is None
-                                               or incoming <= row.shopify_updated_at):
+    incoming = _order_key(values["shopify_updated_at"], values["event_triggered_at"])
+    if incoming <= _order_key(row.shopify_updated_at, row.event_triggered_at):
         return row, False  # the same or an older state than the one recorded
     for name, value in values.items():
         setattr(row, name, value)
@@ -116,7 +124,7 @@ def _shop_getting_shipments(shop_domain: str) -> Shop | None:
 def handle_fulfillment(settings, shop_domain: str, payload: dict, event) -> None:
     shop = _shop_getting_shipments(shop_domain)
     if shop is not None:
-        record_fulfillment(shop, payload)
+        record_fulfillment(shop, payload, event.triggered_at)
 
 
 def order_fulfillments(shop: Shop, shopify_order_ids: list[str]
