@@ -15,7 +15,6 @@ from app.extensions import db
 from app.models import (
     OrderEvent,
     OrderFulfillment,
-    OrderRecord,
     Refund,
     Shipment,
     ShopConfiguration,
@@ -72,6 +71,11 @@ def _merchant(stack, **options) -> str:
                            .values(**options))
         db.session.commit()
     return domain
+
+
+def shop_id(stack, domain) -> int:
+    with stack.app.app.app_context():
+        return shop(domain).id
 
 
 def _order_in_dropi(stack, domain, *, cod=True, quantity=1):
@@ -394,7 +398,3 @@ def test_the_apps_own_fulfillment_is_recognised_not_duplicated(stack, webhooks):
     assert not any("outside the app" in text for text in _timeline(stack, found.id))
     assert "Shipped outside the app" not in _page(stack, domain, "/app/orders")
 
-
-def shop_id(stack, domain) -> int:
-    with stack.app.app.app_context():
-        return shop(domain).id
