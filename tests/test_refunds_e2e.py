@@ -221,7 +221,7 @@ def test_the_backfill_records_refunds_the_webhook_missed_and_twice_adds_nothing(
                 "amount": str(line["_price"])}).raise_for_status()
     webhooks(enabled=True)
 
-    first, second = _backfill(stack, domain), _backfill(stack, domain)
+    first, second = _run(stack, domain, "refunds"), _run(stack, domain, "refunds")
 
     rows = _read(stack, Refund, Refund.shop_id == shop_id(stack, domain))
     assert sorted(r.shopify_order_id for r in rows) == sorted([number(order), number(other)])
@@ -235,10 +235,10 @@ def test_the_backfill_records_refunds_the_webhook_missed_and_twice_adds_nothing(
     assert len(entries) == 2 and {e.outcome for e in entries} == {"flagged"}
 
 
-def _backfill(stack, domain) -> SyncRun:
+def _run(stack, domain, option) -> SyncRun:
     with stack.app.app.app_context():
         try:
-            run = run_option(stack.app.settings, domain, "refunds", force=True)
+            run = run_option(stack.app.settings, domain, option, force=True)
             db.session.expunge(run)
             return run
         finally:
@@ -308,9 +308,10 @@ def test_a_lost_refund_answer_is_found_on_shopify_and_never_refunded_twice(stack
     assert _shipment(stack, found.id).return_refund_state == "requested"
     assert len(_refunds_in_shopify(stack, domain, order)) == 1  # it did run
 
-    _apply_dropi(stack, found.id)
+    retried = _run(stack, domain, "returns")  # the hourly retry of returns still to refund
     _apply_dropi(stack, found.id)
 
+    assert (retried.checked, retried.changed, retried.failed) == (1, 1, 0)
     assert len(_refunds_in_shopify(stack, domain, order)) == 1
     shipment = _shipment(stack, found.id)
     assert shipment.return_refund_state == "done"

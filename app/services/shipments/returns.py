@@ -42,6 +42,7 @@ from app.services.sync import SyncContext, record_entry, sync_option
 log = logging.getLogger(__name__)
 
 DONE, SKIPPED, FAILED, REQUESTED = "done", "skipped", "failed", "requested"
+RETRY = "retry"  # not a stored state: Shopify could not be reached, a later run tries again
 PAYMENTS = ("SALE", "CAPTURE")
 
 
@@ -62,9 +63,9 @@ def refund_due(config: ShopConfiguration | None, shipment: Shipment) -> bool:
 
 def refund_return(client: ShopifyClient, config: ShopConfiguration | None, order: OrderRecord,
                   shipment: Shipment) -> str | None:
-    """Refund the returned Dropi lines once; the state reached (done, skipped, failed), or None
-    when there was nothing to do, another worker holds the shipment, or Shopify could not be
-    reached (the error is kept and a later run tries again)."""
+    """Refund the returned Dropi lines once; the state reached (done, skipped, failed), "retry"
+    when Shopify could not be reached (the error is kept and a later run tries again), or None
+    when there was nothing to do or another worker holds the shipment."""
     if not refund_due(config, shipment) or not take_lease(shipment.id):
         return None
     try:
@@ -81,7 +82,7 @@ def refund_return(client: ShopifyClient, config: ShopConfiguration | None, order
     except ShopifyError as error:
         shipment.return_refund_error = str(error.merchant_message)[:500]
         log.warning("return of order %s not refunded yet: %s", order.name, error)
-        return None
+        return RETRY
     finally:
         shipment.shopify_lease_until = None
         db.session.commit()
@@ -190,7 +191,7 @@ def log_return_refund(order: OrderRecord, shipment: Shipment, state: str | None)
     if state == DONE:
         record_entry(order.shop_id, "returns", "return", f"return-{order.id}", label, "changed",
                      _("Refunded in Shopify after the Dropi return."))
-    elif state == FAILED or (state is None and shipment.return_refund_error):
+    elif state in (FAILED, RETRY):
         record_entry(order.shop_id, "returns", "return", f"return-{order.id}", label, "failed",
                      shipment.return_refund_error or _("Shopify refused the refund."))
     else:
@@ -213,6 +214,6 @@ def retry_return_refunds(ctx: SyncContext) -> None:
         label = _("Return of order %(order)s", order=order.name)
         if state == DONE:
             ctx.changed("return", entity, label, _("Refunded in Shopify after the Dropi return."))
-        elif state == FAILED or shipment.return_refund_error:
+        elif state in (FAILED, RETRY):
             ctx.failed("return", entity, label,
                        shipment.return_refund_error or _("Shopify refused the refund."))
