@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.clients.dropi import DROPI_HOSTS
 from app.extensions import db, queue
-from app.models import ShopConfiguration
+from app.models import Session, ShopConfiguration
 from app.models.sync import (RUN_INTERRUPTED, RUN_PARTIAL, RUN_RUNNING, RUN_STOPPED,
                              RUN_SUCCEEDED, SyncLogEntry, SyncRun, SyncState)
 from app.models.types import utcnow
@@ -138,8 +138,23 @@ def test_switching_active_off_stops_a_running_sync(app, probe, shop):
     probe_runner.behaviour = switch_off_midway
     run = run_option(app.config["SETTINGS"], shop.domain, PROBE, force=True)
     assert run.status == RUN_STOPPED and run.checked == 4
-    assert "Active" in run.error
+    assert run.error == "El conector se apagó (Activo)."  # nobody opened the app yet: Spanish
     assert state_for(shop.id, probe).lease_holder is None
+
+
+def test_a_run_writes_in_the_language_the_staff_last_used(app, probe, shop):
+    configured(shop)
+    db.session.add(Session(id="offline_x", shop_id=shop.id, locale="en-US"))
+    db.session.commit()
+
+    def switch_off(ctx):
+        db.session.scalar(select(ShopConfiguration)).active = False
+        db.session.commit()
+        ctx.keep_going(force=True)
+
+    probe_runner.behaviour = switch_off
+    run = run_option(app.config["SETTINGS"], shop.domain, PROBE, force=True)
+    assert run.error == "The connector was switched off (Active)."
 
 
 def test_failures_are_logged_per_entity_and_a_retry_runs_only_those(app, probe, shop):
@@ -172,7 +187,7 @@ def test_failures_are_logged_per_entity_and_a_retry_runs_only_those(app, probe, 
 
 def test_run_now_is_refused_while_the_option_is_off_and_queued_when_on(app, probe, shop):
     configured(shop, get_stock=False)
-    with pytest.raises(SyncRefused, match="Settings"):
+    with pytest.raises(SyncRefused, match="Probe"):
         request_run(shop, PROBE)
     assert len(queue) == 0
     config = db.session.scalar(select(ShopConfiguration))

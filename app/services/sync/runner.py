@@ -10,6 +10,7 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
@@ -22,6 +23,7 @@ from app.models.sync import (RUN_FAILED, RUN_INTERRUPTED, RUN_PARTIAL, RUN_RUNNI
                              RUN_SUCCEEDED, SyncRun, SyncState)
 from app.models.types import utcnow
 from app.services.leases import renewed_every
+from app.services.merchant_language import merchant_locale
 from app.services.sync import schedule
 from app.services.sync.context import SyncContext, SyncFailed, SyncStopped, stop_reason
 from app.services.sync.registry import SyncOption, get_option
@@ -45,7 +47,8 @@ def run_option(settings, shop_domain: str, option_name: str, *,
     shop = db.session.scalar(select(Shop).where(Shop.domain == shop_domain))
     if shop is None:
         return None
-    with log_context(shop=shop_domain, sync=option.name):
+    # What the run records (reasons, errors) is read by the merchant: write it in their language.
+    with log_context(shop=shop_domain, sync=option.name), force_locale(merchant_locale(shop)):
         reason = stop_reason(shop.id, option)
         if reason:
             log.info("%s sync of %s not run: %s", option.name, shop_domain, reason)
