@@ -51,6 +51,8 @@ REASONS = {
                        "cancel it in Dropi or stop the shipment with the carrier."),
     "not_in_dropi": _l("This order never reached Dropi: nothing to cancel there."),
     "gave_up": _l("Stopped retrying after several failures. Fix the cause, then retry."),
+    "order_gone_in_shopify": _l("the order no longer exists in Shopify."),
+    "nothing_left_to_refund": _l("its Dropi products were already refunded or removed."),
 }
 
 FAILED_HINT = _l("Fix what it says (in Shopify, Dropi or Settings), then retry this step.")

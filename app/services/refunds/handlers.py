@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Shop, ShopConfiguration
+from app.services.merchant_language import merchant_locale
 from app.services.refunds.records import record_refund, refund_from_payload
 from app.services.sync import record_entry
 from app.services.webhooks import webhook_handler
@@ -27,8 +29,12 @@ def handle_refund_created(settings, shop_domain: str, payload: dict, event) -> N
         log.info("refund webhook for %s ignored: Get refunds is off", shop_domain)
         return
     recorded = record_refund(shop, refund_from_payload(payload))
-    if not recorded.new:
-        return
+    if recorded.new:
+        with force_locale(merchant_locale(shop)):
+            _log_for_sync_page(shop, recorded)
+
+
+def _log_for_sync_page(shop: Shop, recorded) -> None:
     refund = recorded.refund
     order_label = recorded.order.name if recorded.order else refund.shopify_order_id
     label = _("Refund %(refund)s of order %(order)s", refund=refund.shopify_refund_id,

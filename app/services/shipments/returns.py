@@ -100,7 +100,7 @@ def _refund(client: ShopifyClient, order: OrderRecord, shipment: Shipment) -> st
     state = client.query("order_refund_state",
                          {"id": _gid("Order", order.shopify_order_id)}).get("order")
     if state is None:
-        return _skip(order, shipment, _l("the order no longer exists in Shopify."))
+        return _skip(order, shipment, "order_gone_in_shopify")
     earlier = next((r for r in state.get("refunds") or [] if _is_this_return(r, order)), None)
     if earlier is not None:
         log.info("return of order %s was already refunded (%s); adopted", order.name,
@@ -108,7 +108,7 @@ def _refund(client: ShopifyClient, order: OrderRecord, shipment: Shipment) -> st
         return _done(order, shipment, earlier)
     lines, worth = _returned_lines(order, state)
     if not lines:
-        return _skip(order, shipment, _l("its Dropi products were already refunded or removed."))
+        return _skip(order, shipment, "nothing_left_to_refund")
     shipment.return_refund_state, shipment.return_refund_error = REQUESTED, None
     db.session.commit()
     refund_input = {"orderId": state["id"], "note": _note(order, shipment), "notify": False,
@@ -166,9 +166,10 @@ def _done(order: OrderRecord, shipment: Shipment, refund: dict) -> str:
     return DONE
 
 
-def _skip(order: OrderRecord, shipment: Shipment, reason) -> str:
+def _skip(order: OrderRecord, shipment: Shipment, reason: str) -> str:
+    """Nothing to refund; `reason` is a code of order_pipeline.texts.REASONS."""
     shipment.return_refund_state, shipment.return_refund_error = SKIPPED, None
-    add_event(order, "return_not_refunded", reason=str(reason))
+    add_event(order, "return_not_refunded", reason=reason)
     return SKIPPED
 
 

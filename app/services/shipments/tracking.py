@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +16,7 @@ from app.clients.shopify import ShopifyClient
 from app.extensions import db
 from app.models import OrderRecord, Shipment, ShipmentPoll, Shop, ShopConfiguration
 from app.models.types import utcnow
+from app.services.merchant_language import merchant_locale
 from app.services.order_pipeline.dropi_order import dropi_for
 from app.services.shipments import statuses
 from app.services.shipments.fulfillment import needs_shopify, sync_to_shopify
@@ -48,9 +50,11 @@ def apply_dropi_answer(settings, order: OrderRecord, dropi: DropiOrder, source: 
         shopify = shopify or shopify_client_for(settings, shop)
         sync_to_shopify(shopify, config, order, shipment)
     if refund_due(config, shipment):
-        refunded = refund_return(shopify or shopify_client_for(settings, shop), config, order,
-                                 shipment)
-        log_return_refund(order, shipment, refunded)
+        # Its error and log line are read by the merchant: in their language.
+        with force_locale(merchant_locale(shop)):
+            refunded = refund_return(shopify or shopify_client_for(settings, shop), config,
+                                     order, shipment)
+            log_return_refund(order, shipment, refunded)
     run_incident_flow(settings, config, order, shipment)
     return shipment
 
