@@ -9,12 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from standins.shopify.demo_orders import DemoOrderError, place_demo_order
 from standins.shopify.faults import FaultSettingsError
-from standins.shopify.fulfillment import (
-    create_fulfillment,
-    create_refund,
-    order_transactions,
-    update_tracking,
-)
+from standins.shopify import merchant_actions
 from standins.shopify.records import DomainError
 
 bp = Blueprint("control", __name__, url_prefix="/standin")
@@ -253,10 +248,14 @@ def _admin_order(shop: str, number: str):
     if not stand_in.has_shop(shop):
         return None, _bad(f"no shop {shop}", 404)
     state = stand_in.store.shop(shop)
-    order = next((o for o in state.orders.values() if str(o["_number"]) == number), None)
+    order = merchant_actions.order_by_number(state, number)
     if order is None:
         return None, _bad(f"no order {number} in {shop}", 404)
     return (state, order), None
+
+
+def _refused(error: DomainError):
+    return _bad("; ".join(e["message"] for e in error.errors), 422)
 
 
 @bp.post("/shops/<shop>/orders/<number>/refunds")
@@ -268,25 +267,12 @@ def refund_order(shop: str, number: str):
         found, problem = _admin_order(shop, number)
         if problem:
             return problem
-        state, order = found
-        by_sku = {line["sku"]: line for line in order["_lines"]}
-        lines = []
-        for entry in body.get("lines") or []:
-            line = by_sku.get(entry.get("sku"))
-            lines.append({"lineItemId": line["id"] if line else f"unknown-{entry.get('sku')}",
-                          "quantity": int(entry.get("quantity") or 0),
-                          "restockType": "RETURN" if body.get("restock") else "NO_RESTOCK"})
-        payments = [t for t in order_transactions(state, order) if t["kind"] == "SALE"]
-        transactions = [{"orderId": order["id"], "kind": "REFUND",
-                         "gateway": order["paymentGatewayNames"][0], "amount": body["amount"],
-                         "parentId": payments[0]["id"] if payments else None}
-                        ] if body.get("amount") else []
         try:
-            refund = create_refund(state, {"orderId": order["id"], "refundLineItems": lines,
-                                           "transactions": transactions,
-                                           "note": body.get("note")})
+            refund = merchant_actions.refund_lines(*found, body.get("lines") or [],
+                                                   body.get("amount"), body.get("note"),
+                                                   bool(body.get("restock")))
         except DomainError as error:
-            return _bad("; ".join(e["message"] for e in error.errors), 422)
+            return _refused(error)
     return jsonify(id=refund["id"], number=refund["_number"]), 201
 
 
@@ -299,15 +285,10 @@ def fulfil_order(shop: str, number: str):
         found, problem = _admin_order(shop, number)
         if problem:
             return problem
-        state, order = found
-        groups = [{"fulfillmentOrderId": fo_id} for fo_id in order["_fulfillment_orders"]
-                  if state.fulfillment_orders[fo_id]["status"] in ("OPEN", "IN_PROGRESS")]
-        tracking = {k: body[k] for k in ("company", "number", "url") if body.get(k)}
         try:
-            fulfillment = create_fulfillment(state, {"lineItemsByFulfillmentOrder": groups,
-                                                     "trackingInfo": tracking})
+            fulfillment = merchant_actions.fulfil_open_lines(*found, body)
         except DomainError as error:
-            return _bad("; ".join(e["message"] for e in error.errors), 422)
+            return _refused(error)
     return jsonify(id=fulfillment["id"], number=fulfillment["_number"]), 201
 
 
@@ -325,8 +306,7 @@ def update_fulfillment_tracking(shop: str, number: str):
         if fulfillment is None:
             return _bad(f"no fulfillment {number} in {shop}", 404)
         try:
-            update_tracking(state, fulfillment["id"],
-                            {k: body[k] for k in ("company", "number", "url") if body.get(k)})
+            merchant_actions.change_tracking(state, fulfillment, body)
         except DomainError as error:
-            return _bad("; ".join(e["message"] for e in error.errors), 422)
+            return _refused(error)
     return jsonify(id=fulfillment["id"], number=fulfillment["_number"]), 200

@@ -257,6 +257,10 @@ def create_refund(shop, data: dict) -> dict:
         amount += order["_totals"]["shipping"]
     elif shipping.get("amount") is not None:
         amount += money(shipping["amount"])
+    if not planned and not amount:
+        # Evidence is thin on Shopify's wording; a refund that refunds nothing is refused.
+        raise DomainError.single(["refundLineItems"], "A refund needs line items, shipping or "
+                                 "transactions.")
     totals = order["_totals"]
     if amount > totals["received"] - totals["refunded"] and not data.get("allowOverRefunding"):
         raise DomainError.single(["transactions"], "Refund amount exceeds the refundable amount "
