@@ -80,12 +80,12 @@ def test_every_seed_option_has_one_line_of_help():
     names = [option.name for option in OPTIONS]
     assert names == ["active", "create_orders", "inventory_behaviour", "send_order_confirmation",
                      "send_shipping_confirmation", "get_stock", "get_products", "get_prices",
-                     "get_refunds", "get_shipments", "prices_update_original_price",
-                     "taxes_included"]
+                     "get_refunds", "refund_dropi_returns", "get_shipments",
+                     "prices_update_original_price", "taxes_included"]
     assert all(str(option.help) and "\n" not in str(option.help) for option in OPTIONS)
     assert [o.name for o in OPTIONS if o.available] == [
         "active", "send_shipping_confirmation", "get_stock", "get_products", "get_prices",
-        "get_shipments", "prices_update_original_price"]
+        "get_refunds", "refund_dropi_returns", "get_shipments", "prices_update_original_price"]
 
 
 def test_active_can_be_saved(shop):

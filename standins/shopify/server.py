@@ -153,6 +153,7 @@ def create_shopify_stand_in(config: ShopifyStandInConfig, store=None) -> Flask:
                      admin_graphql, methods=["POST"])
     app.before_request(_remember_public_url)
     app.before_request(_inject_faults)
+    app.after_request(_lose_answer)
     return app
 
 
@@ -170,7 +171,15 @@ def _inject_faults():
         target = "oauth"
     else:
         return None
-    return current_app.extensions["shopify_stand_in"].faults.intercept(target)
+    document = ""
+    if target == "graphql":
+        body = request.get_json(silent=True)
+        document = str(body.get("query") or "") if isinstance(body, dict) else ""
+    return current_app.extensions["shopify_stand_in"].faults.intercept(target, document)
+
+
+def _lose_answer(response):
+    return current_app.extensions["shopify_stand_in"].faults.lose_answer(response)
 
 
 def admin_graphql(shop: str, version: str):
