@@ -18,7 +18,7 @@ from sqlalchemy import insert
 
 from app.config import Settings
 from app.extensions import cache, db
-from app.models import (LocationMapping, ProductAssociation, Shop, ShopConfiguration,
+from app.models import (LocationMapping, ProductAssociation, Session, Shop, ShopConfiguration,
                         StepName)
 from app.models.types import utcnow
 from app.services.agent_profile import choose_alert_flow
@@ -52,6 +52,13 @@ def install_shop(shopify: ShopifyStandInHandle, domain: str, *, name: str | None
     db.session.add(shop)
     db.session.commit()
     return shop
+
+
+def staff_opened_app_in(shop: Shop, locale: str, user_id: int = 1) -> None:
+    """A staff member of the shop opened the app with the admin in `locale`."""
+    db.session.add(Session(id=Session.online_id(shop.domain, user_id), shop_id=shop.id,
+                           is_online=True, user_id=user_id, locale=locale))
+    db.session.commit()
 
 
 def connect_dropi(dropi_app: Flask, shop: Shop, location: dict | None) -> int:
@@ -109,6 +116,19 @@ def shopify_product(shopify: ShopifyStandInHandle, domain: str, sku: str, title:
         "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
         "variants": [{"optionValues": [{"optionName": "Title", "name": "Default Title"}],
                       "sku": sku, "price": price}]})
+
+
+def merchant_product(shopify: ShopifyStandInHandle, domain: str, title: str,
+                     variants: list[dict]) -> dict:
+    """A product the merchant made in Shopify, one variant per {sku, barcode} given (option
+    "Modelo" valued A, B, C...)."""
+    names = [chr(ord("A") + n) for n in range(len(variants))]
+    return shopify.store.create_product(domain, {
+        "title": title, "status": "ACTIVE",
+        "productOptions": [{"name": "Modelo", "values": [{"name": n} for n in names]}],
+        "variants": [{"optionValues": [{"optionName": "Modelo", "name": name}],
+                      "sku": variant.get("sku"), "barcode": variant.get("barcode"),
+                      "price": "1000"} for name, variant in zip(names, variants)]})
 
 
 def stocked_location(shopify: ShopifyStandInHandle, domain: str) -> dict:

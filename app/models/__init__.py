@@ -29,7 +29,7 @@ from app.models.order_pipeline import (
     StepState,
     TimeoutAction,
 )
-from app.models.orders import Refund
+from app.models.orders import OrderFulfillment, Refund
 from app.models.price_changes import (
     PRICE_CHANGE_APPLIED,
     PRICE_CHANGE_APPROVED,
@@ -96,6 +96,7 @@ __all__ = [
     "OUT_OF_STOCK_POLICIES",
     "PRODUCT_STATUSES",
     "ProductAssociation",
+    "OrderFulfillment",
     "Refund",
     "Session",
     "Shop",

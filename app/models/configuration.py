@@ -56,6 +56,8 @@ class ShopConfiguration(db.Model):
     get_prices: Mapped[bool] = mapped_column(Boolean, default=False)
     get_refunds: Mapped[bool] = mapped_column(Boolean, default=False)
     get_shipments: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A Dropi return (DEVOLUCION) creates the Shopify refund of the returned lines.
+    refund_dropi_returns: Mapped[bool] = mapped_column(Boolean, default=False)
     prices_update_original_price: Mapped[bool] = mapped_column(Boolean, default=False)
     taxes_included: Mapped[bool] = mapped_column(Boolean, default=False)
     # Get prices: a selling price that would move by more than this percentage waits for the

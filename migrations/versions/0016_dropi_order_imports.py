@@ -3,7 +3,7 @@ creates in Shopify, written before Shopify is asked) and dropi_order_scans (each
 over Dropi's orders by creation date)
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-03 17:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

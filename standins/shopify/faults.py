@@ -1,12 +1,12 @@
 """Fault knobs for the Admin API (and, on request, the OAuth token endpoint): added latency,
 429 with Retry-After, 5xx, and timeouts that hold the connection past the client's patience.
 Rates are drawn from random.Random(seed), so a seeded run fails the same calls every time;
-`sequence` scripts the next answers exactly (e.g. [503, 429, "ok"]); its step "lost" lets the
-request run and then answers 504, as a gateway does when the answer never came back: the write
-happened and the client cannot know."""
+`sequence` scripts the next answers exactly (e.g. [503, 429, "ok"]); "lost" runs the request
+and then answers 504, as when Shopify did the work but the answer never reached the caller."""
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -37,6 +37,9 @@ class FaultSettings:
     targets: list[str] = field(default_factory=lambda: ["graphql"])
     sequence: list = field(default_factory=list)
     seed: int | None = None
+    # Only GraphQL requests whose document calls one of these fields (e.g. "refundCreate") get
+    # faults; empty: every request of the targets.
+    operations: list[str] = field(default_factory=list)
     # Not a fault of one request: how far Shopify's order search index trails writes.
     search_lag_seconds: float = 0.0
 
@@ -52,8 +55,8 @@ class FaultSettings:
             raise FaultSettingsError(f"unknown targets {sorted(unknown)}; use {list(TARGETS)}")
         for step in self.sequence:
             if step not in ("ok", "timeout", "lost", 429) and step not in SERVER_ERROR_BODIES:
-                raise FaultSettingsError(f"sequence step {step!r} is not ok, timeout, lost, 429 "
-                                         "or 5xx")
+                raise FaultSettingsError(f"sequence step {step!r} is not ok, timeout, lost, "
+                                         "429 or 5xx")
         if min(self.latency_ms, self.timeout_seconds, self.retry_after,
                self.search_lag_seconds) < 0:
             raise FaultSettingsError("latency_ms, timeout_seconds, retry_after and "
@@ -79,6 +82,7 @@ class FaultInjector:
             settings = FaultSettings(**{k: v for k, v in values.items() if k in known})
             settings.latency_ms = int(settings.latency_ms)
             settings.sequence = list(settings.sequence)
+            settings.operations = [str(name) for name in settings.operations]
             settings.validate()
         except (TypeError, ValueError) as exc:
             raise FaultSettingsError(str(exc)) from exc
@@ -92,18 +96,35 @@ class FaultInjector:
         with self._lock:
             return {**asdict(self._settings), "injected": dict(self.injected)}
 
-    def intercept(self, target: str) -> Response | None:
-        """Sleep for the configured latency; return a fault response or None to carry on."""
+    def intercept(self, target: str, document: str = "") -> Response | None:
+        """Sleep for the configured latency; return a fault response or None to carry on (for
+        "lost", `g.answer_lost` tells `lose_answer` to replace the real answer)."""
         with self._lock:
             settings = self._settings
             if target not in settings.targets:
+                return None
+            if settings.operations and not any(re.search(rf"\b{re.escape(name)}\s*\(",
+                                                         document)
+                                               for name in settings.operations):
                 return None
             outcome = settings.sequence.pop(0) if settings.sequence else self._draw(settings)
             if outcome != "ok":
                 self.injected[str(outcome)] += 1
         if settings.latency_ms:
             time.sleep(settings.latency_ms / 1000)
+        if outcome == "lost":
+            g.answer_lost = True
+            return None
         return self._respond(outcome, settings)
+
+    @staticmethod
+    def lose_answer(response: Response) -> Response:
+        """After the request ran: a 504 instead of its answer when the fault said "lost"."""
+        if not g.get("answer_lost"):
+            return response
+        lost = jsonify(errors=SERVER_ERROR_BODIES[504])
+        lost.status_code = 504
+        return lost
 
     def _draw(self, settings: FaultSettings):
         roll = self._rng.random()
@@ -119,9 +140,6 @@ class FaultInjector:
     def _respond(outcome, settings: FaultSettings) -> Response | None:
         if outcome == "ok":
             return None
-        if outcome == "lost":
-            g.lose_answer = True  # the request runs; lose_answer() replaces what it answers
-            return None
         if outcome == 429:
             response = jsonify(errors="Exceeded 2 calls per second for api client. Reduce request "
                                       "rates to resume uninterrupted service.")
@@ -134,12 +152,3 @@ class FaultInjector:
         response = jsonify(errors=SERVER_ERROR_BODIES[outcome])
         response.status_code = outcome
         return response
-
-
-def lose_answer(response: Response) -> Response:
-    """After a request the "lost" fault let through: its answer becomes a 504."""
-    if not g.pop("lose_answer", False):
-        return response
-    lost = jsonify(errors=SERVER_ERROR_BODIES[504])
-    lost.status_code = 504
-    return lost

@@ -53,6 +53,8 @@ REASONS = {
     "gave_up": _l("Stopped retrying after several failures. Fix the cause, then retry."),
     "from_dropi": _l("Placed in Dropi (its panel or an Ecomdrop flow) and created in Shopify by "
                      "the connector: nothing to send."),
+    "order_gone_in_shopify": _l("the order no longer exists in Shopify."),
+    "nothing_left_to_refund": _l("its Dropi products were already refunded or removed."),
 }
 
 FAILED_HINT = _l("Fix what it says (in Shopify, Dropi or Settings), then retry this step.")
@@ -91,6 +93,14 @@ EVENTS = {
                              "store."),
     "dropi_custom_lines": _l("Not linked to a Shopify product, so added as custom lines with "
                              "Dropi's title and price: %(lines)s."),
+    "refunded": _l("Refunded in Shopify: %(amount)s %(currency)s."),
+    "refund_dropi_lines": _l("Refunded in Shopify: %(lines)s — settle it with Dropi."),
+    "refund_settled": _l("You marked the refunded Dropi products as settled with Dropi."),
+    "return_refunded": _l("Refunded in Shopify after the Dropi return: %(lines)s (%(amount)s "
+                          "%(currency)s)."),
+    "return_refund_failed": _l("The Dropi return could not be refunded in Shopify: %(error)s"),
+    "return_not_refunded": _l("Returned by Dropi; nothing was refunded in Shopify: %(reason)s"),
+    "outside_fulfillment": _l("Fulfilled in Shopify outside the app: %(carrier)s %(number)s."),
 }
 
 WHO = {"customer": _l("the customer on WhatsApp"), "merchant": _l("you"),

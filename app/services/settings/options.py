@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import InventoryBehaviour, Shop, ShopConfiguration
+from app.services.item_mapping.option import map_after_connecting
 from app.services.settings.bot_field import sync_dropi_token_field
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
@@ -76,10 +77,19 @@ OPTIONS: tuple[ConnectorOption, ...] = (
     ConnectorOption("get_prices", _l("Get prices"), _l(
         "Updates Shopify prices from Dropi's prices with your pricing rule."), available=True),
     ConnectorOption("get_refunds", _l("Get refunds"), _l(
-        "Records the refunds made in Shopify so the matching Dropi orders can be settled.")),
+        "Records the refunds made in Shopify (as they happen, and once a day for recent orders) "
+        "and marks an order that needs you when a refunded product comes from Dropi, so you "
+        "settle it with Dropi."), available=True),
+    ConnectorOption("refund_dropi_returns", _l("Refund Dropi returns in Shopify"), _l(
+        "When Dropi reports an order returned (DEVOLUCION), refunds its Dropi products in "
+        "Shopify: what the customer paid for them goes back through the original payment. For "
+        "cash on delivery nothing was paid, so the products are only marked as returned and no "
+        "money moves. Shipping is not refunded and no stock is added: Dropi's stock brings the "
+        "units back."), available=True),
     ConnectorOption("get_shipments", _l("Get shipments"), _l(
-        "Adds Dropi's carrier and tracking number to the Shopify order when it ships."),
-        available=True),
+        "Adds Dropi's carrier and tracking number to the Shopify order when it ships, and shows "
+        "on the Orders page the fulfillments made in Shopify outside the app (by you, another "
+        "app or a warehouse) with their carrier and tracking."), available=True),
     ConnectorOption("prices_update_original_price", _l("Prices update the original price"), _l(
         "Price updates also move the compare-at (original) price: by the product's compare-at "
         "rule, or in proportion to the selling price when it has none. Off, the compare-at "
@@ -184,6 +194,8 @@ def save_options(shop: Shop, submitted: dict[str, bool | str],
     if clients is not None and config.active and not saved["active"]:
         synced = sync_dropi_token_field(clients, config)
         notices += [synced] if synced is not None else []
+    if config.active and not saved["active"] and config.dropi_token:
+        map_after_connecting(shop)  # the products already in Shopify are matched to Dropi
     return SaveOutcome(config, notices)
 
 
