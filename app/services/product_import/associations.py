@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from app.clients.shopify import ShopifyUserErrors
 from app.extensions import db
@@ -36,7 +35,7 @@ class AssociationPage:
 def list_associations(shop_id: int, search: str | None = None, page: int = 1,
                       per_page: int = 50) -> AssociationPage:
     """The shop's imports, newest first (by id), matching ``search`` in the Shopify title, the Dropi
-    name or (exactly) the Dropi id. Variant links are loaded for the page's rows only."""
+    name or (exactly) the Dropi id."""
     per_page = max(1, min(MAX_PER_PAGE, int(per_page)))
     conditions = [ProductAssociation.shop_id == shop_id]
     text = " ".join((search or "").split())
@@ -54,8 +53,7 @@ def list_associations(shop_id: int, search: str | None = None, page: int = 1,
         select(ProductAssociation.id).where(*conditions).order_by(ProductAssociation.id.desc())
         .limit(per_page).offset((page - 1) * per_page)))
     loaded = {row.id: row for row in db.session.scalars(
-        select(ProductAssociation).where(ProductAssociation.id.in_(ids))
-        .options(selectinload(ProductAssociation.variant_links)))}
+        select(ProductAssociation).where(ProductAssociation.id.in_(ids)))}
     rows = [loaded[i] for i in ids if i in loaded]
     return AssociationPage(list(rows), total, page, pages)
 
