@@ -51,6 +51,10 @@ def test_ten_thousand_imports_are_searched_and_paged_quickly(world):
     assert "Producto 04321" in found and len(row_ids(found)) == 1
     assert "page 200 of 200" in last and "Producto 00000" in last and 'rel="next"' not in last
     assert first_page < 10 and searched < 10 and paged < 10
+    past_the_end = text_of(world.htmx("GET", "/app/products/imported", page="250"))
+    assert "page 200 of 200" in past_the_end and len(row_ids(past_the_end)) == 50
+    nothing = text_of(world.htmx("GET", "/app/products/imported", q="no such product"))
+    assert "No imported product matches" in nothing and row_ids(nothing) == []
 
 
 def test_a_second_shop_never_sees_the_first_shops_imports(world):

@@ -45,17 +45,30 @@ def list_associations(shop_id: int, search: str | None = None, page: int = 1,
             func.lower(ProductAssociation.shopify_title).like(pattern, escape="\\"),
             func.lower(ProductAssociation.original_dropi_name).like(pattern, escape="\\"),
             ProductAssociation.dropi_product_id == text))
-    total = db.session.scalar(select(func.count(ProductAssociation.id)).where(*conditions))
+    page = max(1, int(page))
+    ids, total = _page_ids(conditions, page, per_page)
+    if total is None:  # past the last page (or nothing matches): count, then show the last
+        total = db.session.scalar(select(func.count(ProductAssociation.id)).where(*conditions))
+        page = max(1, math.ceil(total / per_page))
+        ids, _total = _page_ids(conditions, page, per_page) if total else ([], 0)
     pages = max(1, math.ceil(total / per_page))
-    page = max(1, min(int(page), pages))
-    # Ids first: the (shop_id, id) index answers it without sorting or reading whole rows.
-    ids = list(db.session.scalars(
-        select(ProductAssociation.id).where(*conditions).order_by(ProductAssociation.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
     loaded = {row.id: row for row in db.session.scalars(
-        select(ProductAssociation).where(ProductAssociation.id.in_(ids)))}
+        select(ProductAssociation).where(ProductAssociation.id.in_(ids)))} if ids else {}
     rows = [loaded[i] for i in ids if i in loaded]
     return AssociationPage(list(rows), total, page, pages)
+
+
+def _page_ids(conditions, page: int, per_page: int) -> tuple[list[int], int | None]:
+    """The ids of one page, newest first, and the number of matches (counted by the same
+    statement, so a search reads the table once); None when the page is empty. Only ids: no
+    whole rows are read for the rows skipped before the page."""
+    found = db.session.execute(
+        select(ProductAssociation.id, func.count().over().label("total")).where(*conditions)
+        .order_by(ProductAssociation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    if not found:
+        return [], (0 if page == 1 else None)
+    return [row.id for row in found], found[0].total
 
 
 def get_association(shop_id: int, association_id) -> ProductAssociation:
