@@ -46,11 +46,13 @@ def list_associations(shop_id: int, search: str | None = None, page: int = 1,
             func.lower(ProductAssociation.original_dropi_name).like(pattern, escape="\\"),
             ProductAssociation.dropi_product_id == text))
     page = max(1, int(page))
-    ids, total = _page_ids(conditions, page, per_page)
-    if total is None:  # past the last page (or nothing matches): count, then show the last
+    # A search reads every row of the shop once, counting as it pages; the whole list is
+    # counted and paged from the shop's index alone (a window count would sort every row).
+    ids, total = _page_ids(conditions, page, per_page) if text else ([], None)
+    if total is None:
         total = db.session.scalar(select(func.count(ProductAssociation.id)).where(*conditions))
-        page = max(1, math.ceil(total / per_page))
-        ids, _total = _page_ids(conditions, page, per_page) if total else ([], 0)
+        page = max(1, min(page, math.ceil(total / per_page)))
+        ids = _ids(conditions, page, per_page) if total else []
     pages = max(1, math.ceil(total / per_page))
     loaded = {row.id: row for row in db.session.scalars(
         select(ProductAssociation).where(ProductAssociation.id.in_(ids)))} if ids else {}
@@ -58,16 +60,23 @@ def list_associations(shop_id: int, search: str | None = None, page: int = 1,
     return AssociationPage(list(rows), total, page, pages)
 
 
+def _ids(conditions, page: int, per_page: int) -> list[int]:
+    """The ids of one page, newest first (only ids: no whole rows are read for the rows
+    skipped before the page)."""
+    return list(db.session.scalars(
+        select(ProductAssociation.id).where(*conditions).order_by(ProductAssociation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+
+
 def _page_ids(conditions, page: int, per_page: int) -> tuple[list[int], int | None]:
-    """The ids of one page, newest first, and the number of matches (counted by the same
-    statement, so a search reads the table once); None when the page is empty. Only ids: no
-    whole rows are read for the rows skipped before the page."""
+    """The ids of one page, newest first, and the number of matches counted by the same
+    statement; None when the page is empty (past the end, or nothing matches)."""
     found = db.session.execute(
         select(ProductAssociation.id, func.count().over().label("total")).where(*conditions)
         .order_by(ProductAssociation.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     if not found:
-        return [], (0 if page == 1 else None)
+        return [], None
     return [row.id for row in found], found[0].total
 
 
