@@ -156,3 +156,13 @@ def test_the_page_is_in_spanish_when_the_admin_is(world):
     many_imports(world.shop.id, 3)
     html = text_of(world.page("/app/products/imported", locale="es"))
     assert "Productos importados" in html and "Volver a sincronizar" in html
+
+
+def test_each_request_shows_the_rows_in_its_own_language(world):
+    many_imports(world.shop.id, 3)
+    spanish = text_of(world.page("/app/products/imported", locale="es"))
+    english = text_of(world.page("/app/products/imported", locale="en"))
+
+    assert "Volver a sincronizar" in spanish and "Borrador" in spanish
+    assert "Re-sync" in english and "Draft" in english
+    assert "Volver a sincronizar" not in english and "Borrador" not in english

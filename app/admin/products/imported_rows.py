@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from flask import g
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale, get_timezone
 from flask_babel import gettext as _
 
 from app.auth.embedded import embedded_url
@@ -84,24 +84,32 @@ def _margin(labels: dict, margin: Decimal | None) -> str | None:
     return None if margin is None else labels["margin"] % {"margin": margin}
 
 
+def _request_memo(name: str) -> dict:
+    """A dict kept on `g` for the current language and time zone (a test or CLI command may
+    keep one app context, and so one `g`, across requests in different languages)."""
+    key = (name, str(get_locale()), str(get_timezone()))
+    memos = g.get("_imported_row_memos")
+    if memos is None:
+        memos = g._imported_row_memos = {}
+    return memos.setdefault(key, {})
+
+
 def _labels() -> dict[str, str]:
-    found = g.get("_imported_row_labels")
-    if found is None:
-        found = g._imported_row_labels = {
+    found = _request_memo("labels")
+    if not found:
+        found.update({
             "linked": _("Linked"), "bulk": _("Bulk import"), "auto": _("Automatic"),
             "imported": _("Imported"), "active": _("Active"), "draft": _("Draft"),
             "never": _("Never"), "resync": _("Re-sync"), "delete": _("Delete…"),
             # Without values gettext leaves the placeholders for each row to fill in.
             "select": _("Select %(title)s"), "compare_at": _("Compare at %(rule)s"),
             "ending": _("Ends in %(ending)s"), "margin": _("Margin at least %(margin)s%%"),
-        }
+        })
     return found
 
 
 def _short(moment: datetime) -> str:
-    memo = g.get("_short_datetimes")
-    if memo is None:
-        memo = g._short_datetimes = {}
+    memo = _request_memo("dates")
     minute = moment.replace(second=0, microsecond=0)
     text = memo.get(minute)
     if text is None:
