@@ -19,6 +19,8 @@ from app.services.product_import import resume_stale_import_jobs as resume_stale
 from app.services.recovery import due_checkouts, release_stale_claims, send_recovery
 from app.services.settings.clients import IntegrationClients
 from app.services.shipments import confirm_hint, poll_shop, shops_to_poll
+from app.services.sync import queue_due, run_option
+from app.services.sync import use_queue as use_sync_queue
 from app.services.uninstall import shop_is_active
 from app.services.webhooks import process_event, requeue_stale_events
 
@@ -226,3 +228,23 @@ def write_agent_profile_field(shop_domain: str) -> str:
 def resume_pending_agent_profile_writes() -> int:
     """Queue again bot field writes whose job was lost or whose worker died."""
     return len(resume_pending_writes(enqueue=write_agent_profile_field))
+
+
+@queue.task(name="run_sync")
+@in_app_context
+@for_active_shop
+def run_sync(shop_domain: str, option: str) -> str | None:
+    """One run of a sync option for a shop (nothing when another run of it holds the lease)."""
+    run = run_option(current_app.config["SETTINGS"], shop_domain, option)
+    return run.status if run else None
+
+
+use_sync_queue(lambda shop_domain, option: run_sync(shop_domain, option))
+
+
+@queue.periodic_task(crontab(minute="*"), name="queue_due_syncs")
+@in_app_context
+def queue_due_syncs() -> int:
+    """Every minute: queue the sync options whose time came (each shop at its own offset), the
+    runs merchants asked for, and runs whose worker died."""
+    return len(queue_due(enqueue=run_sync))

@@ -5,6 +5,9 @@ settings the app reads (SHOPIFY_API_KEY, SHOPIFY_API_SECRET, SHOPIFY_APP_URL...)
 `python -m standins place-order [--shop S] [--cod] [--city C]` places an order in the running
 Shopify stand-in (standins/place_order.py).
 
+`python -m standins dropi-drift --stock 0.05 --prices 0.02 [--url U] [--country co]
+[--seed N]` changes stock and prices in the running Dropi stand-in (standins/dropi/drift.py).
+
 `python -m standins demo-connect ...` runs the app's CLI with the demo's commands added; the
 product's own `flask` CLI never has them."""
 from __future__ import annotations
@@ -60,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         from standins.place_order import main as place_order_main
 
         return place_order_main(argv[1:])
+    if argv and argv[0] == "dropi-drift":
+        return _drift(argv[1:])
     if argv and argv[0] not in DEFAULT_PORTS and not argv[0].startswith("-"):
         return _app_command(argv)
     parser = argparse.ArgumentParser(prog="python -m standins", description=__doc__)
@@ -87,8 +92,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _drift(argv: list[str]) -> int:
+    """Ask the running Dropi stand-in to move stock and prices; prints what changed."""
+    import requests
+
+    parser = argparse.ArgumentParser(prog="python -m standins dropi-drift")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{DEFAULT_PORTS['dropi']}")
+    parser.add_argument("--country", default="co")
+    parser.add_argument("--stock", type=float, default=0.05,
+                        help="share of products whose stock changes (0-1)")
+    parser.add_argument("--prices", type=float, default=0.0,
+                        help="share of products whose price changes (0-1)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    response = requests.post(f"{args.url.rstrip('/')}/standin/drift", timeout=30, json={
+        "country": args.country, "stock": args.stock, "prices": args.prices, "seed": args.seed})
+    response.raise_for_status()
+    changed = response.json()
+    print(f"stock changed on {len(changed['stock'])} products, prices on "
+          f"{len(changed['prices'])} products", flush=True)
+    return 0
+
+
 def _app_command(argv: list[str]) -> int:
-    """`python -m standins demo-connect ...`: the app's Flask CLI with the demo commands."""
+    """`python -m standins dropi-drift --stock 0.05 --prices 0.02 [--url U] [--country co]
+[--seed N]` changes stock and prices in the running Dropi stand-in (standins/dropi/drift.py).
+
+`python -m standins demo-connect ...`: the app's Flask CLI with the demo commands."""
     from flask.cli import FlaskGroup
 
     from standins.demo import create_app_with_demo_commands

@@ -46,6 +46,9 @@ class ShopifyStandInConfig:
     webhook_read_timeout: float = 5.0
     seed: int | None = None
     locale: str = "es"
+    # Topics the app subscribes to in its shopify.app.toml; None: every topic (the app's toml
+    # subscribes to what it handles). Subscriptions made through the API are added to these.
+    app_topics: frozenset[str] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> "ShopifyStandInConfig":

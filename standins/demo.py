@@ -98,7 +98,8 @@ def connect_demo_shop(clients: IntegrationClients, shop_domain: str, *, dropi_co
         token=dropi_token))
     _sync_token_field(result, clients, shop, started)
     _map_locations(result, clients, shop)
-    _save(result, save_options, shop, {"active": True, "get_shipments": True}, clients)
+    _save(result, save_options, shop, {"active": True, "get_shipments": True,
+                                          "get_stock": True}, clients)
     # The demo's abandoned checkouts get their WhatsApp after a minute, not the usual hour.
     _save(result, save_recovery, shop, RecoveryForm(delay_minutes="1", audience="marketing"))
     log.info("demo shop %s connected to Dropi %s and Ecomdrop", shop.domain,

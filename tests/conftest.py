@@ -1,6 +1,7 @@
 """Fixtures: an app per test on SQLite (or TEST_DATABASE_URL), rows wiped after each test."""
 from __future__ import annotations
 
+import dataclasses
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from app import create_app
 from app.extensions import cache, db, queue
 from app.models import Shop
 from app.models.types import utcnow
+from app.services.settings import options as options_module
 from tests.factories import (
     AgentWorld,
     ProfileWorld,
@@ -194,3 +196,14 @@ def deliver_webhook(
     headers = webhook_headers(topic, body, shop, event_id=event_id)
     headers["X-Shopify-Triggered-At"] = triggered_at or utcnow().isoformat().replace("+00:00", "Z")
     return client.post("/webhooks", data=body, headers=headers)
+
+
+@pytest.fixture
+def unbuilt_option(monkeypatch):
+    """Every option is built today; the guard for one that is not is kept and tested on a copy
+    of the options where "Taxes included" is marked unbuilt."""
+    patched = tuple(dataclasses.replace(o, available=False) if o.name == "taxes_included" else o
+                    for o in options_module.OPTIONS)
+    monkeypatch.setattr(options_module, "OPTIONS", patched)
+    monkeypatch.setattr(options_module, "OPTIONS_BY_NAME", {o.name: o for o in patched})
+    return "taxes_included"

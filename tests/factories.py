@@ -18,7 +18,7 @@ from sqlalchemy import insert
 
 from app.config import Settings
 from app.extensions import cache, db
-from app.models import (LocationMapping, ProductAssociation, Shop, ShopConfiguration,
+from app.models import (LocationMapping, ProductAssociation, Session, Shop, ShopConfiguration,
                         StepName)
 from app.models.types import utcnow
 from app.services.agent_profile import choose_alert_flow
@@ -52,6 +52,13 @@ def install_shop(shopify: ShopifyStandInHandle, domain: str, *, name: str | None
     db.session.add(shop)
     db.session.commit()
     return shop
+
+
+def staff_opened_app_in(shop: Shop, locale: str, user_id: int = 1) -> None:
+    """A staff member of the shop opened the app with the admin in `locale`."""
+    db.session.add(Session(id=Session.online_id(shop.domain, user_id), shop_id=shop.id,
+                           is_online=True, user_id=user_id, locale=locale))
+    db.session.commit()
 
 
 def connect_dropi(dropi_app: Flask, shop: Shop, location: dict | None) -> int:
@@ -109,6 +116,19 @@ def shopify_product(shopify: ShopifyStandInHandle, domain: str, sku: str, title:
         "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
         "variants": [{"optionValues": [{"optionName": "Title", "name": "Default Title"}],
                       "sku": sku, "price": price}]})
+
+
+def merchant_product(shopify: ShopifyStandInHandle, domain: str, title: str,
+                     variants: list[dict]) -> dict:
+    """A product the merchant made in Shopify, one variant per {sku, barcode} given (option
+    "Modelo" valued A, B, C...)."""
+    names = [chr(ord("A") + n) for n in range(len(variants))]
+    return shopify.store.create_product(domain, {
+        "title": title, "status": "ACTIVE",
+        "productOptions": [{"name": "Modelo", "values": [{"name": n} for n in names]}],
+        "variants": [{"optionValues": [{"optionName": "Modelo", "name": name}],
+                      "sku": variant.get("sku"), "barcode": variant.get("barcode"),
+                      "price": "1000"} for name, variant in zip(names, variants)]})
 
 
 def stocked_location(shopify: ShopifyStandInHandle, domain: str) -> dict:
@@ -193,6 +213,12 @@ class StandInWorld(AdminRequests):
     def set_dropi_stock(self, product_id: int, stock: int, **where) -> None:
         response = requests.post(f"{self.dropi.url}/standin/products/co/{product_id}/stock",
                                  json={"stock": stock, **where}, timeout=10)
+        response.raise_for_status()
+
+    def dropi_withdraw(self, product_id: int, reason: str = "deleted") -> None:
+        """Dropi stops showing the product to this account (deleted, or made private)."""
+        response = requests.post(f"{self.dropi.url}/standin/products/co/{product_id}/withdraw",
+                                 json={"reason": reason}, timeout=10)
         response.raise_for_status()
 
     def dropi_calls(self) -> list[dict]:
@@ -504,3 +530,43 @@ def many_imports(shop_id: int, count: int) -> None:
              "imported_at": start + timedelta(seconds=i)} for i in range(count)]
     db.session.execute(insert(ProductAssociation), rows)
     db.session.commit()
+
+
+# --- catalog sync --------------------------------------------------------------------------
+
+SYNC_SWITCHES = {"prices": "get_prices", "products": "get_products"}
+
+
+def run_sync(world: StandInWorld, option: str):
+    """Run a sync option for the world's shop now (the connector and the option switched on)
+    and return the finished SyncRun."""
+    from app.services.sync import run_option
+
+    config = db.session.scalar(db.select(ShopConfiguration).filter_by(shop_id=world.shop.id))
+    config.active = True
+    setattr(config, SYNC_SWITCHES[option], True)
+    db.session.commit()
+    run = run_option(world.settings, world.domain, option, force=True)
+    assert run is not None, "the sync did not run"
+    return run
+
+
+def sync_log(run, outcome: str | None = None) -> list:
+    """The run's log entries (of one outcome when given), in order."""
+    from app.models.sync import SyncLogEntry
+
+    query = db.select(SyncLogEntry).filter_by(run_id=run.id).order_by(SyncLogEntry.id)
+    if outcome:
+        query = query.filter_by(outcome=outcome)
+    return list(db.session.scalars(query))
+
+
+def shopify_writes(world: StandInWorld, mutation: str) -> list[dict]:
+    """The arguments of every `mutation` the Shopify stand-in carried out for the shop."""
+    return [args for name, args in world.store_shop.mutation_log if name == mutation]
+
+
+def shopify_variant_for(world: StandInWorld, raw: dict, variation: dict | None = None) -> dict:
+    """The Shopify variant of a Dropi variation (or of a simple product), by its SKU."""
+    sku = (variation or raw)["sku"]
+    return next(v for v in world.store_shop.variants.values() if v["sku"] == sku)

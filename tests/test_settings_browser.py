@@ -103,7 +103,7 @@ def test_a_merchant_fills_and_saves_the_settings(services, admin):
     frame.locator("#field-active").check()
     frame.locator("#settings-options button[type=submit]").click()
     wait_for_toast(page, "Connector options saved.")
-    assert frame.locator("#field-get_stock").is_disabled()
+    assert frame.locator("#field-get_products").is_disabled()
     assert "DROPI TOKEN CO" in frame.locator("#settings-options").inner_text()
 
     config, mappings = stored(app)

@@ -80,11 +80,12 @@ def test_every_seed_option_has_one_line_of_help():
     names = [option.name for option in OPTIONS]
     assert names == ["active", "create_orders", "inventory_behaviour", "send_order_confirmation",
                      "send_shipping_confirmation", "get_stock", "get_products", "get_prices",
-                     "get_refunds", "get_shipments", "prices_update_original_price",
-                     "taxes_included"]
+                     "get_refunds", "refund_dropi_returns", "get_shipments",
+                     "prices_update_original_price", "taxes_included"]
     assert all(str(option.help) and "\n" not in str(option.help) for option in OPTIONS)
     assert [o.name for o in OPTIONS if o.available] == [
-        "active", "send_shipping_confirmation", "get_shipments"]
+        "active", "send_shipping_confirmation", "get_stock", "get_products", "get_prices",
+        "get_refunds", "refund_dropi_returns", "get_shipments", "prices_update_original_price"]
 
 
 def test_active_can_be_saved(shop):
@@ -96,17 +97,22 @@ def test_active_can_be_saved(shop):
     assert load_configuration(shop).active is False
 
 
-def test_an_unbuilt_option_cannot_be_turned_on(shop):
-    submitted = {"active": True, "get_stock": True, "taxes_included": True}
+def test_an_unbuilt_option_cannot_be_turned_on(shop, unbuilt_option):
+    submitted = {"active": True, "get_products": True, unbuilt_option: True}
 
     with pytest.raises(SettingsInvalid) as refused:
         save_options(shop, submitted)
 
-    assert set(refused.value.errors) == {"get_stock", "taxes_included"}
-    assert "Not available yet" in refused.value.errors["get_stock"]
+    assert set(refused.value.errors) == {unbuilt_option}
+    assert "Not available yet" in refused.value.errors[unbuilt_option]
     assert refused.value.submitted == submitted
     config = load_configuration(shop)
-    assert config.active is False and config.get_stock is False
+    assert config.active is False and config.get_products is False
+
+
+def test_get_stock_can_be_turned_on(shop):
+    save_options(shop, {"active": True, "get_stock": True})
+    assert load_configuration(shop).get_stock is True
 
 
 def test_the_inventory_behaviour_stays_until_its_feature_exists(shop):

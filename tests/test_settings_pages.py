@@ -172,8 +172,8 @@ def test_a_dropi_error_keeps_what_was_typed_except_the_token(client, shop, http)
     assert "not-a-token" not in html
 
 
-def test_an_unbuilt_option_is_refused_inline(client, shop):
-    response = post(client, "/options", {"active": "on", "get_stock": "on"})
+def test_an_unbuilt_option_is_refused_inline(client, shop, unbuilt_option):
+    response = post(client, "/options", {"active": "on", unbuilt_option: "on"})
 
     html = text_of(response)
     assert response.status_code == 422

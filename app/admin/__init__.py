@@ -14,12 +14,14 @@ from app.auth.embedded import embedded_url
 NAV: list[tuple[str, str]] = [
     ("products.index", _l("Products")),
     ("orders.index", _l("Orders")),
+    ("sync.index", _l("Sync")),
     ("settings.index", _l("Settings")),
     ("ai_agent.index", _l("AI agent")),
 ]
 HOME_ENDPOINT = "home.index"
 # Blueprints whose pages belong to another menu entry's area.
-NAV_AREA_OF = {"abandoned_checkouts": "orders", "shipments": "orders"}
+NAV_AREA_OF = {"abandoned_checkouts": "orders", "shipments": "orders",
+               "price_changes": "products"}
 
 
 @dataclass(frozen=True)

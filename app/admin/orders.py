@@ -45,7 +45,9 @@ from app.services.order_pipeline import (
     step_label,
     step_text,
 )
+from app.services.refunds import settle_refund
 from app.services.settings import load_configuration
+from app.services.shipments import order_fulfillments
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +56,18 @@ MAX_SEARCH = 100
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers; a larger number matches nothing
 STATE_CHOICES = (StepState.HELD, StepState.PENDING, StepState.RUNNING, StepState.WAITING,
                  StepState.FAILED, StepState.DONE, StepState.SKIPPED)
+SETTLE_REFUND = "settle_refund"
 ACT = {
     RETRY: lambda shop, order_id, step: retry_step(shop, order_id, step),
     CONFIRM: lambda shop, order_id, step: confirm_order(shop, order_id),
     CANCEL: lambda shop, order_id, step: cancel_order(shop, order_id),
     SEND_NOW: lambda shop, order_id, step: send_now(shop, order_id),
+    SETTLE_REFUND: lambda shop, order_id, step: settle_refund(get_order(shop, order_id)),
 }
 DONE_MESSAGES = {RETRY: _l("Trying again now."), CONFIRM: _l("Order confirmed: it goes to Dropi."),
                  CANCEL: _l("Order cancelled: it will not go to Dropi."),
-                 SEND_NOW: _l("Order sent on its way.")}
+                 SEND_NOW: _l("Order sent on its way."),
+                 SETTLE_REFUND: _l("Marked as settled with Dropi.")}
 
 
 class BadInput(ValueError):
@@ -152,6 +157,7 @@ def _list_page(message: str | None = None, **context):
         "orders/index.html", "orders/_list.html", listing=listing,
         held=pipeline_counts(g.shop).held, page_url=page_url, listing_url=page_url(),
         moving=moving, pulse_ids=",".join(str(o.id) for o in listing.orders),
+        fulfillments=order_fulfillments(g.shop, [o.shopify_order_id for o in listing.orders]),
         fingerprint=fingerprint, active=bool(config and config.active),
         step_choices=[(s.value, step_label(s)) for s in BOARD_STEPS],
         state_choices=[(s.value, state_label(s)) for s in STATE_CHOICES], **context)

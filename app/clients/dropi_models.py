@@ -39,6 +39,8 @@ class DropiProduct:
     images: tuple[str, ...] = ()
     supplier_id: int | None = None
     weight: Decimal | None = None
+    # False when Dropi marks the product inactive (withdrawn from sale).
+    active: bool = True
 
     @property
     def is_variable(self) -> bool:
@@ -235,6 +237,7 @@ def parse_product(data: dict, image_base_url: str) -> DropiProduct:
         images=tuple(url for url in (image_url(e, image_base_url) for e in gallery) if url),
         supplier_id=optional_id(data.get("user_id", user.get("id"))),
         weight=money(data.get("weight")),
+        active=data.get("active") not in (False, 0, "0", "false"),
     )
 
 

@@ -119,6 +119,8 @@ class DropiTransport:
         self.image_base_url = image_base_url
         self.max_attempts = max(1, max_attempts)
         self.max_retry_wait = max_retry_wait
+        # HTTP requests sent (retries included), for callers that report what they spent.
+        self.requests_made = 0
         self._headers = self._build_headers(allowed_url)
 
     def __repr__(self) -> str:
@@ -171,6 +173,7 @@ class DropiTransport:
 
     def _send(self, method, url, json, params, what, *, may_retry) -> requests.Response | None:
         """The response, None when a connection failure may be retried, else raises."""
+        self.requests_made += 1
         try:
             return self._http.request(method, url, json=json, params=params,
                                       headers=self._headers, timeout=self.timeout)

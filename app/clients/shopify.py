@@ -82,6 +82,9 @@ class ShopifyClient:
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
         self.last_cost: dict[str, Any] | None = None
+        # What this client has spent, for callers that report it (the sync runs).
+        self.requests_made = 0
+        self.cost_points_used = 0.0
         self._access_token = access_token
         self._on_unauthorized = on_unauthorized
         self._http = http or requests.Session()
@@ -244,6 +247,8 @@ class ShopifyClient:
         self._throttle.record(self.shop_domain, name, cost, reservation)
         record_shopify_cost(self.shop_domain, cost)
         self.last_cost = cost
+        self.requests_made += 1
+        self.cost_points_used += _points(cost)
         errors = payload.get("errors")
         if errors:
             error = error_for_graphql(errors if isinstance(errors, list) else
@@ -279,6 +284,19 @@ class ShopifyClient:
             raise ShopifyGraphQLError("the answer has no data", shop=self.shop_domain,
                                       operation=name)
         return data
+
+
+def _points(cost: Any) -> float:
+    """The points a call cost: the actual cost when Shopify reports it, else the requested one."""
+    if not isinstance(cost, dict):
+        return 0.0
+    value = cost.get("actualQueryCost")
+    if value is None:
+        value = cost.get("requestedQueryCost")
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def _only_root_field(data: dict[str, Any], name: str) -> str:

@@ -22,13 +22,32 @@ from app.models.order_pipeline import (
     StepState,
     TimeoutAction,
 )
-from app.models.orders import Refund
-from app.models.products import IMPORT_TYPES, PRODUCT_STATUSES, ProductAssociation, VariantLink
+from app.models.orders import OrderFulfillment, Refund
+from app.models.price_changes import (
+    PRICE_CHANGE_APPLIED,
+    PRICE_CHANGE_APPROVED,
+    PRICE_CHANGE_PENDING,
+    PRICE_CHANGE_REJECTED,
+    PendingPriceChange,
+)
+from app.models.products import (
+    IMPORT_TYPES,
+    OUT_OF_STOCK_POLICIES,
+    PRODUCT_STATUSES,
+    ProductAssociation,
+    VariantLink,
+)
 from app.models.shipments import Shipment, ShipmentPoll, ShipmentStatus
 from app.models.shop import Session, Shop
+from app.models.sync import SyncLogEntry, SyncRun, SyncState
 from app.models.webhooks import WebhookEvent, WebhookStatus
 
 __all__ = [
+    "PRICE_CHANGE_APPLIED",
+    "PRICE_CHANGE_APPROVED",
+    "PRICE_CHANGE_PENDING",
+    "PRICE_CHANGE_REJECTED",
+    "PendingPriceChange",
     "Shipment",
     "ShipmentPoll",
     "ShipmentStatus",
@@ -62,12 +81,17 @@ __all__ = [
     "ImportJobStatus",
     "InventoryBehaviour",
     "LocationMapping",
+    "OUT_OF_STOCK_POLICIES",
     "PRODUCT_STATUSES",
     "ProductAssociation",
+    "OrderFulfillment",
     "Refund",
     "Session",
     "Shop",
     "ShopConfiguration",
+    "SyncLogEntry",
+    "SyncRun",
+    "SyncState",
     "VariantLink",
     "WebhookEvent",
     "WebhookStatus",

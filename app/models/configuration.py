@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, Boolean, Enum, ForeignKey, Integer, Numeric, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -54,8 +56,14 @@ class ShopConfiguration(db.Model):
     get_prices: Mapped[bool] = mapped_column(Boolean, default=False)
     get_refunds: Mapped[bool] = mapped_column(Boolean, default=False)
     get_shipments: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A Dropi return (DEVOLUCION) creates the Shopify refund of the returned lines.
+    refund_dropi_returns: Mapped[bool] = mapped_column(Boolean, default=False)
     prices_update_original_price: Mapped[bool] = mapped_column(Boolean, default=False)
     taxes_included: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Get prices: a selling price that would move by more than this percentage waits for the
+    # merchant's approval instead of being written.
+    price_change_threshold_percent: Mapped[Decimal] = mapped_column(
+        Numeric(5, 1, asdecimal=True), default=Decimal("20"), server_default="20")
     # What the last live call to each service said, for the status panels.
     dropi_last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     dropi_last_error: Mapped[str | None] = mapped_column(Text)

@@ -132,7 +132,10 @@ class OrderRecord(db.Model):
     dropi_carrier: Mapped[str | None] = mapped_column(String(255))
     # Set when Shopify cancelled the order.
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # True while some step waits for the merchant or gave up: the "needs attention" filter.
+    # Shopify refunded a Dropi line the merchant has not marked as settled with Dropi yet.
+    refund_to_settle: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True while some step waits for the merchant or gave up, or a refunded Dropi line is to
+    # settle: the "needs attention" filter.
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

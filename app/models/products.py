@@ -10,8 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
-IMPORT_TYPES = ("single", "bulk", "auto")
+# "mapped": a Shopify product the merchant already sold, matched to Dropi by SKU or barcode.
+IMPORT_TYPES = ("single", "bulk", "auto", "mapped")
 PRODUCT_STATUSES = ("DRAFT", "ACTIVE")
+# What stock sync does when every variant of a product is out of stock at Dropi: set the
+# quantities to zero, also set the product to draft, or keep selling (inventory policy CONTINUE).
+OUT_OF_STOCK_POLICIES = ("zero", "draft", "continue")
 
 
 class ProductAssociation(db.Model):
@@ -41,6 +45,10 @@ class ProductAssociation(db.Model):
     min_margin_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2, asdecimal=True))
     product_status: Mapped[str] = mapped_column(String(16), default="DRAFT")
     last_sync_error: Mapped[str | None] = mapped_column(Text)
+    out_of_stock_policy: Mapped[str] = mapped_column(String(16), default="zero",
+                                                     server_default="zero")
+    # The out-of-stock action stock sync took ("draft" or "continue"), undone when stock returns.
+    out_of_stock_applied: Mapped[str | None] = mapped_column(String(16))
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -50,14 +58,16 @@ class ProductAssociation(db.Model):
 
 
 class VariantLink(db.Model):
-    """A Dropi variation (or a simple product) linked to its Shopify variant."""
+    """A Dropi variation (or a simple product) linked to its Shopify variant. Item mapping also
+    keeps a link without association for a Shopify variant it could not match, with the reason
+    in `details_error`."""
 
     __tablename__ = "variant_links"
     __table_args__ = (UniqueConstraint("association_id", "dropi_variation_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
-    association_id: Mapped[int] = mapped_column(
+    association_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_associations.id", ondelete="CASCADE"), index=True
     )
     # Empty for a simple Dropi product, which has a single implicit variation.
@@ -66,9 +76,10 @@ class VariantLink(db.Model):
     shopify_product_id: Mapped[str | None] = mapped_column(String(255))
     shopify_inventory_item_id: Mapped[str | None] = mapped_column(String(255))
     sku: Mapped[str | None] = mapped_column(String(255), index=True)
+    barcode: Mapped[str | None] = mapped_column(String(255))
     details_received: Mapped[bool] = mapped_column(Boolean, default=False)
     details_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    association: Mapped[ProductAssociation] = relationship(back_populates="variant_links")
+    association: Mapped[ProductAssociation | None] = relationship(back_populates="variant_links")

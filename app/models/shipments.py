@@ -40,6 +40,11 @@ class Shipment(db.Model):
     outcome_recorded: Mapped[str | None] = mapped_column(String(16))
     shopify_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shopify_error: Mapped[str | None] = mapped_column(Text)
+    # The Shopify refund of a Dropi return: "requested" once refundCreate may have gone out
+    # (a retry first looks for it on Shopify), then "done" with the refund, or "failed".
+    return_refund_state: Mapped[str | None] = mapped_column(String(16))
+    return_refund_id: Mapped[str | None] = mapped_column(String(255))
+    return_refund_error: Mapped[str | None] = mapped_column(Text)
     # A delivery incident: its text, whether it is still open, and the incident the flow ran
     # for ("requested" before the send, "sent" after; never sent twice for one incident).
     incident_text: Mapped[str | None] = mapped_column(Text)

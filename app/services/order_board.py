@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -21,6 +22,7 @@ MOVING_HORIZON = timedelta(seconds=90)
 BOARD_STEPS = (StepName.WHATSAPP, StepName.CONFIRMATION, StepName.DROPI)
 # Waiting reasons the merchant settles with Confirm / Cancel.
 DECISION_REASONS = frozenset({"waiting_customer", "customer_not_asked", "timeout_merchant"})
+REFUND_TO_SETTLE = _l("Dropi products were refunded in Shopify: settle them with Dropi.")
 RETRY = "retry"
 CONFIRM = "confirm"
 CANCEL = "cancel"
@@ -70,12 +72,15 @@ def step_actions(order: OrderRecord, step: OrderStep) -> tuple[str, ...]:
 
 
 def order_problems(order: OrderRecord) -> list[str]:
-    """What needs the merchant, in words: each failed or held step, and each waiting step
-    that has a button."""
-    return [text for step in order.steps
-            if step.state in (StepState.FAILED, StepState.HELD) or (
-                step.state == StepState.WAITING and step_actions(order, step))
-            if (text := step_text(step))]
+    """What needs the merchant, in words: each failed or held step, each waiting step that
+    has a button, and refunded Dropi products to settle with Dropi."""
+    problems = [text for step in order.steps
+                if step.state in (StepState.FAILED, StepState.HELD) or (
+                    step.state == StepState.WAITING and step_actions(order, step))
+                if (text := step_text(step))]
+    if order.refund_to_settle:
+        problems.append(str(REFUND_TO_SETTLE))
+    return problems
 
 
 def pulse(shop: Shop, order_ids: Iterable[int]) -> tuple[str, bool]:

@@ -80,6 +80,7 @@ def _matches(product: dict, body: dict) -> bool:
     haystack = _plain(f"{product['name']} {product['sku']} {product['id']}")
     warehouse = body.get("warehouse_id")
     checks = [
+        not product.get("_withdrawn"),
         all(word in haystack for word in words),
         product["_private"] if body.get("privated_product") else not product["_private"],
         product["_favorite"] or not body.get("favorite"),

@@ -48,7 +48,11 @@ POST /standin/orders/{id}/advance (the carrier's next status), POST /standin/ord
 {status} (any upper-case carrier status), POST /standin/orders/{id}/guide (a new guide),
 POST /standin/carrier/step (every order one status on), GET /standin/status-webhooks (what was
 POSTed to `status_webhook_url`, set with /standin/config like `seconds_per_step`),
-POST /standin/products/{country}/{id}/stock {stock, warehouse_id?, variation_id?}.
+POST /standin/products/{country}/{id}/stock {stock, warehouse_id?, variation_id?},
+POST /standin/products/{country}/{id}/withdraw {reason: deleted | private} (404 from then on),
+POST /standin/drift {country, stock, prices, seed}: stock of one warehouse row in about `stock`
+of the products and the price of about `prices` of them change, the same for the same seed
+(`python -m standins dropi-drift --stock 0.05 --prices 0.02`).
 Images: GET /images/{country}/{name}.png (drawn on request).
 """
 from __future__ import annotations
@@ -61,6 +65,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 
+from standins.dropi import drift as drifting
 from standins.dropi import orders, shipping
 from standins.dropi.api import bp as api_bp
 from standins.dropi.api import guides_bp
@@ -380,6 +385,25 @@ def set_stock(country, product_id):
     product = _stand_in().state.set_stock(country.upper(), product_id, body["stock"],
                                           body.get("warehouse_id"), body.get("variation_id"))
     return jsonify({"id": product["id"], "stock": product["stock"]})
+
+
+@controls.post("/standin/products/<country>/<int:product_id>/withdraw")
+def withdraw(country, product_id):
+    reason = str(_body().get("reason") or "deleted")
+    return jsonify(drifting.withdraw(_stand_in().state, country.upper(), product_id, reason))
+
+
+@controls.post("/standin/drift")
+def drift():
+    body = _body()
+    try:
+        stock, prices = float(body.get("stock") or 0), float(body.get("prices") or 0)
+        seed = int(body.get("seed") or 1)
+    except (TypeError, ValueError):
+        raise ApiError(422, "stock y prices son fracciones; seed es un entero") from None
+    country = str(body.get("country") or "CO").upper()
+    return jsonify(drifting.drift(_stand_in().state, country, stock=stock, prices=prices,
+                                  seed=seed))
 
 
 @controls.get("/images/<country>/<name>.png")

@@ -98,9 +98,12 @@ class DropiState:
 
     def product(self, country: str, product_id) -> dict:
         try:
-            return self.catalog(country)[int(product_id)]
+            product = self.catalog(country)[int(product_id)]
         except (KeyError, TypeError, ValueError):
             raise ApiError(404, "Producto no encontrado") from None
+        if product.get("_withdrawn"):  # made private to other stores (see drift.py)
+            raise ApiError(404, "Producto no encontrado")
+        return product
 
     def set_stock(self, country: str, product_id, stock: int, warehouse_id=None,
                   variation_id=None) -> dict:

@@ -17,7 +17,9 @@ from flask import (
     url_for,
 )
 
+from standins.shopify import merchant_actions
 from standins.shopify.demo_orders import DemoOrderError, place_demo_order
+from standins.shopify.records import DomainError
 from standins.shopify.signing import encode_host, session_id, signed_params
 
 bp = Blueprint("admin", __name__)
@@ -84,6 +86,54 @@ def place_order(store: str):
         return render_template("standin_shopify/store_home.html", **_chrome(stand_in, store),
                                installed=stand_in.is_installed(shop), problem=str(error)), 422
     return redirect(f"{back}{'&' if '?' in back else '?'}placed={quote(placed.name)}", code=303)
+
+
+@bp.get("/store/<store>/orders")
+def orders(store: str):
+    """The store's orders, newest first, with what a merchant does to one outside any app:
+    refund it, fulfil it with tracking (their webhooks reach the app)."""
+    stand_in, shop = _stand_in(), f"{store}.myshopify.com"
+    if not stand_in.has_shop(shop):
+        abort(404)
+    return _orders_page(stand_in, store, shop)
+
+
+def _orders_page(stand_in, store: str, shop: str, problem: str | None = None, status=200):
+    with stand_in.store.transaction():
+        state = stand_in.store.shop(shop)
+        rows = [{"number": o["_number"], "name": o["name"],
+                 "financial": o["displayFinancialStatus"],
+                 "fulfillment": o["displayFulfillmentStatus"],
+                 "refunds": len(o["_refunds"]),
+                 "refundable": any(line["refundableQuantity"] > 0 for line in o["_lines"]),
+                 "fulfillable": any(state.fulfillment_orders[fo]["status"] in ("OPEN",
+                                                                                "IN_PROGRESS")
+                                    for fo in o["_fulfillment_orders"])}
+                for o in sorted(state.orders.values(), key=lambda o: -o["_number"])][:50]
+    return render_template("standin_shopify/orders.html", **_chrome(stand_in, store),
+                           orders=rows, problem=problem), status
+
+
+@bp.post("/store/<store>/orders/<number>/<action>")
+def order_action(store: str, number: str, action: str):
+    """Refund everything, or fulfil the open lines with the tracking typed in."""
+    stand_in, shop = _stand_in(), f"{store}.myshopify.com"
+    if not stand_in.has_shop(shop) or action not in ("refund", "fulfil"):
+        abort(404)
+    with stand_in.store.transaction():
+        state = stand_in.store.shop(shop)
+        order = merchant_actions.order_by_number(state, number)
+        if order is None:
+            abort(404)
+        try:
+            if action == "refund":
+                merchant_actions.refund_everything(state, order, request.form.get("note"))
+            else:
+                merchant_actions.fulfil_open_lines(state, order, request.form)
+        except DomainError as error:
+            problem = "; ".join(e["message"] for e in error.errors)
+            return _orders_page(stand_in, store, shop, problem, 422)
+    return redirect(url_for("admin.orders", store=store), code=303)
 
 
 def embedded_app_url(stand_in, shop: str, admin_host: str, subpath: str, user: str,

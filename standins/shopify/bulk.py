@@ -5,12 +5,11 @@ most five, nested at most two deep, no top-level node/nodes, parents of nested c
 must select `id`."""
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 
 from graphql import (FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode,
                      OperationDefinitionNode, get_named_type, parse, validate)
 
-from standins.shopify.payloads import bulk_operation_payload
 from standins.shopify.records import DomainError
 from standins.shopify.schema import load_admin_schema
 
@@ -100,12 +99,12 @@ def _has_nested_connection(selection_set, parent_type, fragments) -> bool:
     return False
 
 
-def flatten(document, schema, data: dict) -> list[dict]:
-    """JSONL objects from an executed bulk query, each parent followed by its children."""
+def flatten(document, schema, data: dict) -> Iterator[dict]:
+    """JSONL objects from an executed bulk query, one at a time, each parent before its
+    children (the file is written line by line, never built whole)."""
     fragments = {d.name.value: d for d in document.definitions
                  if d.__class__.__name__ == "FragmentDefinitionNode"}
     operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
-    lines: list[dict] = []
 
     def emit(field, definition, value, parent_id):
         selection, node_type = _node_selection(field, fragments), _node_type(definition.type)
@@ -122,16 +121,15 @@ def flatten(document, schema, data: dict) -> list[dict]:
                     line[key] = item[key]
             if parent_id is not None:
                 line["__parentId"] = parent_id
-            lines.append(line)
+            yield line
             for child, child_definition, child_value in children:
-                emit(child, child_definition, child_value, item.get("id"))
+                yield from emit(child, child_definition, child_value, item.get("id"))
 
     for field in _fields(operation.selection_set, fragments):
         definition = schema.query_type.fields.get(field.name.value)
         if definition is not None and _is_connection(definition.type):
-            emit(field, definition, data.get(field.alias.value if field.alias else
-                                              field.name.value), None)
-    return lines
+            yield from emit(field, definition, data.get(field.alias.value if field.alias else
+                                                        field.name.value), None)
 
 
 def _items(value) -> list[dict]:
@@ -142,9 +140,8 @@ def _items(value) -> list[dict]:
     return [edge["node"] for edge in value.get("edges") or []]
 
 
-def run_bulk_query(context, query: str) -> dict:
-    """bulkOperationRunQuery: validate, run now, store the JSONL, emit bulk_operations/finish."""
-    from standins.shopify.graphql_api import run_operation
+def parse_bulk_query(query: str):
+    """The parsed document of a bulk query Shopify would accept; DomainError otherwise."""
     schema = load_admin_schema().schema
     try:
         document = parse(query)
@@ -154,26 +151,4 @@ def run_bulk_query(context, query: str) -> dict:
     if errors:
         raise _invalid(f"Invalid bulk query: {errors[0].message}")
     check_structure(document, schema)
-    shop = context.shop
-    number, operation_id = shop.new_id("BulkOperation")
-    operation = {"__typename": "BulkOperation", "id": operation_id, "_number": number,
-                 "type": "QUERY", "query": query, "createdAt": shop.now(), "status": "RUNNING",
-                 "errorCode": None, "completedAt": None, "objectCount": 0,
-                 "rootObjectCount": 0, "fileSize": None, "url": None, "partialDataUrl": None}
-    shop.bulk_operations[operation_id] = operation
-    result = run_operation(context, document, {}, None, bulk=True)
-    if result.errors:
-        code = "ACCESS_DENIED" if any((e.extensions or {}).get("code") == "ACCESS_DENIED"
-                                      for e in result.errors) else "INTERNAL_SERVER_ERROR"
-        operation.update(status="FAILED", errorCode=code, completedAt=shop.now())
-    else:
-        lines = flatten(document, schema, result.data or {})
-        text = "".join(json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n"
-                       for line in lines)
-        context.store.save_bulk_result(number, text)
-        operation.update(status="COMPLETED", completedAt=shop.now(), objectCount=len(lines),
-                         rootObjectCount=sum(1 for line in lines if "__parentId" not in line),
-                         fileSize=len(text.encode()) if lines else None,
-                         url=context.store.bulk_result_url(number) if lines else None)
-    shop.emit("bulk_operations/finish", bulk_operation_payload(operation))
-    return operation
+    return document

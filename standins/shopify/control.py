@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from standins.shopify.demo_orders import DemoOrderError, place_demo_order
 from standins.shopify.faults import FaultSettingsError
+from standins.shopify import merchant_actions
+from standins.shopify.records import DomainError
 
 bp = Blueprint("control", __name__, url_prefix="/standin")
 SHOP_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
@@ -232,8 +234,89 @@ def flush_webhooks():
 # -- bulk operations ---------------------------------------------------------------------------
 @bp.get("/bulk/<operation>.jsonl")
 def bulk_result(operation: str):
-    """The JSONL result file of a finished bulk operation."""
-    text = _stand_in().bulk_result(operation)
-    if text is None:
+    """The JSONL result file of a finished bulk operation, streamed from disk."""
+    path = _stand_in().store.bulk_result_path(operation)
+    if path is None:
         return _bad("no such bulk operation result", 404)
-    return Response(text, mimetype="application/jsonl")
+    return send_file(path, mimetype="application/jsonl", conditional=False, max_age=0)
+
+
+@bp.post("/bulk/settings")
+def bulk_settings():
+    """{concurrent_queries, min_seconds, hold, fail_with}: how bulk queries run."""
+    try:
+        return jsonify(_stand_in().store.bulk_settings.update(_body()))
+    except (TypeError, ValueError) as exc:
+        return _bad(str(exc))
+
+
+
+# -- what the merchant does to an order in the Shopify admin ----------------------------------
+def _admin_order(shop: str, number: str):
+    """(stand-in shop state, order) for a shop's order by its numeric id, or an error answer."""
+    stand_in = _stand_in()
+    if not stand_in.has_shop(shop):
+        return None, _bad(f"no shop {shop}", 404)
+    state = stand_in.store.shop(shop)
+    order = merchant_actions.order_by_number(state, number)
+    if order is None:
+        return None, _bad(f"no order {number} in {shop}", 404)
+    return (state, order), None
+
+
+def _refused(error: DomainError):
+    return _bad("; ".join(e["message"] for e in error.errors), 422)
+
+
+@bp.post("/shops/<shop>/orders/<number>/refunds")
+def refund_order(shop: str, number: str):
+    """The merchant refunds in the admin: {lines: [{sku, quantity}], amount, note, restock}.
+    Refused as refundCreate refuses (422); refunds/create reaches the app."""
+    body = _body()
+    with _stand_in().store.transaction():
+        found, problem = _admin_order(shop, number)
+        if problem:
+            return problem
+        try:
+            refund = merchant_actions.refund_lines(*found, body.get("lines") or [],
+                                                   body.get("amount"), body.get("note"),
+                                                   bool(body.get("restock")))
+        except DomainError as error:
+            return _refused(error)
+    return jsonify(id=refund["id"], number=refund["_number"]), 201
+
+
+@bp.post("/shops/<shop>/orders/<number>/fulfillments")
+def fulfil_order(shop: str, number: str):
+    """The merchant (or a warehouse app) fulfils every open line: {company, number, url}
+    tracking; fulfillments/create reaches the app."""
+    body = _body()
+    with _stand_in().store.transaction():
+        found, problem = _admin_order(shop, number)
+        if problem:
+            return problem
+        try:
+            fulfillment = merchant_actions.fulfil_open_lines(*found, body)
+        except DomainError as error:
+            return _refused(error)
+    return jsonify(id=fulfillment["id"], number=fulfillment["_number"]), 201
+
+
+@bp.post("/shops/<shop>/fulfillments/<number>/tracking")
+def update_fulfillment_tracking(shop: str, number: str):
+    """The merchant edits a fulfillment's tracking: {company, number, url};
+    fulfillments/update reaches the app."""
+    stand_in, body = _stand_in(), _body()
+    if not stand_in.has_shop(shop):
+        return _bad(f"no shop {shop}", 404)
+    with stand_in.store.transaction():
+        state = stand_in.store.shop(shop)
+        fulfillment = next((f for f in state.fulfillments.values()
+                            if str(f["_number"]) == number), None)
+        if fulfillment is None:
+            return _bad(f"no fulfillment {number} in {shop}", 404)
+        try:
+            merchant_actions.change_tracking(state, fulfillment, body)
+        except DomainError as error:
+            return _refused(error)
+    return jsonify(id=fulfillment["id"], number=fulfillment["_number"]), 200

@@ -213,8 +213,28 @@ def cancel_order(shop, order_id: str, *, reason: str, restock: bool, refund: boo
     return {"job": job, "order": order, "number": job_number}
 
 
+def order_transactions(shop, order: dict) -> list[dict]:
+    """The order's transactions: the SALE of what the order received (made when first read),
+    then one REFUND per refund that moved money."""
+    if "_transactions" not in order:
+        order["_transactions"] = []
+        received = order["_totals"]["received"]
+        if received:
+            number, transaction_id = shop.new_id("OrderTransaction")
+            order["_transactions"].append({
+                "__typename": "OrderTransaction", "id": transaction_id, "_number": number,
+                "kind": "SALE", "status": "SUCCESS", "gateway": order["paymentGatewayNames"][0],
+                "_amount": received, "createdAt": order["processedAt"], "test": order["test"],
+                "_parent_number": None})
+    return order["_transactions"]
+
+
 def create_refund(shop, data: dict) -> dict:
-    """refundCreate: line quantities, restocking and money moved by the given transactions."""
+    """refundCreate: line quantities, restocking and money moved by the given transactions.
+    Refused as Shopify refuses: an unknown line, more items than are left to refund, more money
+    than the order received less what was refunded; and (refundCreate docs, OrderTransactionInput:
+    a refund returns money of a payment of this order) a transaction that is not a REFUND of
+    this order through one of its gateways, or whose parent is not one of its payments."""
     order = shop.orders.get(data["orderId"])
     if order is None:
         raise DomainError.single(["orderId"], "Order does not exist.")
@@ -230,20 +250,51 @@ def create_refund(shop, data: dict) -> dict:
             raise DomainError.single(path + ["quantity"], "Quantity cannot refund more items "
                                      "than were purchased.")
         planned.append((line, entry))
-    amount = sum((money(t["amount"]) for t in data.get("transactions") or []), Decimal(0))
+    transactions = _refund_transactions(shop, order, data.get("transactions") or [])
+    amount = sum((t["_amount"] for t in transactions), Decimal(0))
     shipping = data.get("shipping") or {}
     if shipping.get("fullRefund"):
         amount += order["_totals"]["shipping"]
     elif shipping.get("amount") is not None:
         amount += money(shipping["amount"])
+    if not planned and not amount:
+        # Evidence is thin on Shopify's wording; a refund that refunds nothing is refused.
+        raise DomainError.single(["refundLineItems"], "A refund needs line items, shipping or "
+                                 "transactions.")
     totals = order["_totals"]
     if amount > totals["received"] - totals["refunded"] and not data.get("allowOverRefunding"):
         raise DomainError.single(["transactions"], "Refund amount exceeds the refundable amount "
                                  f"({totals['received'] - totals['refunded']}).")
-    return _record_refund(shop, order, planned, amount, data)
+    return _record_refund(shop, order, planned, amount, data, transactions)
 
 
-def _record_refund(shop, order, planned, amount, data) -> dict:
+def _refund_transactions(shop, order: dict, given: list[dict]) -> list[dict]:
+    payments = {t["id"]: t for t in order_transactions(shop, order)
+                if t["kind"] in ("SALE", "CAPTURE")}
+    planned = []
+    for index, entry in enumerate(given):
+        path = ["transactions", str(index)]
+        if entry.get("orderId") != order["id"]:
+            raise DomainError.single(path + ["orderId"], "Transaction does not belong to the "
+                                     "order.")
+        if entry.get("kind") != "REFUND":
+            raise DomainError.single(path + ["kind"], "Only refund transactions can be part of "
+                                     "a refund.")
+        if entry.get("gateway") not in order["paymentGatewayNames"]:
+            raise DomainError.single(path + ["gateway"], "Gateway is not one the order was paid "
+                                     "with.")
+        parent = entry.get("parentId")
+        if parent is not None and parent not in payments:
+            raise DomainError.single(path + ["parentId"], "Parent transaction does not exist.")
+        amount = money(entry["amount"])
+        if amount <= 0:
+            raise DomainError.single(path + ["amount"], "Amount must be greater than 0.")
+        planned.append({"gateway": entry["gateway"], "_amount": amount,
+                        "_parent_number": payments[parent]["_number"] if parent else None})
+    return planned
+
+
+def _record_refund(shop, order, planned, amount, data, transactions=()) -> dict:
     number, refund_id = shop.new_id("Refund")
     now = shop.now()
     entries = []
@@ -264,10 +315,18 @@ def _record_refund(shop, order, planned, amount, data) -> dict:
                         "restocked": restock_type in ("CANCEL", "RETURN", "LEGACY_RESTOCK"),
                         "_line": line, "_line_number": line["_number"], "_location": location,
                         "_price": line["_price"]})
+    recorded = []
+    for transaction in transactions:
+        t_number, t_id = shop.new_id("OrderTransaction")
+        recorded.append({"__typename": "OrderTransaction", "id": t_id, "_number": t_number,
+                         "kind": "REFUND", "status": "SUCCESS", "createdAt": now,
+                         "test": order["test"], **transaction})
+    order_transactions(shop, order).extend(recorded)
     refund = {"__typename": "Refund", "id": refund_id, "_number": number, "createdAt": now,
               "updatedAt": now, "processedAt": data.get("processedAt") or now,
               "note": data.get("note"), "duties": [], "staffMember": None, "return": None,
-              "_order": order["id"], "_lines": entries, "_amount": amount}
+              "_order": order["id"], "_lines": entries, "_amount": amount,
+              "_transactions": recorded}
     shop.refunds[refund_id] = refund
     order["_refunds"].append(refund_id)
     totals = order["_totals"]
@@ -361,6 +420,8 @@ def create_event(shop, data: dict) -> dict:
     if data["status"] == "IN_TRANSIT" and not fulfillment["inTransitAt"]:
         fulfillment["inTransitAt"] = event["happenedAt"]
     fulfillment["updatedAt"] = now
+    # The event changes the fulfillment's shipment_status: Shopify sends fulfillments/update.
+    shop.emit("fulfillments/update", fulfillment_payload(shop, fulfillment))
     shop.emit("fulfillment_events/create", {"id": number, "fulfillment_id":
                                             fulfillment["_number"],
                                             "status": data["status"].lower(),

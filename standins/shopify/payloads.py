@@ -128,6 +128,16 @@ def _rest_fulfillment_status(order: dict) -> str | None:
             "RESTOCKED": "restocked"}.get(order["displayFulfillmentStatus"])
 
 
+# Fulfillment.shipment_status (REST) from the last carrier event; None before any.
+SHIPMENT_STATUS = {"DELIVERED": "delivered", "FAILURE": "failure", "IN_TRANSIT": "in_transit",
+                   "OUT_FOR_DELIVERY": "out_for_delivery",
+                   "ATTEMPTED_DELIVERY": "attempted_delivery",
+                   "CARRIER_PICKED_UP": "carrier_picked_up",
+                   "READY_FOR_PICKUP": "ready_for_pickup", "CONFIRMED": "confirmed",
+                   "LABEL_PRINTED": "label_printed", "LABEL_PURCHASED": "label_purchased",
+                   "DELAYED": "delayed"}
+
+
 def fulfillment_payload(shop, fulfillment: dict) -> dict:
     tracking = fulfillment["_tracking"]
     return {**_ids(fulfillment), "order_id": shop.orders[fulfillment["_order"]]["_number"],
@@ -138,21 +148,50 @@ def fulfillment_payload(shop, fulfillment: dict) -> dict:
             "tracking_numbers": [t["number"] for t in tracking if t["number"]],
             "tracking_url": tracking[0]["url"] if tracking else None,
             "tracking_urls": [t["url"] for t in tracking if t["url"]],
+            "shipment_status": SHIPMENT_STATUS.get(fulfillment.get("displayStatus")),
             "line_items": [{"id": entry["_line_number"], "quantity": entry["quantity"]}
                            for entry in fulfillment["_lines"]]}
 
 
 def refund_payload(shop, refund: dict) -> dict:
-    return {**_ids(refund), "order_id": shop.orders[refund["_order"]]["_number"],
-            "note": refund["note"], "created_at": refund["createdAt"],
-            "processed_at": refund["processedAt"],
-            "refund_line_items": [{"line_item_id": entry["_line_number"],
-                                   "quantity": entry["quantity"],
-                                   "restock_type": entry["restockType"].lower()}
+    """refunds/create as Shopify sends it (REST Refund resource): each refund line item with its
+    line item, subtotal and restock type; the money in `transactions` (kind refund)."""
+    order = shop.orders[refund["_order"]]
+    currency = shop.currency
+    return {**_ids(refund), "order_id": order["_number"], "note": refund["note"],
+            "created_at": refund["createdAt"], "processed_at": refund["processedAt"],
+            "restock": any(e["restocked"] for e in refund["_lines"]), "user_id": None,
+            "duties": [], "order_adjustments": [],
+            "refund_line_items": [_refund_line_payload(shop, entry, currency)
                                   for entry in refund["_lines"]],
-            "transactions": [{"amount": rest_amount(refund["_amount"]), "kind": "refund",
-                              "status": "success", "gateway": "manual"}]
-            if refund["_amount"] else []}
+            "transactions": [_refund_transaction(order, t, currency)
+                             for t in refund.get("_transactions") or []]}
+
+
+def _refund_line_payload(shop, entry: dict, currency: str) -> dict:
+    subtotal = entry["_price"] * entry["quantity"]
+    location = shop.locations.get(entry["_location"]) if entry["_location"] else None
+    return {"id": int(entry["id"].rsplit("/", 1)[1]), "line_item_id": entry["_line_number"],
+            "quantity": entry["quantity"], "restock_type": entry["restockType"].lower(),
+            "location_id": location["_number"] if location else None,
+            "subtotal": rest_amount(subtotal), "total_tax": rest_amount(Decimal(0)),
+            "subtotal_set": _money_set(subtotal, currency),
+            "total_tax_set": _money_set(Decimal(0), currency),
+            "line_item": line_item_payload(entry["_line"])}
+
+
+def _refund_transaction(order: dict, transaction: dict, currency: str) -> dict:
+    return {"id": transaction["_number"], "admin_graphql_api_id": transaction["id"],
+            "order_id": order["_number"], "kind": "refund", "status": "success",
+            "gateway": transaction["gateway"], "amount": rest_amount(transaction["_amount"]),
+            "currency": currency, "parent_id": transaction.get("_parent_number"),
+            "created_at": transaction["createdAt"], "processed_at": transaction["createdAt"],
+            "test": order["test"]}
+
+
+def _money_set(amount: Decimal, currency: str) -> dict:
+    money = {"amount": rest_amount(amount), "currency_code": currency}
+    return {"shop_money": money, "presentment_money": dict(money)}
 
 
 def checkout_payload(shop, checkout: dict) -> dict:

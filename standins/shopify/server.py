@@ -120,9 +120,18 @@ class ShopifyStandIn:
         )
 
     def _on_store_event(self, shop: str, topic: str, payload: dict) -> None:
-        # Shopify only sends webhooks to apps installed on the shop (and the uninstall itself).
-        if topic == "app/uninstalled" or self.is_installed(shop):
+        # Shopify only sends webhooks to apps installed on the shop (and the uninstall itself),
+        # and only for topics the app subscribed to.
+        if topic == "app/uninstalled" or (self.is_installed(shop) and self._subscribed(shop, topic)):
             self.webhooks.emit(shop, topic, payload)
+
+    def _subscribed(self, shop: str, topic: str) -> bool:
+        if self.config.app_topics is None or topic in self.config.app_topics:
+            return True
+        from standins.shopify.resolvers.platform import subscriptions_for
+
+        with self.store.transaction():
+            return bool(subscriptions_for(self.store.shop(shop), topic))
 
 
 def create_shopify_stand_in(config: ShopifyStandInConfig, store=None) -> Flask:
@@ -144,6 +153,7 @@ def create_shopify_stand_in(config: ShopifyStandInConfig, store=None) -> Flask:
                      admin_graphql, methods=["POST"])
     app.before_request(_remember_public_url)
     app.before_request(_inject_faults)
+    app.after_request(_lose_answer)
     return app
 
 
@@ -161,7 +171,15 @@ def _inject_faults():
         target = "oauth"
     else:
         return None
-    return current_app.extensions["shopify_stand_in"].faults.intercept(target)
+    document = ""
+    if target == "graphql":
+        body = request.get_json(silent=True)
+        document = str(body.get("query") or "") if isinstance(body, dict) else ""
+    return current_app.extensions["shopify_stand_in"].faults.intercept(target, document)
+
+
+def _lose_answer(response):
+    return current_app.extensions["shopify_stand_in"].faults.lose_answer(response)
 
 
 def admin_graphql(shop: str, version: str):

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from standins.shopify import catalog, sales, storefront
+from standins.shopify.bulk_runner import BulkResults, BulkSettings
 from standins.shopify.payloads import shop_payload
 from standins.shopify.records import UnknownShop, gid, iso
 from standins.shopify.seed import seed_demo_shop
@@ -59,6 +60,9 @@ class ShopState:
     product_operations: dict = field(default_factory=dict)
     metafields: dict = field(default_factory=dict)  # metafield gid -> record (owner in "_owner")
     idempotency: dict = field(default_factory=dict)  # (mutation, key) -> (fingerprint, payload)
+    # (mutation name, arguments) of every catalog mutation carried out (replays excluded), so
+    # tests can count the writes an app made.
+    mutation_log: list = field(default_factory=list)
     next_order_number: int = 1001
 
     @property
@@ -110,7 +114,9 @@ class ShopifyStore:
         self._listeners: list[Listener] = []
         self._shops: dict[str, ShopState] = {}
         self._counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1001))
-        self._bulk_results: dict[int, str] = {}
+        self.bulk_results = BulkResults()
+        self.bulk_settings = BulkSettings()
+        self.bulk_threads: dict[int, threading.Thread] = {}
         self._now = now or (lambda: datetime.now(timezone.utc))
         self.clock = clock
         default = ThrottleConfig.preset(throttle) if isinstance(throttle, str) else throttle
@@ -235,15 +241,29 @@ class ShopifyStore:
         return self.throttles.bucket(domain, app_id, self.shop(domain).plan)
 
     # -- bulk results ------------------------------------------------------------------------
-    def save_bulk_result(self, op_number: int, jsonl: str) -> None:
-        with self._lock:
-            self._bulk_results[op_number] = jsonl
+    def bulk_result_path(self, op_id) -> str | None:
+        """The JSONL file of a finished bulk operation (numeric id or global ID)."""
+        return self.bulk_results.path(op_id)
 
     def bulk_result(self, op_id) -> str | None:
-        """The JSONL text of a finished bulk operation (numeric id or global ID)."""
-        number = str(op_id).rsplit("/", 1)[-1]
-        with self._lock:
-            return self._bulk_results.get(int(number)) if number.isdigit() else None
+        """The JSONL text of a finished bulk operation (tests; the server streams the file)."""
+        path = self.bulk_result_path(op_id)
+        if path is None:
+            return None
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+
+    def wait_bulk(self, op_id, timeout: float = 60.0) -> dict:
+        """Wait until a bulk operation's thread is done; returns the operation."""
+        number = int(str(op_id).rsplit("/", 1)[-1])
+        thread = self.bulk_threads.get(number)
+        if thread is not None:
+            thread.join(timeout)
+        for shop in self._shops.values():
+            for operation in shop.bulk_operations.values():
+                if operation["_number"] == number:
+                    return operation
+        raise KeyError(op_id)
 
     def bulk_result_url(self, op_number: int) -> str:
         return self.bulk_result_url_template.format(op_id=op_number)

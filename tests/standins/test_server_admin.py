@@ -105,3 +105,24 @@ def test_the_front_page_lists_the_stores(shopify):
     page = requests.get(shopify.url + "/", timeout=5)
     assert page.status_code == 200
     assert SHOP in page.text
+
+
+def test_the_orders_page_refunds_and_fulfils_and_shopify_sends_the_webhooks(shopify):
+    shop = "admin-orders.myshopify.com"
+    shopify.create_shop(shop, seed=True, installed=True)  # webhooks go to installed apps only
+    placed = shopify.store.create_order(shop, line_items=[{"sku": "LAM-LED", "quantity": 1}])
+    store_url = f"{shopify.url}/store/admin-orders"
+
+    page = requests.get(f"{store_url}/orders", timeout=5)
+    fulfilled = requests.post(f"{store_url}/orders/{placed['_number']}/fulfil", timeout=5,
+                              data={"company": "Servientrega", "number": "G-1"})
+    refunded = requests.post(f"{store_url}/orders/{placed['_number']}/refund", timeout=5)
+    again = requests.post(f"{store_url}/orders/{placed['_number']}/refund", timeout=5)
+
+    assert page.status_code == 200 and placed["name"] in page.text
+    assert fulfilled.status_code == refunded.status_code == 200  # back on the orders page
+    assert again.status_code == 422  # nothing left to refund: refused as Shopify refuses
+    order = shopify.store.shop(shop).orders[placed["id"]]
+    assert order["displayFinancialStatus"] == "REFUNDED" and len(order["_refunds"]) == 1
+    topics = [d["topic"] for d in shopify.deliveries(shop=shop)]
+    assert "fulfillments/create" in topics and "refunds/create" in topics

@@ -42,6 +42,20 @@ def test_a_scripted_sequence_answers_exactly_that(shopify):
     assert graphql(shopify).status_code == 401
 
 
+def test_a_lost_answer_runs_the_request_then_answers_504_for_the_named_operations(shopify):
+    shopify.faults(sequence=["lost"], operations=["refundCreate"])
+    assert graphql(shopify).status_code == 401  # another operation: untouched, script kept
+    lost = requests.post(f"{shopify.url}/{SHOP}/admin/api/2026-10/graphql.json", timeout=5,
+                         json={"query": "mutation { refundCreate(input: {orderId: \"x\"}) "
+                                        "{ refund { id } } }"},
+                         headers={"X-Shopify-Access-Token": "shpat_not_issued"})
+    assert lost.status_code == 504  # the real answer (401 here) never reaches the caller
+    assert requests.get(f"{shopify.url}/standin/faults", timeout=5).json()["injected"] == {
+        "lost": 1}
+    with pytest.raises(requests.HTTPError):
+        shopify.faults(sequence=["vanished"])
+
+
 def test_a_429_rate_of_one_throttles_every_call_and_counts_them(shopify):
     shopify.faults(rate_429=1.0)
     assert [graphql(shopify).status_code for _ in range(3)] == [429, 429, 429]

@@ -70,8 +70,14 @@ def test_a_request_without_a_query_is_400(shopify):
 def test_a_bulk_querys_result_is_served_by_the_stand_in(shopify):
     token = token_for(shopify, "read_products")
     operation = graphql(shopify, token, BULK).json()["data"]["bulkOperationRunQuery"]
-    assert operation["bulkOperation"]["status"] == "COMPLETED"
-    url = operation["bulkOperation"]["url"]
+    assert operation["bulkOperation"]["status"] == "CREATED"
+    shopify.store.wait_bulk(operation["bulkOperation"]["id"])
+    polled = graphql(shopify, token, "query($id: ID!) { bulkOperation(id: $id) { status url } }",
+                     json={"query": "query($id: ID!) { bulkOperation(id: $id) { status url } }",
+                           "variables": {"id": operation["bulkOperation"]["id"]}})
+    finished = polled.json()["data"]["bulkOperation"]
+    assert finished["status"] == "COMPLETED"
+    url = finished["url"]
     assert url.startswith(shopify.url + "/standin/bulk/")
     result = requests.get(url, timeout=10)
     assert result.status_code == 200

@@ -192,3 +192,39 @@ def test_a_bad_trigger_is_refused_with_the_reason(shopify, body, message):
     response = requests.post(f"{shopify.url}/standin/webhooks", json=body, timeout=5)
     assert response.status_code == 400
     assert message in response.json()["error"]
+
+
+BULK_RUN = """mutation { bulkOperationRunQuery(query: "{ products { edges { node { id } } } }")
+{ bulkOperation { id } userErrors { message } } }"""
+SUBSCRIBE_BULK = """mutation { webhookSubscriptionCreate(topic: BULK_OPERATIONS_FINISH,
+webhookSubscription: {uri: "http://127.0.0.1:9/bulk", format: JSON}) {
+userErrors { message } } }"""
+
+
+def test_bulk_finish_is_sent_only_to_an_app_subscribed_to_it(receiver):
+    with running_shopify_stand_in(app_url=receiver.url,
+                                  app_topics=frozenset({"orders/create"})) as shopify:
+        shopify.create_shop(SHOP, installed=True)
+        token = shopify.stand_in.tokens.issue_offline(SHOP, frozenset({"read_products"}),
+                                                      expiring=False)["access_token"]
+
+        def run_bulk(query: str) -> dict:
+            response = requests.post(f"{shopify.url}/{SHOP}/admin/api/2026-10/graphql.json",
+                                     json={"query": query}, timeout=10,
+                                     headers={"X-Shopify-Access-Token": token})
+            return response.json()["data"]
+
+        first = run_bulk(BULK_RUN)["bulkOperationRunQuery"]["bulkOperation"]
+        shopify.store.wait_bulk(first["id"])
+        shopify.wait_for_webhooks()
+        assert "bulk_operations/finish" not in receiver.topics()
+
+        assert run_bulk(SUBSCRIBE_BULK)["webhookSubscriptionCreate"]["userErrors"] == []
+        second = run_bulk(BULK_RUN)["bulkOperationRunQuery"]["bulkOperation"]
+        shopify.store.wait_bulk(second["id"])
+        shopify.wait_for_webhooks()
+        [finish] = [r for r in receiver.received
+                    if r["headers"]["X-Shopify-Topic"] == "bulk_operations/finish"]
+        payload = json.loads(finish["body"])
+        assert (payload["admin_graphql_api_id"], payload["status"]) == (second["id"],
+                                                                        "completed")

@@ -13,6 +13,8 @@ SCOPES = {"read_products", "read_inventory", "read_orders"}
 RUN = """mutation($query: String!) { bulkOperationRunQuery(query: $query) {
   bulkOperation { id status objectCount rootObjectCount url } userErrors { field message code }
 } }"""
+POLL = """query($id: ID!) { bulkOperation(id: $id) {
+  id status errorCode objectCount rootObjectCount url partialDataUrl } }"""
 PRODUCTS_WITH_VARIANTS = """{
   products(query: "status:active") {
     edges { node { id title variants { edges { node { id sku } } } } }
@@ -39,8 +41,11 @@ def test_bulk_query_writes_jsonl_with_parent_ids(store):
     events = []
     store.add_listener(lambda shop, topic, payload: events.append((topic, payload)))
     run = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
-    operation = run["bulkOperation"]
-    assert run["userErrors"] == [] and operation["status"] == "COMPLETED"
+    assert run["userErrors"] == [] and run["bulkOperation"]["status"] == "CREATED"
+    assert run["bulkOperation"]["url"] is None
+    store.wait_bulk(run["bulkOperation"]["id"])
+    operation = gql(store, POLL, {"id": run["bulkOperation"]["id"]})["bulkOperation"]
+    assert operation["status"] == "COMPLETED"
     number = operation["id"].rsplit("/", 1)[1]
     assert operation["url"] == f"http://stand-in.test/standin/bulk/{number}.jsonl"
     lines = [json.loads(line) for line in store.bulk_result(operation["id"]).splitlines()]
@@ -83,7 +88,7 @@ def test_bulk_query_refuses_what_shopify_refuses(store, query, message):
 def test_bulk_query_outside_the_scopes_fails_with_access_denied(store):
     run = gql(store, RUN, {"query": "{ orders { edges { node { id } } } }"},
               scopes={"read_products"})["bulkOperationRunQuery"]
-    assert run["bulkOperation"]["status"] == "FAILED"
+    assert store.wait_bulk(run["bulkOperation"]["id"])["status"] == "FAILED"
     state = gql(store, "{ currentBulkOperation { errorCode url } }", scopes={"read_products"})
     assert state["currentBulkOperation"] == {"errorCode": "ACCESS_DENIED", "url": None}
 
@@ -127,3 +132,113 @@ def test_uninstall_sends_app_uninstalled_and_drops_the_subscriptions(store):
     assert (shop, topic) == (SHOP, "app/uninstalled")
     assert payload["myshopify_domain"] == SHOP and payload["currency"] == "COP"
     assert store.shop(SHOP).webhook_subscriptions == {}
+
+
+def _status(store, operation_id: str) -> str:
+    return gql(store, POLL, {"id": operation_id})["bulkOperation"]["status"]
+
+
+def _running(store, operation_id: str) -> None:
+    """Until the stand-in's thread has written the file (the operation is held RUNNING)."""
+    while int(gql(store, POLL, {"id": operation_id})["bulkOperation"]["objectCount"]) == 0:
+        store.wait_bulk(operation_id, timeout=0.01)
+
+
+def test_a_bulk_query_runs_in_the_background_and_finishes_later(store):
+    events = []
+    store.add_listener(lambda shop, topic, payload: events.append(topic))
+    store.bulk_settings.update({"hold": True})
+    operation = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})[
+        "bulkOperationRunQuery"]["bulkOperation"]
+    assert operation["status"] == "CREATED"
+    _running(store, operation["id"])
+    polled = gql(store, POLL, {"id": operation["id"]})["bulkOperation"]
+    assert polled["status"] == "RUNNING" and polled["url"] is None
+    assert int(polled["objectCount"]) == 33  # the 10 products and 23 variants are written,
+    # the operation is not finished
+    assert "bulk_operations/finish" not in events
+
+    store.bulk_settings.update({"hold": False})
+    store.wait_bulk(operation["id"])
+    assert _status(store, operation["id"]) == "COMPLETED"
+    assert events.count("bulk_operations/finish") == 1
+
+
+def test_launching_a_bulk_query_costs_what_a_mutation_costs(store):
+    status, body = execute_admin_graphql(store, SHOP, {"query": RUN, "variables": {
+        "query": PRODUCTS_WITH_VARIANTS}}, granted_scopes=SCOPES, api_version="2026-10")
+    assert body["extensions"]["cost"]["actualQueryCost"] == 10
+    store.wait_bulk(body["data"]["bulkOperationRunQuery"]["bulkOperation"]["id"])
+
+
+def test_one_bulk_query_at_a_time_when_the_shop_allows_one(store):
+    store.bulk_settings.update({"hold": True, "concurrent_queries": 1})
+    first = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
+    second = gql(store, RUN, {"query": "{ products { edges { node { id } } } }"})[
+        "bulkOperationRunQuery"]
+    assert second["bulkOperation"] is None
+    assert second["userErrors"] == [{
+        "field": None, "code": "OPERATION_IN_PROGRESS",
+        "message": "A bulk query operation for this app and shop is already in progress: "
+                   f"{first['bulkOperation']['id']}."}]
+    store.bulk_settings.update({"hold": False})
+    store.wait_bulk(first["bulkOperation"]["id"])
+    third = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
+    assert third["userErrors"] == [] and third["bulkOperation"]["status"] == "CREATED"
+    store.wait_bulk(third["bulkOperation"]["id"])
+
+
+def test_a_sixth_concurrent_bulk_query_reaches_the_limit(store):
+    store.bulk_settings.update({"hold": True})
+    started = [gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
+               for _ in range(5)]
+    sixth = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
+    assert [run["userErrors"] for run in started] == [[]] * 5
+    assert sixth["userErrors"] == [{"field": None, "code": "LIMIT_REACHED",
+                                    "message": "Bulk operations limit reached. Please try "
+                                               "again later."}]
+    store.bulk_settings.update({"hold": False})
+    for run in started:
+        store.wait_bulk(run["bulkOperation"]["id"])
+
+
+def test_a_running_bulk_query_can_be_canceled(store):
+    store.bulk_settings.update({"hold": True})
+    operation = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})[
+        "bulkOperationRunQuery"]["bulkOperation"]
+    cancel = gql(store, """mutation($id: ID!) { bulkOperationCancel(id: $id) {
+        bulkOperation { status } userErrors { message } } }""", {"id": operation["id"]})
+    assert cancel["bulkOperationCancel"] == {"bulkOperation": {"status": "CANCELING"},
+                                             "userErrors": []}
+    assert store.wait_bulk(operation["id"])["status"] == "CANCELED"
+    assert gql(store, POLL, {"id": operation["id"]})["bulkOperation"]["url"] is None
+
+
+def test_a_failed_bulk_query_leaves_its_partial_data(store):
+    store.bulk_settings.update({"fail_with": "INTERNAL_SERVER_ERROR"})
+    operation = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})[
+        "bulkOperationRunQuery"]["bulkOperation"]
+    store.wait_bulk(operation["id"])
+    failed = gql(store, POLL, {"id": operation["id"]})["bulkOperation"]
+    assert (failed["status"], failed["errorCode"], failed["url"]) == (
+        "FAILED", "INTERNAL_SERVER_ERROR", None)
+    assert failed["partialDataUrl"].endswith(f"/{operation['id'].rsplit('/', 1)[1]}.jsonl")
+    partial = store.bulk_result(operation["id"]).splitlines()
+    assert 0 < len(partial) == int(failed["objectCount"])
+    assert store.bulk_settings.fail_with is None  # only the next operation fails
+
+
+def test_running_bulk_queries_are_listed_newest_first_by_status(store):
+    store.bulk_settings.update({"hold": True})
+    first = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
+    second = gql(store, RUN, {"query": PRODUCTS_WITH_VARIANTS})["bulkOperationRunQuery"]
+    listed = gql(store, """{ bulkOperations(first: 5, query: "operation_type:query") {
+        nodes { id status } } }""")["bulkOperations"]["nodes"]
+    assert [n["id"] for n in listed] == [second["bulkOperation"]["id"],
+                                         first["bulkOperation"]["id"]]
+    none_done = gql(store, """{ bulkOperations(first: 5, query: "status:completed") {
+        nodes { id } } }""")["bulkOperations"]["nodes"]
+    assert none_done == []
+    store.bulk_settings.update({"hold": False})
+    for run in (first, second):
+        store.wait_bulk(run["bulkOperation"]["id"])

@@ -15,6 +15,7 @@ from app.jobs import run_import_job
 from app.models import ImportItemStatus, ImportJobStatus
 from app.request_boundary import database_ids
 from app.services.catalog import BULK_CAP, CatalogFilters, matching_product_ids
+from app.services.catalog_sync import count_pending
 from app.services.product_import import (
     ImportPreferences,
     ImportValidationError,
@@ -32,6 +33,7 @@ from app.services.product_import import (
 )
 from app.services.product_import.preferences import PRICING_FIELDS
 from app.services.settings.problems import dropi_problem
+from app.services.stock_sync import PolicyInvalid, set_out_of_stock_policy
 
 IMPORTED_PER_PAGE = 50
 RECENT_RESULTS = 20  # finished items a running job's widget lists (failures always shown)
@@ -151,7 +153,8 @@ def imported():
     page = list_associations(g.shop.id, search or None, number, IMPORTED_PER_PAGE)
     jobs = [] if request.headers.get("HX-Request") else list_import_jobs(g.shop.id, limit=5)
     return render_page_or_fragment("products/imported.html", "products/_imported_list.html",
-                                   listing=page, search=search, jobs=jobs)
+                                   listing=page, search=search, jobs=jobs,
+                                   pending_prices=count_pending(g.shop.id))
 
 
 @bp.post("/imported/<int:association_id>/resync")
@@ -164,6 +167,23 @@ def resync(association_id: int):
         return toast(response, _("Synced with Dropi."))
     return toast(response, result.error_text or _("Shopify did not accept every change."),
                  kind="error")
+
+
+@bp.post("/imported/<int:association_id>/out-of-stock")
+@embedded_view
+def out_of_stock_policy(association_id: int):
+    row = get_association(g.shop.id, association_id)
+    # Each row's select is named after its product: the rows share the selection form.
+    chosen = request.form.get(f"out_of_stock_policy_{association_id}",
+                              request.form.get("out_of_stock_policy", ""))
+    try:
+        set_out_of_stock_policy(row, chosen)
+    except PolicyInvalid as invalid:
+        response = make_response(render_template("products/_imported_row.html",
+                                                 association=row), 422)
+        return toast(response, str(invalid), kind="error")
+    response = make_response(render_template("products/_imported_row.html", association=row))
+    return toast(response, _("Saved. The next stock sync applies it."))
 
 
 @bp.get("/imported/<int:association_id>/delete")

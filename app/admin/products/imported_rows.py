@@ -19,6 +19,7 @@ from app.auth.embedded import embedded_url
 from app.models import ProductAssociation
 from app.services.formatting import shopify_admin_product_url
 from app.services.product_import.records import MODE_LINK, association_mode
+from app.services.stock_sync import POLICY_LABELS
 
 DEFAULT_RULE = "cost*2"
 
@@ -44,6 +45,9 @@ class ImportedRow:
     sync_error: str | None
     resync_url: str
     delete_url: str
+    policy: str
+    policy_url: str
+    policies: list[tuple[str, str]]  # (value, label) of every out-of-stock policy
     labels: dict[str, str]  # the texts every row shows alike
 
 
@@ -76,7 +80,9 @@ def imported_row(association: ProductAssociation, settings) -> ImportedRow:
         sync_error=association.last_sync_error,
         resync_url=embedded_url("products.resync", association_id=association.id),
         delete_url=embedded_url("products.delete_confirm", association_id=association.id),
-        labels=labels,
+        policy=association.out_of_stock_policy,
+        policy_url=embedded_url("products.out_of_stock_policy", association_id=association.id),
+        policies=_policies(), labels=labels,
     )
 
 
@@ -101,11 +107,19 @@ def _labels() -> dict[str, str]:
             "linked": _("Linked"), "bulk": _("Bulk import"), "auto": _("Automatic"),
             "imported": _("Imported"), "active": _("Active"), "draft": _("Draft"),
             "never": _("Never"), "resync": _("Re-sync"), "delete": _("Delete…"),
+            "out_of_stock": _("When out of stock"),
             # Without values gettext leaves the placeholders for each row to fill in.
             "select": _("Select %(title)s"), "compare_at": _("Compare at %(rule)s"),
             "ending": _("Ends in %(ending)s"), "margin": _("Margin at least %(margin)s%%"),
         })
     return found
+
+
+def _policies() -> list[tuple[str, str]]:
+    found = _request_memo("policies")
+    if not found:
+        found["all"] = [(value, str(label)) for value, label in POLICY_LABELS.items()]
+    return found["all"]
 
 
 def _short(moment: datetime) -> str:

@@ -148,9 +148,10 @@ def retry_later(step: OrderStep, token: str, error: str, base_seconds: float) ->
 
 
 def refresh_attention(order: OrderRecord) -> None:
-    """needs_attention: some step failed for good or waits for the merchant."""
+    """needs_attention: some step failed for good or waits for the merchant, or a refunded Dropi
+    line is still to settle with Dropi."""
     rows = db.session.execute(select(OrderStep.state, OrderStep.reason)
                               .where(OrderStep.order_id == order.id)).all()
     order.needs_attention = any(
         state == StepState.FAILED or (state == StepState.WAITING and reason in MERCHANT_REASONS)
-        for state, reason in rows)
+        for state, reason in rows) or bool(order.refund_to_settle)

@@ -51,6 +51,8 @@ REASONS = {
                        "cancel it in Dropi or stop the shipment with the carrier."),
     "not_in_dropi": _l("This order never reached Dropi: nothing to cancel there."),
     "gave_up": _l("Stopped retrying after several failures. Fix the cause, then retry."),
+    "order_gone_in_shopify": _l("the order no longer exists in Shopify."),
+    "nothing_left_to_refund": _l("its Dropi products were already refunded or removed."),
 }
 
 FAILED_HINT = _l("Fix what it says (in Shopify, Dropi or Settings), then retry this step.")
@@ -85,6 +87,14 @@ EVENTS = {
     "cancel_requested": _l("Cancelled in Shopify."),
     "guide_exists": _l("Dropi order %(id)s already has guide %(guide)s: cancel it in Dropi."),
     "retry_requested": _l("You asked to retry %(step)s."),
+    "refunded": _l("Refunded in Shopify: %(amount)s %(currency)s."),
+    "refund_dropi_lines": _l("Refunded in Shopify: %(lines)s — settle it with Dropi."),
+    "refund_settled": _l("You marked the refunded Dropi products as settled with Dropi."),
+    "return_refunded": _l("Refunded in Shopify after the Dropi return: %(lines)s (%(amount)s "
+                          "%(currency)s)."),
+    "return_refund_failed": _l("The Dropi return could not be refunded in Shopify: %(error)s"),
+    "return_not_refunded": _l("Returned by Dropi; nothing was refunded in Shopify: %(reason)s"),
+    "outside_fulfillment": _l("Fulfilled in Shopify outside the app: %(carrier)s %(number)s."),
 }
 
 WHO = {"customer": _l("the customer on WhatsApp"), "merchant": _l("you"),

@@ -56,8 +56,11 @@ class ImportContext:
 
 
 def import_context_for(settings, shop: Shop, *, dropi_requests_per_minute: int | None = None,
-                       sleep: Callable[[float], None] = time.sleep) -> ImportContext:
-    """The import context of ``shop``; ImportNotReady says what to set up in Settings first."""
+                       sleep: Callable[[float], None] = time.sleep,
+                       shopify: ShopifyClient | None = None, dropi: DropiClient | None = None
+                       ) -> ImportContext:
+    """The import context of ``shop``; ImportNotReady says what to set up in Settings first.
+    A caller that counts its requests (a sync run) passes its own clients."""
     config = db.session.scalar(select(ShopConfiguration)
                                .where(ShopConfiguration.shop_id == shop.id))
     if config is None or not (config.dropi_token and config.dropi_country):
@@ -71,8 +74,10 @@ def import_context_for(settings, shop: Shop, *, dropi_requests_per_minute: int |
     extra = {"sleep": sleep}
     if dropi_requests_per_minute:
         extra["requests_per_minute"] = dropi_requests_per_minute
-    dropi = DropiClient.for_settings(settings, config.dropi_token, country, **extra)
-    shopify = shopify_client_for(settings, shop)
+    if dropi is None:
+        dropi = DropiClient.for_settings(settings, config.dropi_token, country, **extra)
+    if shopify is None:
+        shopify = shopify_client_for(settings, shop)
     currency = shop.currency or shopify.query("shop_details")["shop"]["currencyCode"]
     return ImportContext(settings=settings, shop=shop, shopify=shopify, dropi=dropi,
                          country=country, currency=currency.upper(), targets=targets,

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import ProductAssociation, Shop, VariantLink
 from app.models.types import utcnow
+from app.services.product_import.fingerprints import plan_fingerprints
 from app.services.product_import.plan import ProductPlan
 from app.services.product_import.preferences import ImportPreferences
 from app.services.product_import.writer import WriteOutcome
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 MODE_CREATE = "create"  # the app created the Shopify product
 MODE_LINK = "link"  # the merchant linked an existing Shopify product
 ERROR_LIMIT = 2000
+WRITTEN_KEY = "written"  # variant_mappings: fingerprints of what the app last wrote
 
 
 def find_association(shop_id: int, dropi_product_id: str, country: str
@@ -87,7 +89,8 @@ def record_failure(association: ProductAssociation | None, message: str) -> None
 
 
 def _mappings(association, plan: ProductPlan, outcome: WriteOutcome, mode: str) -> dict:
-    previous = ((association.variant_mappings or {}).get("variants") or {})
+    stored = dict(association.variant_mappings or {})
+    previous = (stored.get("variants") or {})
     owned = outcome.owned()
     variants = dict(previous)
     for planned in plan.variants:
@@ -100,7 +103,10 @@ def _mappings(association, plan: ProductPlan, outcome: WriteOutcome, mode: str) 
         if written is not None:
             entry["shopify_variant_id"] = written.variant_id
         variants[planned.key] = entry
-    return {"mode": mode, "variants": variants}
+    # What Get products compares Dropi with: set when the product is first written, then
+    # kept up to date by Get products itself (it knows which parts it wrote).
+    stored.setdefault(WRITTEN_KEY, plan_fingerprints(plan))
+    return {**stored, "mode": mode, "variants": variants}
 
 
 def _save_links(shop: Shop, association: ProductAssociation, outcome: WriteOutcome) -> None:

@@ -111,7 +111,7 @@ def preview_reprice(ctx: ImportContext, association_ids: list[int], pricing: dic
     Dropi prices last synced (nothing is written)."""
     ImportPreferences().with_pricing(pricing, ctx.currency)  # refuse a bad rule up front
     associations = _associations(ctx, association_ids)
-    current = _current_prices(ctx, [vid for a in associations
+    current = current_prices(ctx, [vid for a in associations
                                     for vid in variant_links(a).values()])
     changes = []
     for association in associations:
@@ -183,8 +183,9 @@ def _associations(ctx: ImportContext, association_ids) -> list[ProductAssociatio
     return rows
 
 
-def _current_prices(ctx: ImportContext, variant_ids: list[str]
-                    ) -> dict[str, tuple[Decimal | None, Decimal | None]]:
+def current_prices(ctx: ImportContext, variant_ids: list[str]
+                   ) -> dict[str, tuple[Decimal | None, Decimal | None]]:
+    """Shopify variant id -> (price, compare-at price) as Shopify has them now."""
     found = {}
     for start in range(0, len(variant_ids), NODES_BATCH):
         nodes = ctx.shopify.query("variant_prices",

@@ -23,6 +23,7 @@ from app.clients.dropi import (
 from app.extensions import db
 from app.models import Shop, ShopConfiguration
 from app.services.connection_status import secret_hint
+from app.services.item_mapping.option import map_after_connecting
 from app.services.settings.bot_field import sync_dropi_token_field
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
@@ -205,6 +206,8 @@ def save_dropi(clients: IntegrationClients, shop: Shop, submitted: DropiForm) ->
     notices = token_notices(token_report(token, app_url, ip), submitted.country, app_url, ip)
     if token_changed or country_changed or config.ecomdrop_dropi_token_synced_at is None:
         notices.append(sync_dropi_token_field(clients, config))
+    if (token_changed or country_changed) and config.active:
+        map_after_connecting(shop)  # the products already in Shopify are matched to Dropi
     return SaveOutcome(config, [n for n in notices if n is not None])
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import InventoryBehaviour, Shop, ShopConfiguration
+from app.services.item_mapping.option import map_after_connecting
 from app.services.settings.bot_field import sync_dropi_token_field
 from app.services.settings.clients import IntegrationClients
 from app.services.settings.common import (
@@ -63,22 +65,39 @@ OPTIONS: tuple[ConnectorOption, ...] = (
         "Shopify emails the customer the shipping confirmation when Dropi ships the order."),
         available=True),
     ConnectorOption("get_stock", _l("Get stock"), _l(
-        "Updates Shopify stock from the Dropi warehouses mapped to your locations.")),
+        "Updates Shopify stock from the Dropi warehouses mapped to your locations, every 30 "
+        "minutes unless you choose otherwise on the Sync page."), available=True),
     ConnectorOption("get_products", _l("Get products"), _l(
-        "Updates the details of imported products in Shopify when they change in Dropi.")),
-    ConnectorOption("get_prices", _l("Get prices"), _l(
-        "Updates Shopify prices from Dropi's prices with your pricing rule.")),
-    ConnectorOption("get_refunds", _l("Get refunds"), _l(
-        "Records the refunds made in Shopify so the matching Dropi orders can be settled.")),
-    ConnectorOption("get_shipments", _l("Get shipments"), _l(
-        "Adds Dropi's carrier and tracking number to the Shopify order when it ships."),
+        "Updates the details of imported products in Shopify when they change in Dropi."),
         available=True),
+    ConnectorOption("get_prices", _l("Get prices"), _l(
+        "Updates Shopify prices from Dropi's prices with your pricing rule."), available=True),
+    ConnectorOption("get_refunds", _l("Get refunds"), _l(
+        "Records the refunds made in Shopify (as they happen, and once a day for recent orders) "
+        "and marks an order that needs you when a refunded product comes from Dropi, so you "
+        "settle it with Dropi."), available=True),
+    ConnectorOption("refund_dropi_returns", _l("Refund Dropi returns in Shopify"), _l(
+        "When Dropi reports an order returned (DEVOLUCION), refunds its Dropi products in "
+        "Shopify: what the customer paid for them goes back through the original payment. For "
+        "cash on delivery nothing was paid, so the products are only marked as returned and no "
+        "money moves. Shipping is not refunded and no stock is added: Dropi's stock brings the "
+        "units back."), available=True),
+    ConnectorOption("get_shipments", _l("Get shipments"), _l(
+        "Adds Dropi's carrier and tracking number to the Shopify order when it ships, and shows "
+        "on the Orders page the fulfillments made in Shopify outside the app (by you, another "
+        "app or a warehouse) with their carrier and tracking."), available=True),
     ConnectorOption("prices_update_original_price", _l("Prices update the original price"), _l(
-        "Price updates change the compare-at (original) price instead of the selling price.")),
+        "Price updates also move the compare-at (original) price: by the product's compare-at "
+        "rule, or in proportion to the selling price when it has none. Off, the compare-at "
+        "price stays as it is."), available=True),
     ConnectorOption("taxes_included", _l("Taxes included"), _l(
         "Orders the connector creates in Shopify say that their prices include taxes.")),
 )
 OPTIONS_BY_NAME = {option.name: option for option in OPTIONS}
+# Get prices: a price change larger than this percentage waits for the merchant's approval.
+THRESHOLD_FIELD = "price_change_threshold_percent"
+DEFAULT_THRESHOLD = Decimal("20")
+MAX_THRESHOLD = Decimal("1000")
 
 
 def options_form(form: Mapping[str, str]) -> dict[str, bool | str]:
@@ -91,6 +110,8 @@ def options_form(form: Mapping[str, str]) -> dict[str, bool | str]:
                 values[option.name] = (form.get(option.name) or "").strip()
         else:
             values[option.name] = form.get(option.name) in ("on", "1", "true", "yes")
+    if THRESHOLD_FIELD in form:
+        values[THRESHOLD_FIELD] = (form.get(THRESHOLD_FIELD) or "").strip()
     return values
 
 
@@ -103,7 +124,26 @@ def saved_options(config: ShopConfiguration | None) -> dict[str, bool | str]:
             values[option.name] = (stored or InventoryBehaviour.BYPASS).value
         else:
             values[option.name] = bool(getattr(config, option.name, False)) if config else False
+    stored = getattr(config, THRESHOLD_FIELD, None) if config else None
+    values[THRESHOLD_FIELD] = _percent_text(DEFAULT_THRESHOLD if stored is None else stored)
     return values
+
+
+def _percent_text(value: Decimal) -> str:
+    """20.0 -> "20", 12.5 -> "12.5" (as the merchant would type it)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def _threshold(value) -> Decimal | None:
+    """The submitted limit as a Decimal (comma or dot, an optional %), None when invalid."""
+    text = str(value or "").strip().rstrip("%").strip().replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or not Decimal(0) <= number <= MAX_THRESHOLD:
+        return None
+    return number.quantize(Decimal("0.1"))
 
 
 def _option_error(option: ConnectorOption, value, saved) -> str | None:
@@ -131,8 +171,13 @@ def save_options(shop: Shop, submitted: dict[str, bool | str],
         problem = _option_error(option, value, saved[option.name])
         if problem:
             errors[option.name] = problem
+    threshold = _threshold(submitted.get(THRESHOLD_FIELD, saved[THRESHOLD_FIELD]))
+    if threshold is None:
+        errors[THRESHOLD_FIELD] = _("Write the limit as a percentage from 0 to 1000, for "
+                                    "example 20.")
     if errors:
         raise SettingsInvalid(submitted, errors)
+    config.price_change_threshold_percent = threshold
     for option in OPTIONS:
         if not option.available:
             continue
@@ -144,6 +189,8 @@ def save_options(shop: Shop, submitted: dict[str, bool | str],
     if clients is not None and config.active and not saved["active"]:
         synced = sync_dropi_token_field(clients, config)
         notices += [synced] if synced is not None else []
+    if config.active and not saved["active"] and config.dropi_token:
+        map_after_connecting(shop)  # the products already in Shopify are matched to Dropi
     return SaveOutcome(config, notices)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import OrderRecord, Shipment, ShipmentStatus, Shop
+from app.models import OrderFulfillment, OrderRecord, Shipment, ShipmentStatus, Shop
 from app.services.shipments.statuses import is_known, status_label, tracking_url
 
 
@@ -36,6 +37,8 @@ class ShipmentView:
     incident_text: str | None
     incident_flow_state: str | None
     history: tuple[StatusLine, ...]
+    # What became of the Shopify refund of a Dropi return, in the merchant's words ('' none).
+    return_refund: str = ""
 
 
 def shipment_view(shop: Shop, order_id: int) -> ShipmentView | None:
@@ -58,4 +61,29 @@ def shipment_view(shop: Shop, order_id: int) -> ShipmentView | None:
         shopify_error=shipment.shopify_error, incident_open=shipment.incident_open,
         incident_text=shipment.incident_text, incident_flow_state=shipment.incident_flow_state,
         history=tuple(StatusLine(h.status, status_label(h.status), is_known(h.status), h.at,
-                                 h.source) for h in history))
+                                 h.source) for h in history),
+        return_refund=_return_refund_text(shipment))
+
+
+def _return_refund_text(shipment: Shipment) -> str:
+    state, error = shipment.return_refund_state, shipment.return_refund_error
+    if state == "done":
+        return str(_l("The return was refunded in Shopify."))
+    if state == "failed":
+        return str(_l("The return could not be refunded in Shopify: %(error)s", error=error))
+    if state == "skipped":
+        return str(_l("The return was not refunded in Shopify: nothing was left to refund."))
+    if error:
+        return str(_l("The return is not refunded in Shopify yet (tried again later): "
+                      "%(error)s", error=error))
+    return ""
+
+
+def fulfillments_of_order(shop: Shop, order_id: int) -> list[OrderFulfillment]:
+    """Every Shopify fulfillment recorded for one of the shop's orders, oldest first."""
+    return list(db.session.scalars(
+        select(OrderFulfillment).join(OrderRecord, (OrderRecord.shopify_order_id
+                                                    == OrderFulfillment.shopify_order_id)
+                                      & (OrderRecord.shop_id == OrderFulfillment.shop_id))
+        .where(OrderRecord.id == order_id, OrderRecord.shop_id == shop.id)
+        .order_by(OrderFulfillment.id)))

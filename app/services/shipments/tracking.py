@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -15,10 +16,12 @@ from app.clients.shopify import ShopifyClient
 from app.extensions import db
 from app.models import OrderRecord, Shipment, ShipmentPoll, Shop, ShopConfiguration
 from app.models.types import utcnow
+from app.services.merchant_language import merchant_locale
 from app.services.order_pipeline.dropi_order import dropi_for
 from app.services.shipments import statuses
 from app.services.shipments.fulfillment import needs_shopify, sync_to_shopify
 from app.services.shipments.incidents import run_incident_flow
+from app.services.shipments.returns import log_return_refund, refund_due, refund_return
 from app.services.shipments.updates import open_orders, record_status, shipment_for
 from app.services.shopify_session import shopify_client_for
 
@@ -44,7 +47,14 @@ def apply_dropi_answer(settings, order: OrderRecord, dropi: DropiOrder, source: 
     config = _config(order.shop_id)
     shop = db.session.get(Shop, order.shop_id)
     if config is not None and config.active and config.get_shipments:
-        sync_to_shopify(shopify or shopify_client_for(settings, shop), config, order, shipment)
+        shopify = shopify or shopify_client_for(settings, shop)
+        sync_to_shopify(shopify, config, order, shipment)
+    if refund_due(config, shipment):
+        # Its error and log line are read by the merchant: in their language.
+        with force_locale(merchant_locale(shop)):
+            refunded = refund_return(shopify or shopify_client_for(settings, shop), config,
+                                     order, shipment)
+            log_return_refund(order, shipment, refunded)
     run_incident_flow(settings, config, order, shipment)
     return shipment
 

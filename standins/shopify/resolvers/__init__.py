@@ -6,6 +6,7 @@ from standins.shopify.resolvers import (  # noqa: F401  (registration side effec
     inventory,
     mutations_catalog,
     mutations_orders,
+    mutations_variants,
     orders,
     platform,
     products,

@@ -37,6 +37,7 @@ def run_mutation(info, args: dict, run, empty: dict | None = None,
     try:
         payload = run()
         payload.setdefault(errors_key, [])
+        shop.mutation_log.append((name, args))
     except DomainError as error:
         payload = {**(empty or {}), errors_key: user_errors(error.errors)}
     if key is not None:
@@ -149,4 +150,3 @@ def resolve_inventory_activate(_root, info, inventoryItemId, locationId, availab
     args = {"inventoryItemId": inventoryItemId, "locationId": locationId,
             "available": available, "onHand": onHand}
     return run_mutation(info, args, run, {"inventoryLevel": None})
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from standins.shopify.fulfillment import order_transactions
 from standins.shopify.resolvers.common import bag, connection, count, ctx, resolver
 from standins.shopify.search import matcher
 
@@ -296,3 +297,22 @@ def resolve_shipping_price(shipping, info):
 @resolver("ShippingLine", "price")
 def resolve_shipping_price_legacy(shipping, _info):
     return shipping["_price"]
+
+
+@resolver("Order", "transactions")
+def resolve_order_transactions(order, info, first=None, **_args):
+    records = order_transactions(ctx(info).shop, order)
+    return records[:first] if first is not None else records
+
+
+@resolver("OrderTransaction", "amountSet")
+def resolve_transaction_amount(transaction, info):
+    return bag(info, transaction["_amount"])
+
+
+@resolver("OrderTransaction", "parentTransaction")
+def resolve_transaction_parent(transaction, info):
+    number = transaction.get("_parent_number")
+    order_records = ctx(info).shop.orders.values()
+    return next((t for o in order_records for t in o.get("_transactions") or []
+                 if t["_number"] == number), None) if number else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from standins.shopify import bulk
+from standins.shopify import bulk_runner
 from standins.shopify.records import DomainError
 from standins.shopify.resolvers.common import connection, ctx, resolver
 from standins.shopify.resolvers.mutations_catalog import run_mutation
@@ -138,7 +138,7 @@ def resolve_webhook_subscription(_root, info, id):
 def resolve_bulk_run(_root, info, query, groupObjects=False):
     context = ctx(info)
     return run_mutation(info, {"query": query},
-                        lambda: {"bulkOperation": bulk.run_bulk_query(context, query)},
+                        lambda: {"bulkOperation": bulk_runner.start_bulk_query(context, query)},
                         {"bulkOperation": None})
 
 
@@ -147,11 +147,7 @@ def resolve_bulk_cancel(_root, info, id):
     shop = ctx(info).shop
 
     def run():
-        operation = shop.bulk_operations.get(id)
-        if operation is None:
-            raise DomainError.single(["id"], "Bulk operation does not exist")
-        raise DomainError.single(["id"], f"A bulk operation cannot be canceled when it is "
-                                 f"{operation['status'].lower()}")
+        return {"bulkOperation": bulk_runner.cancel_bulk_operation(shop, id)}
 
     return run_mutation(info, {"id": id}, run, {"bulkOperation": None})
 
@@ -169,8 +165,24 @@ def resolve_bulk_operation(_root, info, id):
 
 @resolver("QueryRoot", "bulkOperations")
 def resolve_bulk_operations(_root, info, **args):
-    return connection(info, list(ctx(info).shop.bulk_operations.values()), args,
-                      "BulkOperation", lambda op: op["createdAt"])
+    operations = [op for op in ctx(info).shop.bulk_operations.values()
+                  if _bulk_filter_matches(op, args.get("query"))]
+    # Newest first by default, as Shopify documents; `reverse` gives oldest first.
+    args = {**args, "reverse": not args.get("reverse")}
+    return connection(info, operations, args, "BulkOperation", lambda op: op["createdAt"])
+
+
+def _bulk_filter_matches(operation: dict, query: str | None) -> bool:
+    """The `status:` and `operation_type:` terms of bulkOperations(query:); terms joined by
+    spaces must all hold (the filters the app uses)."""
+    for term in (query or "").split():
+        name, _, value = term.partition(":")
+        value = value.strip("'\"").upper()
+        if name == "status" and operation["status"] != value:
+            return False
+        if name == "operation_type" and operation["type"] != value:
+            return False
+    return True
 
 
 def subscriptions_for(shop, rest_topic: str) -> list[dict]:
