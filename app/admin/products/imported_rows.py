@@ -22,6 +22,7 @@ from app.services.product_import.records import MODE_LINK, association_mode
 from app.services.stock_sync import POLICY_LABELS
 
 DEFAULT_RULE = "cost*2"
+PLACEHOLDER_ID = 2147483647  # the largest id a row can have; each row puts its own in its place
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ class ImportedRow:
 
 def imported_row(association: ProductAssociation, settings) -> ImportedRow:
     """The row of ``association`` in the merchant's language and the shop's time zone."""
-    labels = _labels()
+    memo = _request_memo()
+    labels = memo["labels"]
     if association_mode(association) == MODE_LINK:
         kind = labels["linked"]
     else:
@@ -74,15 +76,16 @@ def imported_row(association: ProductAssociation, settings) -> ImportedRow:
         ending=(labels["ending"] % {"ending": association.price_ending}
                 if association.price_ending else None),
         margin=_margin(labels, association.min_margin_percent),
-        imported_at=_short(association.imported_at) if association.imported_at else "—",
-        synced_at=(_short(association.last_synced_at) if association.last_synced_at
+        imported_at=(_short(memo, association.imported_at) if association.imported_at
+                     else "—"),
+        synced_at=(_short(memo, association.last_synced_at) if association.last_synced_at
                    else labels["never"]),
         sync_error=association.last_sync_error,
-        resync_url=embedded_url("products.resync", association_id=association.id),
-        delete_url=embedded_url("products.delete_confirm", association_id=association.id),
+        resync_url=_row_url(memo, "products.resync", association.id),
+        delete_url=_row_url(memo, "products.delete_confirm", association.id),
         policy=association.out_of_stock_policy,
-        policy_url=embedded_url("products.out_of_stock_policy", association_id=association.id),
-        policies=_policies(), labels=labels,
+        policy_url=_row_url(memo, "products.out_of_stock_policy", association.id),
+        policies=memo["policies"], labels=labels,
     )
 
 
@@ -90,42 +93,45 @@ def _margin(labels: dict, margin: Decimal | None) -> str | None:
     return None if margin is None else labels["margin"] % {"margin": margin}
 
 
-def _request_memo(name: str) -> dict:
-    """A dict kept on `g` for the current language and time zone (a test or CLI command may
-    keep one app context, and so one `g`, across requests in different languages)."""
-    key = (name, str(get_locale()), str(get_timezone()))
+def _request_memo() -> dict:
+    """What every row of a request shares, kept on `g` per language, time zone, shop and host
+    (a test or CLI command may keep one app context, and so one `g`, across requests)."""
+    key = (str(get_locale()), str(get_timezone()), g.get("shop_domain"), g.get("host"))
     memos = g.get("_imported_row_memos")
     if memos is None:
         memos = g._imported_row_memos = {}
-    return memos.setdefault(key, {})
+    memo = memos.get(key)
+    if memo is None:
+        memo = memos[key] = {"labels": _labels(), "dates": {}, "urls": {}, "policies": [
+            (value, str(label)) for value, label in POLICY_LABELS.items()]}
+    return memo
+
+
+def _row_url(memo: dict, endpoint: str, association_id: int) -> str:
+    """`embedded_url(endpoint, association_id=...)`, built once per request for a placeholder
+    id that is then replaced (the query, the request's own parameters, is the same each row)."""
+    template = memo["urls"].get(endpoint)
+    if template is None:
+        template = memo["urls"][endpoint] = embedded_url(endpoint,
+                                                         association_id=PLACEHOLDER_ID)
+    return template.replace(f"/{PLACEHOLDER_ID}/", f"/{association_id}/", 1)
 
 
 def _labels() -> dict[str, str]:
-    found = _request_memo("labels")
-    if not found:
-        found.update({
-            "linked": _("Linked"), "bulk": _("Bulk import"), "auto": _("Automatic"),
-            "imported": _("Imported"), "active": _("Active"), "draft": _("Draft"),
-            "never": _("Never"), "resync": _("Re-sync"), "delete": _("Delete…"),
-            "out_of_stock": _("When out of stock"),
-            # Without values gettext leaves the placeholders for each row to fill in.
-            "select": _("Select %(title)s"), "compare_at": _("Compare at %(rule)s"),
-            "ending": _("Ends in %(ending)s"), "margin": _("Margin at least %(margin)s%%"),
-        })
-    return found
+    return {
+        "linked": _("Linked"), "bulk": _("Bulk import"), "auto": _("Automatic"),
+        "imported": _("Imported"), "active": _("Active"), "draft": _("Draft"),
+        "never": _("Never"), "resync": _("Re-sync"), "delete": _("Delete…"),
+        "out_of_stock": _("When out of stock"),
+        # Without values gettext leaves the placeholders for each row to fill in.
+        "select": _("Select %(title)s"), "compare_at": _("Compare at %(rule)s"),
+        "ending": _("Ends in %(ending)s"), "margin": _("Margin at least %(margin)s%%"),
+    }
 
 
-def _policies() -> list[tuple[str, str]]:
-    found = _request_memo("policies")
-    if not found:
-        found["all"] = [(value, str(label)) for value, label in POLICY_LABELS.items()]
-    return found["all"]
-
-
-def _short(moment: datetime) -> str:
-    memo = _request_memo("dates")
+def _short(memo: dict, moment: datetime) -> str:
     minute = moment.replace(second=0, microsecond=0)
-    text = memo.get(minute)
+    text = memo["dates"].get(minute)
     if text is None:
-        text = memo[minute] = format_datetime(minute, "short")
+        text = memo["dates"][minute] = format_datetime(minute, "short")
     return text
