@@ -21,6 +21,7 @@ from app.monitoring import register as register_monitoring
 from app.security_headers import register as register_security_headers
 from app.services.doctor import static_findings
 from app.webhooks.dropi import bp as dropi_webhooks_bp
+from app.webhooks.views import WebhookIngest
 from app.webhooks.views import bp as webhooks_bp
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -41,6 +42,7 @@ def build_app(settings: Settings) -> Flask:
     _init_extensions(flask_app, settings)
     request_boundary.register(flask_app)
     _register_blueprints(flask_app)
+    flask_app.wsgi_app = WebhookIngest(flask_app, flask_app.wsgi_app)
     errors.register(flask_app)
     cli.register(flask_app)
     return flask_app

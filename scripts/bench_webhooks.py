@@ -51,6 +51,8 @@ class Result:
     p99_ms: float
     statuses: dict
     cpu_ms: float = 0.0
+    worker_cpu_shares: tuple = ()
+    client_cpu_ms: float = 0.0
     round_trips: float | None = None
     commits: float | None = None
 
@@ -339,14 +341,20 @@ def run_variant(label: str, code_dir: Path, args, work: Path) -> Result:
         send_all(port, build_requests(host, args.warmup, 0), args.connections)
         requests = build_requests(host, args.deliveries, args.duplicates)
         workers = worker_pids(process)
-        cpu_before = sum(cpu_seconds(pid) for pid in workers)
+        cpu_before = [cpu_seconds(pid) for pid in workers]
+        client_before = time.process_time()
         seconds, latencies, statuses = send_all(port, requests, args.connections)
-        cpu_used = sum(cpu_seconds(pid) for pid in workers) - cpu_before
+        client_used = time.process_time() - client_before
+        per_worker = [cpu_seconds(pid) - before for pid, before in zip(workers, cpu_before)]
+        cpu_used = sum(per_worker)
     finally:
         stop(process)
     result = Result(label, len(requests) / seconds, percentile(latencies, 0.5) * 1000,
                     percentile(latencies, 0.99) * 1000, statuses,
-                    cpu_ms=cpu_used * 1000 / len(requests))
+                    cpu_ms=cpu_used * 1000 / len(requests),
+                    client_cpu_ms=client_used * 1000 / len(requests),
+                    worker_cpu_shares=tuple(sorted((w / cpu_used if cpu_used else 0.0
+                                                    for w in per_worker), reverse=True)))
 
     target = urlsplit(args.database_url)
     proxy = CountingProxy((target.hostname or "127.0.0.1", target.port or 5432))
@@ -382,6 +390,9 @@ def report(result: Result) -> None:
           f"p99 {result.p99_ms:6.1f} ms   {result.cpu_ms:.2f} ms web CPU/delivery   "
           f"{result.round_trips:.2f} database round trips and "
           f"{result.commits:.2f} commits per delivery   (statuses {statuses})")
+    shares = " / ".join(f"{share:.0%}" for share in result.worker_cpu_shares)
+    print(f"{'':>11}share of the web CPU per worker: {shares}; load generator CPU "
+          f"{result.client_cpu_ms:.2f} ms/delivery; load average {os.getloadavg()[0]:.2f}")
 
 
 def main() -> None:

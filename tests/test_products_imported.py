@@ -51,6 +51,10 @@ def test_ten_thousand_imports_are_searched_and_paged_quickly(world):
     assert "Producto 04321" in found and len(row_ids(found)) == 1
     assert "page 200 of 200" in last and "Producto 00000" in last and 'rel="next"' not in last
     assert first_page < 10 and searched < 10 and paged < 10
+    past_the_end = text_of(world.htmx("GET", "/app/products/imported", page="250"))
+    assert "page 200 of 200" in past_the_end and len(row_ids(past_the_end)) == 50
+    nothing = text_of(world.htmx("GET", "/app/products/imported", q="no such product"))
+    assert "No imported product matches" in nothing and row_ids(nothing) == []
 
 
 def test_a_second_shop_never_sees_the_first_shops_imports(world):
@@ -152,3 +156,13 @@ def test_the_page_is_in_spanish_when_the_admin_is(world):
     many_imports(world.shop.id, 3)
     html = text_of(world.page("/app/products/imported", locale="es"))
     assert "Productos importados" in html and "Volver a sincronizar" in html
+
+
+def test_each_request_shows_the_rows_in_its_own_language(world):
+    many_imports(world.shop.id, 3)
+    spanish = text_of(world.page("/app/products/imported", locale="es"))
+    english = text_of(world.page("/app/products/imported", locale="en"))
+
+    assert "Volver a sincronizar" in spanish and "Borrador" in spanish
+    assert "Re-sync" in english and "Draft" in english
+    assert "Volver a sincronizar" not in english and "Borrador" not in english

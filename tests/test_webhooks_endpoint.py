@@ -270,3 +270,18 @@ def test_a_delivery_and_its_repeat_are_one_statement_each_on_the_autocommit_inge
         assert statement.startswith("INSERT INTO webhook_events")
         assert "ON CONFLICT (shop_domain, event_id) DO NOTHING RETURNING" in statement
     assert len(_events()) == 1 and queue.pending_count() == 1
+
+
+def test_accepted_and_refused_deliveries_get_the_same_bare_headers_as_every_answer(client, shop):
+    accepted = deliver_webhook(client, "tests/endpoint-record", {"id": 11})
+    body = json_body({"id": 12})
+    headers = webhook_headers("tests/endpoint-record", body)
+    headers["X-Shopify-Hmac-Sha256"] = "bm90IHRoZSBzaWduYXR1cmU="
+    refused = client.post("/webhooks", data=body, headers=headers)
+
+    assert (accepted.status_code, refused.status_code) == (200, 401)
+    for response in (accepted, refused):
+        assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Content-Length"] == "0" and response.data == b""
+        assert "Set-Cookie" not in response.headers

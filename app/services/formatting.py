@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_symbol
+from babel.numbers import NumberPattern, get_currency_symbol, parse_pattern
 
 from app.services.pricing import minor_units
 
@@ -14,16 +15,23 @@ def format_money(amount: Decimal | None, currency: str, locale: Locale | str) ->
     currency uses for prices (none for COP, CLP, PYG)."""
     if amount is None:
         return ""
-    digits = minor_units(currency)
-    exponent = Decimal(1).scaleb(-digits)
     locale = Locale.parse(locale) if isinstance(locale, str) else locale
+    exponent, pattern = _money_pattern(currency, locale)
+    return pattern.apply(amount.quantize(exponent, rounding=ROUND_HALF_UP), locale,
+                         currency=currency, currency_digits=False)
+
+
+@lru_cache(maxsize=64)
+def _money_pattern(currency: str, locale: Locale) -> tuple[Decimal, NumberPattern]:
+    # A catalog page shows about fifty amounts: find and parse the pattern once per
+    # currency and language (what babel's format_currency does on every call).
+    digits = minor_units(currency)
     pattern = locale.currency_formats["standard"].pattern.split(";")[0]
     if digits == 0:
         pattern = pattern.replace("0.00", "0")
     if pattern.startswith("¤") and get_currency_symbol(currency, locale).isalpha():
         pattern = "¤\xa0" + pattern[1:]  # "COP 45,900" rather than "COP45,900"
-    return format_currency(amount.quantize(exponent, rounding=ROUND_HALF_UP), currency,
-                           format=pattern, locale=locale, currency_digits=False)
+    return Decimal(1).scaleb(-digits), parse_pattern(pattern)
 
 
 def shopify_admin_product_url(settings, shop_domain: str, product_gid: str | None) -> str | None:

@@ -28,7 +28,8 @@ def dropi_status():
     from app.jobs import confirm_dropi_status  # jobs import every service; load them late
 
     try:
-        body = read_bounded_body(min(MAX_BODY_BYTES,
+        body = read_bounded_body(request.stream, request.content_length,
+                                 min(MAX_BODY_BYTES,
                                      current_app.config["SETTINGS"].webhook_max_body_bytes))
         payload = json.loads(body or b"null")
     except DeliveryRejected as rejected:

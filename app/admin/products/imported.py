@@ -6,6 +6,7 @@ from flask import g, make_response, render_template, request
 from flask_babel import gettext as _
 
 from app.admin.products.blueprint import bp, form_values, settings, submitted_preferences
+from app.admin.products.imported_rows import imported_row
 from app.admin.responses import render_page_or_fragment, toast
 from app.auth.embedded import embedded_view
 from app.clients.dropi import DropiError
@@ -31,9 +32,8 @@ from app.services.product_import import (
     start_bulk_import,
 )
 from app.services.product_import.preferences import PRICING_FIELDS
-from app.services.product_import.records import MODE_LINK, association_mode
 from app.services.settings.problems import dropi_problem
-from app.services.stock_sync import POLICY_LABELS, PolicyInvalid, set_out_of_stock_policy
+from app.services.stock_sync import PolicyInvalid, set_out_of_stock_policy
 
 IMPORTED_PER_PAGE = 50
 RECENT_RESULTS = 20  # finished items a running job's widget lists (failures always shown)
@@ -75,17 +75,11 @@ def _visible_items(progress) -> list:
     return sorted(shown.values(), key=lambda item: item.position)
 
 
-def _import_type_label(import_type: str) -> str:
-    return {"bulk": _("Bulk import"), "auto": _("Automatic")}.get(import_type, _("Imported"))
-
-
 @bp.context_processor
 def _imported_helpers() -> dict:
     return {"job_status_label": _job_status_label, "job_status_tone": _job_status_tone,
             "duration": _duration, "visible_items": _visible_items,
-            "import_type_label": _import_type_label,
-            "out_of_stock_policies": POLICY_LABELS,
-            "is_linked": lambda association: association_mode(association) == MODE_LINK,
+            "imported_row": lambda association: imported_row(association, settings()),
             "failed_messages": lambda results: [
                 f"{r.association.shopify_title if r.association else ''}: {r.error_text}"
                 for r in results]}

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
 
 from app.clients.shopify import ShopifyUserErrors
 from app.extensions import db
@@ -36,7 +35,7 @@ class AssociationPage:
 def list_associations(shop_id: int, search: str | None = None, page: int = 1,
                       per_page: int = 50) -> AssociationPage:
     """The shop's imports, newest first (by id), matching ``search`` in the Shopify title, the Dropi
-    name or (exactly) the Dropi id. Variant links are loaded for the page's rows only."""
+    name or (exactly) the Dropi id."""
     per_page = max(1, min(MAX_PER_PAGE, int(per_page)))
     conditions = [ProductAssociation.shop_id == shop_id]
     text = " ".join((search or "").split())
@@ -46,18 +45,39 @@ def list_associations(shop_id: int, search: str | None = None, page: int = 1,
             func.lower(ProductAssociation.shopify_title).like(pattern, escape="\\"),
             func.lower(ProductAssociation.original_dropi_name).like(pattern, escape="\\"),
             ProductAssociation.dropi_product_id == text))
-    total = db.session.scalar(select(func.count(ProductAssociation.id)).where(*conditions))
+    page = max(1, int(page))
+    # A search reads every row of the shop once, counting as it pages; the whole list is
+    # counted and paged from the shop's index alone (a window count would sort every row).
+    ids, total = _page_ids(conditions, page, per_page) if text else ([], None)
+    if total is None:
+        total = db.session.scalar(select(func.count(ProductAssociation.id)).where(*conditions))
+        page = max(1, min(page, math.ceil(total / per_page)))
+        ids = _ids(conditions, page, per_page) if total else []
     pages = max(1, math.ceil(total / per_page))
-    page = max(1, min(int(page), pages))
-    # Ids first: the (shop_id, id) index answers it without sorting or reading whole rows.
-    ids = list(db.session.scalars(
-        select(ProductAssociation.id).where(*conditions).order_by(ProductAssociation.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)))
     loaded = {row.id: row for row in db.session.scalars(
-        select(ProductAssociation).where(ProductAssociation.id.in_(ids))
-        .options(selectinload(ProductAssociation.variant_links)))}
+        select(ProductAssociation).where(ProductAssociation.id.in_(ids)))} if ids else {}
     rows = [loaded[i] for i in ids if i in loaded]
     return AssociationPage(list(rows), total, page, pages)
+
+
+def _ids(conditions, page: int, per_page: int) -> list[int]:
+    """The ids of one page, newest first (only ids: no whole rows are read for the rows
+    skipped before the page)."""
+    return list(db.session.scalars(
+        select(ProductAssociation.id).where(*conditions).order_by(ProductAssociation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)))
+
+
+def _page_ids(conditions, page: int, per_page: int) -> tuple[list[int], int | None]:
+    """The ids of one page, newest first, and the number of matches counted by the same
+    statement; None when the page is empty (past the end, or nothing matches)."""
+    found = db.session.execute(
+        select(ProductAssociation.id, func.count().over().label("total")).where(*conditions)
+        .order_by(ProductAssociation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    if not found:
+        return [], None
+    return [row.id for row in found], found[0].total
 
 
 def get_association(shop_id: int, association_id) -> ProductAssociation:
