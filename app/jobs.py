@@ -230,7 +230,11 @@ def resume_pending_agent_profile_writes() -> int:
     return len(resume_pending_writes(enqueue=write_agent_profile_field))
 
 
-@queue.task(name="run_sync")
+# Below every other job: a queued order, webhook or checkout never waits behind a sync run.
+SYNC_PRIORITY = -10
+
+
+@queue.task(name="run_sync", priority=SYNC_PRIORITY)
 @in_app_context
 @for_active_shop
 def run_sync(shop_domain: str, option: str) -> str | None:

@@ -79,14 +79,15 @@ def serve_lists(mock):
 def test_every_seed_option_has_one_line_of_help():
     names = [option.name for option in OPTIONS]
     assert names == ["active", "create_orders", "inventory_behaviour", "send_order_confirmation",
-                     "send_shipping_confirmation", "get_stock", "get_products", "get_prices",
-                     "get_refunds", "refund_dropi_returns", "get_shipments",
+                     "send_shipping_confirmation", "get_stock", "get_products",
+                     "map_existing_products", "get_prices", "get_refunds", "refund_dropi_returns", "get_shipments",
                      "prices_update_original_price", "taxes_included"]
     assert all(str(option.help) and "\n" not in str(option.help) for option in OPTIONS)
     assert [o.name for o in OPTIONS if o.available] == [
         "active", "create_orders", "inventory_behaviour", "send_order_confirmation",
-        "send_shipping_confirmation", "get_stock", "get_products", "get_prices", "get_refunds",
-        "refund_dropi_returns", "get_shipments", "prices_update_original_price", "taxes_included"]
+        "send_shipping_confirmation", "get_stock", "get_products", "map_existing_products",
+        "get_prices", "get_refunds", "refund_dropi_returns", "get_shipments",
+        "prices_update_original_price", "taxes_included"]
 
 
 def test_active_can_be_saved(shop):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.clients.dropi import DROPI_HOSTS
 from app.extensions import db, queue
+from app.jobs import ping
 from app.models import Session, ShopConfiguration
 from app.models.sync import (RUN_INTERRUPTED, RUN_PARTIAL, RUN_RUNNING, RUN_STOPPED,
                              RUN_SUCCEEDED, SyncLogEntry, SyncRun, SyncState)
@@ -217,3 +218,13 @@ def test_dropi_requests_of_a_run_are_counted(app, probe, shop):
         mock.get(f"{DROPI_HOSTS['CO']}/warehouses/", json={"isSuccess": True, "objects": []})
         run = run_option(app.config["SETTINGS"], shop.domain, PROBE, force=True)
     assert run.status == RUN_SUCCEEDED and run.dropi_requests == 1
+
+
+def test_queued_sync_runs_wait_behind_other_jobs(app, probe, shop):
+    configured(shop)
+    request_run(shop, PROBE)
+    ping()
+    first = queue.dequeue()
+    assert first.name == "ping"
+    queue.execute(first)
+    assert run_pending_jobs() == 1 and len(calls) == 1

@@ -208,8 +208,9 @@ def test_a_deleted_product_loses_its_links_from_products_delete(world, catalogue
 def _active(world) -> None:
     from app.models import ShopConfiguration
 
-    db.session.scalar(select(ShopConfiguration).where(
-        ShopConfiguration.shop_id == world.shop.id)).active = True
+    config = db.session.scalar(select(ShopConfiguration).where(
+        ShopConfiguration.shop_id == world.shop.id))
+    config.active = config.map_existing_products = True
     db.session.commit()
 
 
@@ -246,11 +247,17 @@ def test_run_now_maps_the_catalogue_and_logs_each_miss_then_a_retry_checks_one_a
     assert link.details_received and link.details_error is None
 
 
-def test_turning_the_connector_on_maps_the_catalogue(world, catalogue):
+def test_turning_matching_on_maps_the_catalogue_and_active_alone_does_not(world, catalogue):
     from app.models import SyncRun
     from app.services.settings.options import save_options
 
     save_options(world.shop, {"active": True})
+    run_pending_jobs()
+    assert db.session.scalar(select(SyncRun).where(SyncRun.option == "mapping")) is None
+    assert all(not links_of(product) for product in catalogue.values()
+               if "_variants" in product)
+
+    save_options(world.shop, {"active": True, "map_existing_products": True})
     run_pending_jobs()
 
     run = db.session.scalar(select(SyncRun).where(SyncRun.option == "mapping"))

@@ -53,6 +53,9 @@ class ShopConfiguration(db.Model):
     send_shipping_confirmation: Mapped[bool] = mapped_column(Boolean, default=False)
     get_stock: Mapped[bool] = mapped_column(Boolean, default=False)
     get_products: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Item mapping: the products already in Shopify are matched to Dropi by SKU or barcode (their
+    # orders then go to Dropi), so the merchant opts in.
+    map_existing_products: Mapped[bool] = mapped_column(Boolean, default=False)
     get_prices: Mapped[bool] = mapped_column(Boolean, default=False)
     get_refunds: Mapped[bool] = mapped_column(Boolean, default=False)
     get_shipments: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,7 +1,8 @@
-"""Item mapping as a sync option: on whenever the connector is Active (it changes nothing in
-Shopify; it reads the catalogue and writes the app's own variant links), run from the Sync
-page's "Run now", after Dropi is connected, and once a day to pick up what the webhooks missed
-and the look-ups a run left for the next one."""
+"""Item mapping as a sync option, switched by "Match products already in Shopify" (a matched
+product's orders go to Dropi, so the merchant opts in). It changes nothing in Shopify: it reads
+the catalogue and writes the app's own variant links. It runs when switched on, after Dropi is
+connected again, from the Sync page's "Run now", and once a day to pick up what the webhooks
+missed and the look-ups a run left for the next one."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,8 @@ OPTION = "mapping"
 DAILY = 24 * 60
 
 
-@sync_option(OPTION, label=_l("Item mapping"), config_flag=None, default_interval_minutes=DAILY,
+@sync_option(OPTION, label=_l("Item mapping"), config_flag="map_existing_products",
+             default_interval_minutes=DAILY,
              description=_l("Matches the products you already sell in Shopify to Dropi by SKU "
                             "or barcode, so their orders go to Dropi."))
 def sync_mapping(ctx: SyncContext) -> None:
@@ -32,8 +34,8 @@ def sync_mapping(ctx: SyncContext) -> None:
 
 
 def map_after_connecting(shop) -> bool:
-    """Queue a mapping run once Dropi is connected and the connector is Active (Settings calls
-    this); False when the shop is not ready for one yet."""
+    """Queue a mapping run once Dropi is connected, the connector is Active and the merchant
+    switched matching on (Settings calls this); False when the shop is not ready for one."""
     try:
         request_run(shop, OPTION)
     except SyncRefused:

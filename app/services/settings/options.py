@@ -74,6 +74,10 @@ OPTIONS: tuple[ConnectorOption, ...] = (
     ConnectorOption("get_products", _l("Get products"), _l(
         "Updates the details of imported products in Shopify when they change in Dropi."),
         available=True),
+    ConnectorOption("map_existing_products", _l("Match products already in Shopify"), _l(
+        "Matches the products you already sell in Shopify to Dropi by SKU or barcode (now, then "
+        "once a day and as you edit them), so their orders go to Dropi like imported ones."),
+        available=True),
     ConnectorOption("get_prices", _l("Get prices"), _l(
         "Updates Shopify prices from Dropi's prices with your pricing rule."), available=True),
     ConnectorOption("get_refunds", _l("Get refunds"), _l(
@@ -194,7 +198,9 @@ def save_options(shop: Shop, submitted: dict[str, bool | str],
     if clients is not None and config.active and not saved["active"]:
         synced = sync_dropi_token_field(clients, config)
         notices += [synced] if synced is not None else []
-    if config.active and not saved["active"] and config.dropi_token:
+    switched_on = (config.active and not saved["active"]) or (
+        config.map_existing_products and not saved["map_existing_products"])
+    if switched_on and config.dropi_token:
         map_after_connecting(shop)  # the products already in Shopify are matched to Dropi
     return SaveOutcome(config, notices)
 
