@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from app.agent.auth import agent_key_required, rate_limit, rate_limit_key
-from app.agent.mcp_endpoint import mcp_endpoint
 from app.extensions import limiter
 from app.services.agent_tools.catalogue import (openai_functions, openapi_document,
                                                 seed_catalogue)
@@ -44,6 +43,7 @@ def openapi():
 @agent_key_required
 def mcp():
     # The MCP SDK's own streamable-HTTP app answers; Flask only authenticated and rate-limited.
+    from app.agent.mcp_endpoint import mcp_endpoint  # the SDK (~40 MB) loads on the first call
     return mcp_endpoint(current_app._get_current_object())
 
 

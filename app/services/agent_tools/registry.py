@@ -21,11 +21,12 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Callable
-
-from jsonschema import Draft202012Validator, FormatChecker
+from typing import TYPE_CHECKING, Any, Callable
 
 from app.models import Shop
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator  # annotations only
 
 SCHEMAS_DIR = Path(__file__).resolve().parent / "schemas"
 MODES = ("customer", "staff")
@@ -143,7 +144,16 @@ class Tool:
 
 @cache
 def _validator(schema_json: str) -> Draft202012Validator:
+    # jsonschema (about 20 MB with its format grammars) loads with the first agent tool call, so
+    # processes that never serve one (the workers) do not carry it.
+    from jsonschema import Draft202012Validator, FormatChecker  # see above
     return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
+def first_error(validator: Draft202012Validator, instance):
+    """The error that best explains why `instance` does not match, or None."""
+    from jsonschema.exceptions import best_match  # loaded with the validator (_validator)
+    return best_match(validator.iter_errors(instance))
 
 
 @cache

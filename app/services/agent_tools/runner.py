@@ -6,7 +6,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from jsonschema.exceptions import best_match
 
 from app.clients.shopify import ShopifyError, ShopifyUnauthorized
 from app.extensions import db
@@ -14,7 +13,8 @@ from app.services.agent_tools.audit import record_call
 from app.services.agent_tools.confirmation import (TOKEN_FIELD, issue_confirmation,
                                                    run_confirmed)
 from app.services.agent_tools.registry import (CallerContext, Tool, ToolError, ToolForbidden,
-                                               ToolInputInvalid, ToolUpstreamError, get_tool)
+                                               ToolInputInvalid, ToolUpstreamError, first_error,
+                                               get_tool)
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _validated_input(tool: Tool, arguments) -> dict:
         arguments = {}
     if not isinstance(arguments, dict):
         raise ToolInputInvalid("The arguments must be a JSON object.")
-    error = best_match(tool.input_validator.iter_errors(arguments))
+    error = first_error(tool.input_validator, arguments)
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(arguments)"
         raise ToolInputInvalid(f"Invalid input at {where}: {error.message}",
@@ -89,7 +89,7 @@ def _validated_input(tool: Tool, arguments) -> dict:
 
 
 def _validated_output(tool: Tool, output: dict) -> dict:
-    error = best_match(tool.output_validator.iter_errors(output))
+    error = first_error(tool.output_validator, output)
     if error is not None:
         log.error("agent tool %s built output outside its schema: %s at %s", tool.action_id,
                   error.message, list(error.absolute_path))
