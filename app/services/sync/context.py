@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.clients.dropi import DropiClient
 from app.clients.shopify import ShopifyClient
@@ -52,6 +52,8 @@ class SyncContext:
     _shopify: ShopifyClient | None = None
     _dropi: DropiClient | None = None
     _checked_at: float = field(default_factory=time.monotonic)
+    # Log entries not yet written: they go in one multi-row insert at each save.
+    _entries: list[dict] = field(default_factory=list)
 
     # --- clients ---------------------------------------------------------------------------
 
@@ -91,10 +93,18 @@ class SyncContext:
         self.run.flagged += 1
 
     def _entry(self, entity_type, entity_id, label, outcome, reason) -> None:
-        db.session.add(SyncLogEntry(
+        self._entries.append(dict(
             shop_id=self.shop.id, run_id=self.run.id, option=self.option.name,
             entity_type=entity_type, entity_id=str(entity_id),
             label=(label or str(entity_id))[:LABEL_LENGTH], outcome=outcome, reason=reason))
+
+    def save(self) -> None:
+        """Put the log entries and what the clients spent so far into the session (the caller
+        commits)."""
+        if self._entries:
+            entries, self._entries = self._entries, []
+            db.session.execute(insert(SyncLogEntry), entries)
+        self.save_usage()
 
     def save_usage(self) -> None:
         """Copy what the clients spent so far onto the run."""
@@ -114,7 +124,7 @@ class SyncContext:
         if not force and time.monotonic() - self._checked_at < CHECK_SECONDS:
             return
         self._checked_at = time.monotonic()
-        self.save_usage()
+        self.save()
         db.session.commit()
         reason = stop_reason(self.shop.id, self.option)
         if reason:

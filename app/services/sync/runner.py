@@ -174,7 +174,7 @@ def _execute(settings, shop: Shop, option: SyncOption, run: SyncRun, holder: str
 def _finish(context: SyncContext, state_id: int, holder: str, status: str,
             error: str | None) -> SyncRun:
     try:
-        context.save_usage()
+        context.save()
         db.session.commit()
     except Exception:
         log.warning("saving the %s sync's last work failed", context.option.name, exc_info=True)
