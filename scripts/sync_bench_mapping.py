@@ -144,7 +144,8 @@ def _run_mapping(where: dict, workdir: Path) -> dict:
         db.session.add(shop)
         db.session.flush()
         db.session.add(ShopConfiguration(shop_id=shop.id, dropi_token=where["dropi_token"],
-                                         dropi_country="CO", active=True))
+                                         dropi_country="CO", active=True,
+                                         map_existing_products=True))
         db.session.commit()
         waited = {"seconds": 0.0}
 

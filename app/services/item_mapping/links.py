@@ -63,6 +63,8 @@ class ProductBatch:
         ids = list(dict.fromkeys(product_ids))
         self.links: dict[str, VariantLink] = {}
         self.associations: dict[tuple[str, str], ProductAssociation] = {}
+        # Ids of the associations flush() inserted: loaded as objects only if asked for again.
+        self._inserted: dict[tuple[str, str], int] = {}
         self._by_product: dict[str, list[str]] = {}
         # New rows are inserted together at flush(): most variants of a first run are new, and
         # one INSERT per table per batch is many times cheaper than the ORM's unit of work.
@@ -165,9 +167,16 @@ class ProductBatch:
             del self.links[link.shopify_variant_id]
         return len(gone)
 
+    def _known_association(self, key: tuple[str, str]) -> ProductAssociation | None:
+        association = self.associations.get(key)
+        if association is None and key in self._inserted:
+            association = self.associations[key] = db.session.get(ProductAssociation,
+                                                                  self._inserted[key])
+        return association
+
     def _link_new(self, variant: ShopifyVariant, match: DropiMatch, country: str | None,
                   key: tuple[str, str]) -> bool:
-        association = self.associations.get(key)
+        association = self._known_association(key)
         holders = self._pending_holders.setdefault(key, {})
         taken = holders.get(match.variation_key) or next(
             (link.shopify_variant_id for link in (association.variant_links if association
@@ -192,19 +201,21 @@ class ProductBatch:
     def flush(self) -> None:
         """Insert the new associations and links gathered so far."""
         if self._new_associations:
-            keys = list(self._new_associations)
-            ids = db.session.scalars(
+            # RETURNING without sort_by_parameter_order lets SQLAlchemy insert many rows per
+            # statement on SQLite too; each row says which key it is.
+            inserted = db.session.execute(
                 insert(ProductAssociation).returning(ProductAssociation.id,
-                                                     sort_by_parameter_order=True),
-                [self._new_associations[key] for key in keys]).all()
+                                                     ProductAssociation.shopify_product_id,
+                                                     ProductAssociation.dropi_product_id),
+                list(self._new_associations.values())).all()
             self._new_associations.clear()
-            self._load_associations(select(ProductAssociation).where(
-                ProductAssociation.id.in_(ids)))
+            self._inserted.update({(shopify_id, dropi_id): row_id
+                                   for row_id, shopify_id, dropi_id in inserted})
         if self._new_links:
             rows = []
             for row in self._new_links:
                 key = row.pop("_key")
-                row["association_id"] = self.associations[key].id if key else None
+                row["association_id"] = self._association_id(key) if key else None
                 rows.append(row)
             db.session.execute(insert(VariantLink), rows)
             self._new_links = []
@@ -229,10 +240,14 @@ class ProductBatch:
                 "details_received": received, "details_error": error, "created_at": now,
                 "updated_at": now}
 
+    def _association_id(self, key: tuple[str, str]) -> int:
+        known = self.associations.get(key)
+        return known.id if known is not None else self._inserted[key]
+
     def _association(self, variant: ShopifyVariant, match: DropiMatch,
                      country: str | None) -> ProductAssociation:
         key = (variant.product_id, match.product_id)
-        association = self.associations.get(key)
+        association = self._known_association(key)
         if association is None:
             association = ProductAssociation(
                 shop_id=self.shop.id, dropi_product_id=match.product_id,
@@ -258,6 +273,7 @@ class ProductBatch:
                 not self._pending_holders.get(key):
             db.session.delete(association)
             self.associations.pop(key, None)
+            self._inserted.pop(key, None)
 
     def _fill(self, link: VariantLink, variant: ShopifyVariant, *, received: bool,
               error: str | None) -> None:
