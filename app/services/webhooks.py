@@ -8,10 +8,7 @@ every handler must be idempotent (Shopify delivers at least once anyway).
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
-import pkgutil
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -27,6 +24,7 @@ from app.metrics import WEBHOOK_EVENTS_REQUEUED
 from app.models import WebhookEvent, WebhookStatus
 from app.models.types import utcnow
 from app.services.leases import renewed_every
+from app.services.service_modules import import_service_modules
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +62,6 @@ class Receipt:
 
 
 _registry: dict[str, list[RegisteredHandler]] = {}
-_discovery_lock = threading.Lock()
-_discovered = False
 
 
 def webhook_handler(topic: str, *, requires_active_shop: bool = True):
@@ -91,17 +87,7 @@ def handlers_for(topic: str) -> list[RegisteredHandler]:
 
 
 def _discover_handlers() -> None:
-    global _discovered
-    if _discovered:
-        return
-    with _discovery_lock:
-        if _discovered:
-            return
-        import app.services as package
-
-        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            importlib.import_module(module.name)
-        _discovered = True
+    import_service_modules()
 
 
 def receive_delivery(delivery, *, engine: Engine, enqueue: Enqueue) -> Receipt:

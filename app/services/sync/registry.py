@@ -3,12 +3,11 @@
 registry does, so an option exists as soon as its module is in app/services."""
 from __future__ import annotations
 
-import importlib
-import pkgutil
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from app.services.service_modules import import_service_modules
 
 # runner(ctx: app.services.sync.SyncContext)
 Runner = Callable[[Any], None]
@@ -36,8 +35,6 @@ class SyncOption:
 
 
 _registry: dict[str, SyncOption] = {}
-_discovered = False
-_discovery_lock = threading.Lock()
 
 
 def sync_option(name: str, *, label, config_flag: str | None = None,
@@ -66,14 +63,4 @@ def get_option(name: str) -> SyncOption:
 
 
 def _discover() -> None:
-    global _discovered
-    if _discovered:
-        return
-    with _discovery_lock:
-        if _discovered:
-            return
-        import app.services as package  # the option modules register themselves on import
-
-        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            importlib.import_module(module.name)
-        _discovered = True
+    import_service_modules()
