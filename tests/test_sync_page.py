@@ -136,3 +136,10 @@ def test_the_page_speaks_spanish(world):
 def test_an_unknown_option_is_a_404(world):
     assert world.page("/app/sync/prices-of-the-moon/log").status_code == 404
     assert world.htmx("POST", "/app/sync/nothing/run").status_code == 404
+
+
+def test_prices_and_products_link_to_the_changes_waiting_for_the_merchant(world):
+    html = text_of(world.page("/app/sync"))
+    prices = re.search(r'<tr id="sync-option-prices".*?</tr>', html, re.S).group(0)
+    assert "/app/sync/prices/pending" in prices and "Price changes and Dropi changes" in prices
+    assert "/app/sync/prices/pending" not in stock_row(html)
