@@ -101,14 +101,16 @@ def test_a_merchant_fills_and_saves_the_settings(services, admin):
     wait_for_toast(page, "Location mapping saved.")
 
     frame.locator("#field-active").check()
+    frame.locator("#field-get_products").check()
     frame.locator("#settings-options button[type=submit]").click()
     wait_for_toast(page, "Connector options saved.")
-    assert frame.locator("#field-get_products").is_disabled()
+    assert frame.locator("#field-get_products").is_checked()
     assert "DROPI TOKEN CO" in frame.locator("#settings-options").inner_text()
 
     config, mappings = stored(app)
     assert config.ecomdrop_api_key == DEMO_API_KEY and config.dropi_token == token
     assert config.dropi_store_name == "Tienda Andina CO" and config.active is True
+    assert config.get_products is True
     assert config.ecomdrop_new_order_flow_id and config.ecomdrop_abandoned_cart_flow_id
     assert len(mappings) == 1
     assert bot_field(ecomdrop, "DROPI TOKEN CO") == token
