@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from graphql import parse
 
-from app.graphql import load_operation
+from app.graphql import UnknownOperation, load_operation, with_inlined_variables
 from app.services.bulk_operations import (
     BulkOperationError,
     BulkQuery,
@@ -127,3 +128,16 @@ def test_a_failed_query_says_so_and_partial_data_is_used_only_when_accepted(worl
     records = list(query.records())
     assert query.partial and 0 < len(records) < 4
     assert query.lines == 6  # half of the 12 lines
+
+
+def test_variables_are_written_into_the_bulk_query_and_quotes_cannot_break_out():
+    text = load_operation("bulk_orders_refunds")
+    search = 'updated_at:>=\'2026-11-01T00:00:00+00:00\' name:"#1001" } } evil'
+
+    inlined = with_inlined_variables(text, {"query": search})
+
+    assert "$" not in inlined
+    [orders] = parse(inlined).definitions[0].selection_set.selections
+    assert orders.arguments[0].value.value == search  # one string, read back unchanged
+    with pytest.raises(UnknownOperation):
+        with_inlined_variables(text, {})

@@ -230,6 +230,11 @@ def test_the_backfill_records_refunds_the_webhook_missed_and_twice_adds_nothing(
     assert first.checked >= 2 and first.shopify_cost_points > 0
     assert (second.status, second.changed, second.flagged) == ("succeeded", 0, 0)
     assert record(stack, domain, order).refund_to_settle
+    # Both runs read the orders with one bulk query each, filtered by update date.
+    operations = list(stack.shopify.store.shop(domain).bulk_operations.values())
+    assert [o["status"] for o in operations] == ["COMPLETED", "COMPLETED"]
+    assert all('orders(query: "updated_at:>=' in o["query"] and o["rootObjectCount"] >= 2
+               for o in operations)
     entries = _read(stack, SyncLogEntry, SyncLogEntry.shop_id == shop_id(stack, domain),
                     SyncLogEntry.option == "refunds")
     assert len(entries) == 2 and {e.outcome for e in entries} == {"flagged"}

@@ -48,3 +48,36 @@ def operation_kind(name: str, directory: Path = OPERATIONS_DIR) -> str:
             f"{name}.graphql must hold exactly one operation, found {len(kinds)}."
         )
     return kinds[0]
+
+
+def with_inlined_variables(text: str, variables: dict) -> str:
+    """The operation ``text`` with each ``$variable`` replaced by its value written as a literal
+    and the variable definitions dropped. Bulk queries take no variables
+    (``bulkOperationRunQuery(query: String!)``), so their filters are written into the text;
+    building the literal from the syntax tree keeps any quote in a value from breaking it."""
+    from graphql import (BooleanValueNode, FloatValueNode, IntValueNode, NullValueNode,
+                         StringValueNode, Visitor, parse, print_ast, visit)
+
+    def literal(value):
+        if value is None:
+            return NullValueNode()
+        if isinstance(value, bool):
+            return BooleanValueNode(value=value)
+        if isinstance(value, int):
+            return IntValueNode(value=str(value))
+        if isinstance(value, float):
+            return FloatValueNode(value=repr(value))
+        if isinstance(value, str):
+            return StringValueNode(value=value)
+        raise TypeError(f"cannot inline a {type(value).__name__} into a GraphQL operation")
+
+    class Inline(Visitor):
+        def enter_variable_definition(self, *_args):
+            return Visitor.REMOVE
+
+        def enter_variable(self, node, *_args):
+            if node.name.value not in variables:
+                raise UnknownOperation(f"no value for ${node.name.value}")
+            return literal(variables[node.name.value])
+
+    return print_ast(visit(parse(text), Inline()))

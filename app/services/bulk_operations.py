@@ -33,7 +33,7 @@ from app.clients.shopify import (
     ShopifyUserErrors,
 )
 from app.extensions import cache
-from app.graphql import load_operation
+from app.graphql import load_operation, with_inlined_variables
 from app.services.webhooks import webhook_handler
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,7 @@ class BulkQuery:
 
     shopify: ShopifyClient
     query_name: str
+    variables: dict | None = None  # written into the query text: bulk queries take none
     http: requests.Session | None = None
     finished_signal: FinishedSignal | None = None
     keep_going: Callable[[], None] | None = None
@@ -99,6 +100,8 @@ class BulkQuery:
     def records(self) -> Iterator[BulkRecord]:
         """Start or reuse the operation, wait for it, then yield (root, descendants)."""
         self._text = load_operation(self.query_name)
+        if self.variables:
+            self._text = with_inlined_variables(self._text, self.variables)
         operation = self._finished(self._start())
         url = self._result_url(operation)
         if url is None:

@@ -56,6 +56,11 @@ def check_structure(document, schema) -> None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) != 1 or operations[0].operation.value != "query":
         raise _invalid("Bulk queries must contain exactly one query operation.")
+    if operations[0].variable_definitions:
+        # bulkOperationRunQuery has no variables argument, so a declared variable could never
+        # get a value: refused outright (stricter than leaving it to fail while running).
+        raise _invalid("Bulk queries cannot declare variables: write their values into the "
+                       "query.")
     fragments = {d.name.value: d for d in document.definitions
                  if d.__class__.__name__ == "FragmentDefinitionNode"}
     found = []

@@ -78,6 +78,8 @@ def test_bulk_query_writes_jsonl_with_parent_ids(store):
      "Bulk queries cannot contain a top level `node` or `nodes` field."),
     ("{ products { edges { node { nope } } } }",
      "Invalid bulk query: Cannot query field 'nope' on type 'Product'."),
+    ("query Q($q: String) { orders(query: $q) { edges { node { id } } } }",
+     "Bulk queries cannot declare variables: write their values into the query."),
 ])
 def test_bulk_query_refuses_what_shopify_refuses(store, query, message):
     run = gql(store, RUN, {"query": query})["bulkOperationRunQuery"]

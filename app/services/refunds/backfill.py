@@ -1,9 +1,9 @@
 """The "refunds" sync option (Get refunds), once a day by default: the refunds of the orders
 updated since the last complete run (the last 60 days the first time) that the webhook did not
-record, read with a normal paginated orders query.
+record, read with a bulk query (no paging through the orders, whatever their number).
 
-Pages of 50 orders ask only for their refunds' ids (a cheap query); a refund not recorded yet is
-then read whole. Everything is recorded once per Shopify refund id, so a second run, or a run
+The bulk query asks only for each order's refund ids; a refund not recorded yet is then read
+whole. Everything is recorded once per Shopify refund id, so a second run, or a run
 resumed after a killed worker, adds nothing twice.
 """
 from __future__ import annotations
@@ -20,14 +20,15 @@ from app.extensions import db
 from app.models import Refund
 from app.models.sync import RUN_PARTIAL, RUN_SUCCEEDED, SyncRun
 from app.models.types import utcnow
+from app.services.bulk_operations import BulkOperationError, BulkQuery, finish_signal
 from app.services.refunds.records import record_refund, refund_from_node
-from app.services.sync import SyncContext, sync_option
+from app.services.sync import SyncContext, SyncFailed, sync_option
 
 log = logging.getLogger(__name__)
 
 FIRST_RUN_DAYS = 60
 OVERLAP = timedelta(days=1)
-PAGE_SIZE = 50
+BULK_QUERY = "bulk_orders_refunds"
 DAILY = 24 * 60
 
 
@@ -57,16 +58,20 @@ def _recorded(shop_id: int, refund_ids: list[str]) -> set[str]:
              default_interval_minutes=DAILY,
              description=_l("Refunds made in Shopify that the webhook did not bring."))
 def sync_refunds(ctx: SyncContext) -> None:
-    client = ctx.shopify()
     if ctx.entities is None:
-        query = f"updated_at:>='{_since(ctx).isoformat(timespec='seconds')}'"
-        for order in client.paginate("orders_refunds_page",
-                                     {"first": PAGE_SIZE, "query": query}, path=("orders",)):
-            ctx.keep_going()
-            ctx.checked()
-            ids = [_tail(refund["id"]) for refund in order.get("refunds") or []]
-            for refund_id in sorted(set(ids) - _recorded(ctx.shop.id, ids)):
-                _backfill_one(ctx, refund_id, order.get("name") or _tail(order.get("id")))
+        search = f"updated_at:>='{_since(ctx).isoformat(timespec='seconds')}'"
+        query = BulkQuery(ctx.shopify(), BULK_QUERY, variables={"query": search},
+                          finished_signal=finish_signal(ctx.shop.domain),
+                          keep_going=ctx.keep_going)
+        try:
+            for order, _children in query.records():
+                ctx.keep_going()
+                ctx.checked()
+                ids = [_tail(refund["id"]) for refund in order.get("refunds") or []]
+                for refund_id in sorted(set(ids) - _recorded(ctx.shop.id, ids)):
+                    _backfill_one(ctx, refund_id, order.get("name") or _tail(order.get("id")))
+        except BulkOperationError as exc:
+            raise SyncFailed(exc.message) from exc
     else:
         for entity in sorted(ctx.entities):
             if entity.isdigit():
