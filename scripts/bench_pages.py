@@ -66,11 +66,21 @@ def pages(world, ids: dict) -> list[tuple[str, str, str, dict]]:
         ("delete confirm", "htmx", f"/app/products/imported/{association_id}/delete", {}),
         ("import job", "htmx", f"/app/products/jobs/{job_id}", {}),
         ("orders", "page", "/app/orders", {}),
+        ("orders pulse", "htmx", "/app/orders/pulse", {}),
+        ("abandoned checkouts", "page", "/app/orders/abandoned-checkouts", {}),
+        ("sync", "page", "/app/sync", {}),
+        ("sync log", "htmx", "/app/sync/stock/log", {}),
+        ("price approvals", "page", "/app/sync/prices/pending", {}),
+        ("dropi carriers", "htmx", "/app/settings/orders/carriers", {}),
         ("settings", "page", "/app/settings", {}),
         ("settings locations", "htmx", "/app/settings/locations", {}),
         ("ecomdrop flows", "htmx", "/app/settings/ecomdrop/flows", {}),
         ("ai agent", "page", "/app/ai-agent", {}),
         ("ai agent faq row", "htmx", "/app/ai-agent/faq-row", {"list": "faq_pre_sale"}),
+        ("agent tools", "page", "/app/ai-agent/tools", {}),
+        ("agent tools audit", "htmx", "/app/ai-agent/tools/audit", {}),
+        ("profile versions", "htmx", "/app/ai-agent/profile/versions", {}),
+        ("profile alerts", "htmx", "/app/ai-agent/profile/alerts", {}),
     ]
 
 

@@ -154,13 +154,22 @@ def _record(association: ProductAssociation, dropi_name: str, plan: ProductPlan,
     variants.update({key: value for key, value in wanted["variants"].items()
                      if key not in changes.new})
     written["variants"] = variants
-    store_mappings(association, **{WRITTEN_KEY: written,
-                                   CHANGES_KEY: {"new": changes.new,
-                                                 "removed": changes.removed}})
+    store_mappings(association, **{WRITTEN_KEY: written})
+    record_changes(association, changes.new, changes.removed)
     association.original_dropi_name = dropi_name[:500]
     if "title" in changes.product_fields:
         association.shopify_title = plan.title[:500]
     association.last_synced_at = utcnow()
+
+
+def record_changes(association: ProductAssociation, new: dict, removed: dict) -> None:
+    """Keep the new and removed variations on the product only while there are any, so the
+    approvals page finds the products to show without reading every product."""
+    mappings = {key: value for key, value in (association.variant_mappings or {}).items()
+                if key != CHANGES_KEY}
+    if new or removed:
+        mappings[CHANGES_KEY] = {"new": dict(new), "removed": dict(removed)}
+    association.variant_mappings = mappings
 
 
 def catalog_changes(association: ProductAssociation) -> dict[str, dict[str, str]]:
@@ -182,7 +191,8 @@ def add_new_variations(ctx: ImportContext, association_id: int) -> ImportResult:
     if result.association is not None:
         linked = variant_links(result.association)
         changes = catalog_changes(result.association)
-        changes["new"] = {k: v for k, v in changes["new"].items() if k not in linked}
-        store_mappings(result.association, **{CHANGES_KEY: changes})
+        record_changes(result.association,
+                       {k: v for k, v in changes["new"].items() if k not in linked},
+                       changes["removed"])
         db.session.commit()
     return result

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from app.extensions import db
 from app.models import ProductAssociation
-from app.services.catalog_sync.products import catalog_changes
+from app.services.catalog_sync.products import CHANGES_KEY, catalog_changes
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ def products_with_dropi_changes(shop_id: int) -> list[DropiChanges]:
     rows = db.session.execute(
         select(ProductAssociation.id, ProductAssociation.shopify_title,
                ProductAssociation.dropi_product_id, ProductAssociation.variant_mappings)
-        .where(ProductAssociation.shop_id == shop_id).order_by(ProductAssociation.shopify_title))
+        .where(ProductAssociation.shop_id == shop_id,
+               cast(ProductAssociation.variant_mappings, Text).like(f'%"{CHANGES_KEY}"%'))
+        .order_by(ProductAssociation.shopify_title))
     found = []
     for association_id, title, dropi_id, mappings in rows:
         changes = catalog_changes(_Mappings(mappings))
