@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.extensions import db
 from app.models import (
@@ -83,6 +83,43 @@ def test_an_order_is_recorded_with_its_e164_phone_cod_totals_and_dropi_lines(con
     assert {s.name: s.state for s in order.steps} == {
         StepName.WHATSAPP: StepState.PENDING, StepName.CONFIRMATION: StepState.PENDING,
         StepName.DROPI: StepState.PENDING}
+
+
+def _link_rows(shop_id: int, association_id: int, variants: dict[str, str]) -> list[dict]:
+    return [{"shop_id": shop_id, "association_id": association_id, "dropi_variation_id": key,
+             "shopify_variant_id": variant} for key, variant in variants.items()]
+
+
+def test_an_order_in_a_shop_with_many_unrelated_links_gets_its_own_dropi_lines(connected):
+    other = create_shop("otra-tienda.myshopify.com")
+    shirt = ProductAssociation(shop_id=connected.id, dropi_product_id="20002",
+                               shopify_product_id="gid://shopify/Product/20",
+                               original_dropi_name="Camiseta", shopify_title="Camiseta")
+    foreign = ProductAssociation(shop_id=other.id, dropi_product_id="30003",
+                                 shopify_product_id="gid://shopify/Product/30",
+                                 original_dropi_name="Gorra", shopify_title="Gorra")
+    db.session.add_all([shirt, foreign])
+    db.session.flush()
+    ours = {f"u{i}": f"gid://shopify/ProductVariant/{700000 + i}" for i in range(3000)}
+    ours.update({"talla-s": "gid://shopify/ProductVariant/1000", "talla-m": "1444",
+                 "talla-l": "777"})
+    db.session.execute(insert(VariantLink), [
+        *_link_rows(connected.id, shirt.id, ours),
+        *_link_rows(other.id, foreign.id, {"": "gid://shopify/ProductVariant/555"})])
+    db.session.commit()
+    # More lines than one lookup reads, the linked ones far apart.
+    items = [{"id": n, "variant_id": 100000 + n, "title": f"Otro {n}", "quantity": 1,
+              "price": "1000"} for n in range(450)]
+    items[0]["variant_id"], items[5]["variant_id"], items[440]["variant_id"] = 1000, 444, 777
+    items[441]["variant_id"] = 555  # linked in another shop only
+
+    order, _ = record_order(connected, payload(line_items=items))
+
+    dropi = {line["variant_id"]: (line["dropi_product_id"], line["dropi_variation_id"])
+             for line in order.lines if line["dropi"]}
+    assert dropi == {"444": ("10001", None), "777": ("20002", "talla-l"),
+                     "1000": ("20002", "talla-s")}
+    assert len(order.lines) == 450 and order.has_other_lines
 
 
 def test_a_prepaid_order_and_a_number_that_is_not_a_phone(connected):

@@ -87,19 +87,35 @@ def _variant_number(value) -> str:
     return str(value or "").rsplit("/", 1)[-1]
 
 
+# Variant numbers per query: each is looked up bare and as a GID, well under SQLite's 999
+# bound parameters.
+LINK_LOOKUP_CHUNK = 400
+
+
+def _variant_id_forms(numbers: list[str]) -> list[str]:
+    """How a variant id may be stored on a link: bare or as a GraphQL gid."""
+    return [form for n in numbers for form in (n, f"gid://shopify/ProductVariant/{n}")]
+
+
 def dropi_links(shop_id: int, variant_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """{Shopify variant number: (Dropi product id, Dropi variation id or '')} for linked ones."""
+    """{Shopify variant number: (Dropi product id, Dropi variation id or '')} for linked ones.
+    Reads only the links of these variants, a chunk of ids per query."""
     wanted = {v for v in variant_ids if v}
-    if not wanted:
-        return {}
-    rows = db.session.execute(
-        select(VariantLink.shopify_variant_id, VariantLink.dropi_variation_id,
-               ProductAssociation.dropi_product_id)
-        .join(ProductAssociation, ProductAssociation.id == VariantLink.association_id)
-        .where(VariantLink.shop_id == shop_id, VariantLink.shopify_variant_id.is_not(None))
-    ).all()
-    return {_variant_number(vid): (str(product), str(variation or ""))
-            for vid, variation, product in rows if _variant_number(vid) in wanted}
+    ordered = sorted(wanted)
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(ordered), LINK_LOOKUP_CHUNK):
+        chunk = ordered[start:start + LINK_LOOKUP_CHUNK]
+        rows = db.session.execute(
+            select(VariantLink.shopify_variant_id, VariantLink.dropi_variation_id,
+                   ProductAssociation.dropi_product_id)
+            .join(ProductAssociation, ProductAssociation.id == VariantLink.association_id)
+            .where(VariantLink.shop_id == shop_id,
+                   VariantLink.shopify_variant_id.in_(_variant_id_forms(chunk)))
+            .order_by(VariantLink.id)
+        ).all()
+        found.update({_variant_number(vid): (str(product), str(variation or ""))
+                      for vid, variation, product in rows if _variant_number(vid) in wanted})
+    return found
 
 
 def order_lines(shop_id: int, payload: dict) -> list[dict]:
