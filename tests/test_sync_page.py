@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import ShopConfiguration
 from app.models.sync import SyncLogEntry, SyncRun, SyncState
 from app.services.product_import import import_product
+from app.services.sync import registry
 from tests.conftest import run_pending_jobs
 from tests.factories import find_dropi_product, prefs, text_of
 
@@ -138,8 +139,24 @@ def test_an_unknown_option_is_a_404(world):
     assert world.htmx("POST", "/app/sync/nothing/run").status_code == 404
 
 
+def option_row(html: str, name: str) -> str:
+    return re.search(rf'<tr id="sync-option-{name}".*?</tr>', html, re.S).group(0)
+
+
 def test_prices_and_products_link_to_the_changes_waiting_for_the_merchant(world):
     html = text_of(world.page("/app/sync"))
-    prices = re.search(r'<tr id="sync-option-prices".*?</tr>', html, re.S).group(0)
-    assert "/app/sync/prices/pending" in prices and "Price changes and Dropi changes" in prices
+    for name in ("prices", "products"):
+        row = option_row(html, name)
+        assert "/app/sync/prices/pending" in row and "Price changes and Dropi changes" in row
     assert "/app/sync/prices/pending" not in stock_row(html)
+    spanish = option_row(text_of(world.page("/app/sync", locale="es")), "products")
+    assert "Cambios de precio y cambios en Dropi" in spanish
+
+
+def test_any_option_that_names_its_review_page_links_to_it(world, monkeypatch):
+    registry._discover()
+    monkeypatch.setitem(registry._registry, "probe", registry.SyncOption(
+        "probe", "Probe", lambda ctx: None, "get_stock", None,
+        review_endpoint="products.imported", review_label="Products to look at"))
+    row = option_row(text_of(world.page("/app/sync")), "probe")
+    assert "/app/products/imported" in row and "Products to look at" in row

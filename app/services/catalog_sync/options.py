@@ -10,11 +10,15 @@ from app.services.product_import.context import ImportContext, import_context_fo
 from app.services.product_import.errors import ImportNotReady
 from app.services.sync import SyncContext, SyncFailed, sync_option
 
+# Both options hold changes for the merchant on the price approvals page.
+PRICE_APPROVALS = {"review_endpoint": "price_changes.pending",
+                   "review_label": _l("Price changes and Dropi changes")}
+
 
 @sync_option("prices", config_flag="get_prices", label=_l("Get prices"),
              default_interval_minutes=60, description=_l(
                  "Shopify prices follow Dropi's costs through each product's pricing rule; a "
-                 "change over your limit waits for your approval."))
+                 "change over your limit waits for your approval."), **PRICE_APPROVALS)
 def run_get_prices(ctx: SyncContext) -> None:
     sync_prices(_import_context(ctx), ctx.configuration, ctx, ctx.entities)
 
@@ -23,7 +27,7 @@ def run_get_prices(ctx: SyncContext) -> None:
              default_interval_minutes=360, description=_l(
                  "Names, descriptions, images and variant codes that changed at Dropi reach "
                  "Shopify (a custom title or description stays); new and removed Dropi "
-                 "variations are flagged."))
+                 "variations are flagged."), **PRICE_APPROVALS)
 def run_get_products(ctx: SyncContext) -> None:
     sync_products(_import_context(ctx), ctx, ctx.entities)
 

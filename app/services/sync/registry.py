@@ -28,6 +28,10 @@ class SyncOption:
     default_interval_minutes: int | None
     # Shown on the Sync page under the option's name.
     description: str = ""
+    # The endpoint of the page where the merchant reviews what the option holds for them (the
+    # Sync page links to it under the option's name), and the link's text.
+    review_endpoint: str | None = None
+    review_label: str = ""
 
     @property
     def scheduled(self) -> bool:
@@ -38,12 +42,13 @@ _registry: dict[str, SyncOption] = {}
 
 
 def sync_option(name: str, *, label, config_flag: str | None = None,
-                default_interval_minutes: int | None = None, description=""):
+                default_interval_minutes: int | None = None, description="",
+                review_endpoint: str | None = None, review_label=""):
     """Register `runner(ctx)` as the option `name`."""
 
     def decorator(runner: Runner) -> Runner:
         _registry[name] = SyncOption(name, label, runner, config_flag, default_interval_minutes,
-                                     description)
+                                     description, review_endpoint, review_label)
         return runner
 
     return decorator
