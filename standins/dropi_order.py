@@ -5,13 +5,8 @@ Shopify" on, the app's next run creates it in the store; follow it on the Orders
 from __future__ import annotations
 
 import argparse
-import sys
 
-import requests
-
-from standins.runner import STAND_IN_PORTS, local_url
-
-TIMEOUT_SECONDS = 10
+from standins.order_command import ask_to_place, run_order_command
 
 
 def place_dropi_order(dropi_url: str, *, country: str = "CO", origin: str = "panel",
@@ -27,19 +22,18 @@ def place_dropi_order(dropi_url: str, *, country: str = "CO", origin: str = "pan
         if price is not None:
             line["price"] = price
         body["products"] = [line]
-    try:
-        answer = requests.post(f"{dropi_url.rstrip('/')}/standin/orders", json=body,
-                               timeout=TIMEOUT_SECONDS)
-    except requests.RequestException as error:
-        raise RuntimeError(f"the Dropi stand-in at {dropi_url} did not answer ({error}); "
-                           f"is `make run` running?") from error
-    try:
-        payload = answer.json()
-    except ValueError:
-        payload = {}
-    if answer.status_code != 201:
-        raise RuntimeError(payload.get("message") or f"the stand-in answered {answer.status_code}")
-    return payload
+    return ask_to_place(dropi_url, "/standin/orders", body, stand_in="Dropi",
+                        error_field="message")
+
+
+def _place(args: argparse.Namespace) -> str:
+    order = place_dropi_order(args.dropi_url, country=args.country.upper(), origin=args.origin,
+                              product=args.product, variation=args.variation,
+                              quantity=args.quantity, price=args.price)
+    lines = ", ".join(f"{d['quantity']} x {d['product']['name']}" for d in order["orderdetails"])
+    return (f"Placed Dropi order {order['id']} ({args.origin}): {lines}, {order['total_order']} "
+            f"cash on delivery, to {order['city']}. With \"Create orders on Shopify\" on, the "
+            f"app's next run creates it in the store.")
 
 
 def main(argv: list[str]) -> int:
@@ -52,19 +46,4 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--variation", type=int, help="Dropi variation id, for variable products")
     parser.add_argument("--quantity", type=int, default=1)
     parser.add_argument("--price", help="unit price the customer pays (default: Dropi's)")
-    parser.add_argument("--dropi-url", default=local_url(STAND_IN_PORTS["dropi"]),
-                        help="the Dropi stand-in (default http://127.0.0.1:5002)")
-    args = parser.parse_args(argv)
-    try:
-        order = place_dropi_order(args.dropi_url, country=args.country.upper(),
-                                  origin=args.origin, product=args.product,
-                                  variation=args.variation, quantity=args.quantity,
-                                  price=args.price)
-    except RuntimeError as error:
-        print(f"Order not placed: {error}", file=sys.stderr)
-        return 1
-    lines = ", ".join(f"{d['quantity']} x {d['product']['name']}" for d in order["orderdetails"])
-    print(f"Placed Dropi order {order['id']} ({args.origin}): {lines}, {order['total_order']} "
-          f"cash on delivery, to {order['city']}. With \"Create orders on Shopify\" on, the "
-          f"app's next run creates it in the store.")
-    return 0
+    return run_order_command(parser, argv, _place, stand_in="dropi")
