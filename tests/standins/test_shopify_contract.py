@@ -7,7 +7,6 @@ from graphql import parse, validate
 
 from standins.shopify.graphql_api import execute_admin_graphql
 from standins.shopify.schema import load_admin_schema
-from standins.shopify.store import ShopifyStore
 
 SHOP = "contract-shop.myshopify.com"
 SCOPES = {"read_products", "write_products", "read_inventory", "read_locations"}
@@ -17,13 +16,6 @@ mutation AppendImages($input: ProductAppendImagesInput!) {
   productAppendImages(input: $input) { newImages { id } userErrors { field message } }
 }
 """
-
-
-@pytest.fixture
-def store():
-    store = ShopifyStore()
-    store.create_shop(SHOP, seed=True)
-    return store
 
 
 def gql(store, query, variables=None, *, version="2026-10"):

@@ -4,7 +4,6 @@ deliveredAt), and both refuse an unknown fulfillment with userErrors, as Shopify
 from __future__ import annotations
 
 from standins.shopify.graphql_api import execute_admin_graphql
-from standins.shopify.store import ShopifyStore
 from tests.standins.test_shopify_orders import FULFILL, SCOPES, SHOP, create_order
 
 GRANTED = SCOPES | {"read_fulfillments", "write_fulfillments"}
@@ -51,11 +50,7 @@ def _fulfilled(store):
     return result["fulfillmentCreate"]["fulfillment"]["id"]
 
 
-def test_tracking_is_replaced_and_events_recorded():
-    store = ShopifyStore()
-    store.create_shop(SHOP, seed=True)
-    received = []
-    store.add_listener(lambda shop, topic, payload: received.append(topic))
+def test_tracking_is_replaced_and_events_recorded(store, events):
     fulfillment_id = _fulfilled(store)
 
     updated = gql(store, UPDATE, {"id": fulfillment_id, "tracking": {
@@ -68,12 +63,11 @@ def test_tracking_is_replaced_and_events_recorded():
     read = gql(store, READ, {"id": fulfillment_id})["fulfillment"]
     assert read["displayStatus"] == "DELIVERED" and read["deliveredAt"]
     assert [n["status"] for n in read["events"]["nodes"]] == ["DELIVERED"]
-    assert "fulfillments/update" in received and "fulfillment_events/create" in received
+    topics = [topic for _shop, topic, _payload in events]
+    assert "fulfillments/update" in topics and "fulfillment_events/create" in topics
 
 
-def test_an_unknown_fulfillment_is_refused_with_user_errors():
-    store = ShopifyStore()
-    store.create_shop(SHOP, seed=True)
+def test_an_unknown_fulfillment_is_refused_with_user_errors(store):
     missing = "gid://shopify/Fulfillment/999999"
     update = gql(store, UPDATE, {"id": missing, "tracking": {"number": "1"}})
     event = gql(store, EVENT, {"event": {"fulfillmentId": missing, "status": "DELIVERED"}})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from standins.shopify.graphql_api import execute_admin_graphql
-from standins.shopify.store import ShopifyStore
 
 SHOP = "stock-shop.myshopify.com"
 SCOPES = {"write_inventory", "read_products", "read_locations"}
@@ -25,20 +24,6 @@ mutation Adjust($input: InventoryAdjustQuantitiesInput!, $key: String!) {
   }
 }
 """
-
-
-@pytest.fixture
-def store():
-    store = ShopifyStore()
-    store.create_shop(SHOP, seed=True)
-    return store
-
-
-@pytest.fixture
-def events(store):
-    received = []
-    store.add_listener(lambda shop, topic, payload: received.append((shop, topic, payload)))
-    return received
 
 
 def gql(store, query, variables):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from standins.shopify.graphql_api import execute_admin_graphql
-from standins.shopify.store import ShopifyStore
 
 SHOP = "order-create.myshopify.com"
 SCOPES = {"write_orders", "read_orders", "read_products", "read_customers", "read_inventory"}
@@ -23,20 +22,6 @@ mutation($order: OrderCreateOrderInput!, $options: OrderCreateOptionsInput) {
   }
 }
 """
-
-
-@pytest.fixture
-def store():
-    store = ShopifyStore()
-    store.create_shop(SHOP, seed=True)
-    return store
-
-
-@pytest.fixture
-def events(store):
-    received = []
-    store.add_listener(lambda shop, topic, payload: received.append((topic, payload)))
-    return received
 
 
 def gql(store, query, variables=None):
@@ -116,7 +101,7 @@ def test_the_source_identifier_is_kept_searchable_and_not_unique(store, events):
     found = gql(store, '{ orders(first: 5, query: "source_identifier:\\"dropi-70001\\"") '
                        '{ nodes { id } } }')["orders"]["nodes"]
     assert {n["id"] for n in found} == {first["order"]["id"], second["order"]["id"]}
-    created = [p for topic, p in events if topic == "orders/create"]
+    created = [p for _shop, topic, p in events if topic == "orders/create"]
     assert created[0]["source_identifier"] == "dropi-70001"
 
     store.search_lag_seconds = 3600  # the search index trails writes: new orders not found yet

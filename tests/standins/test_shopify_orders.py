@@ -3,10 +3,7 @@ webhook payloads; orderCreate, fulfillmentCreate, orderCancel, refundCreate and 
 inventory and statuses the way Shopify does."""
 from __future__ import annotations
 
-import pytest
-
 from standins.shopify.graphql_api import execute_admin_graphql
-from standins.shopify.store import ShopifyStore
 
 SHOP = "orders-shop.myshopify.com"
 SCOPES = {"write_orders", "read_products", "read_customers", "read_inventory",
@@ -14,20 +11,6 @@ SCOPES = {"write_orders", "read_products", "read_customers", "read_inventory",
 ADDRESS = {"firstName": "Laura", "lastName": "Gómez", "address1": "Calle 45 # 12-34",
            "city": "Bogotá", "provinceCode": "DC", "countryCode": "CO", "zip": "110311",
            "phone": "+573001234567"}
-
-
-@pytest.fixture
-def store():
-    store = ShopifyStore()
-    store.create_shop(SHOP, seed=True)
-    return store
-
-
-@pytest.fixture
-def events(store):
-    received = []
-    store.add_listener(lambda shop, topic, payload: received.append((shop, topic, payload)))
-    return received
 
 
 def gql(store, query, variables=None):

@@ -14,22 +14,6 @@ STATE = """query($id: ID!) { order(id: $id) { transactions(first: 5) { id kind s
   amountSet { shopMoney { amount } } } lineItems(first: 1) { nodes { id } } } }"""
 
 
-@pytest.fixture
-def store():
-    from standins.shopify.store import ShopifyStore
-
-    store = ShopifyStore()
-    store.create_shop(SHOP, seed=True)
-    return store
-
-
-@pytest.fixture
-def events(store):
-    received = []
-    store.add_listener(lambda shop, topic, payload: received.append((topic, payload)))
-    return received
-
-
 def _paid_order(store, quantity=2):
     order = create_order(store, quantity=quantity)["order"]
     state = gql(store, STATE, {"id": order["id"]})["order"]
@@ -52,7 +36,7 @@ def test_refunds_create_carries_lines_subtotals_and_the_refund_transaction(store
                                          "amount": "34950"}])
 
     assert made["userErrors"] == []
-    payload = next(p for topic, p in events if topic == "refunds/create")
+    payload = next(p for _shop, topic, p in events if topic == "refunds/create")
     assert payload["note"] == "damaged" and payload["order_id"] == int(order["id"].rsplit("/")[-1])
     [entry] = payload["refund_line_items"]
     assert entry["quantity"] == 1 and entry["restock_type"] == "no_restock"
@@ -93,10 +77,10 @@ def test_a_carrier_event_sends_fulfillments_update_with_the_shipment_status(stor
         [fulfillment_id] = state.orders[order["id"]]["_fulfillments"]
         create_event(state, {"fulfillmentId": fulfillment_id, "status": "IN_TRANSIT"})
 
-    updates = [p for topic, p in events if topic == "fulfillments/update"]
+    updates = [p for _shop, topic, p in events if topic == "fulfillments/update"]
     assert [u["shipment_status"] for u in updates] == ["in_transit"]
-    assert [p["shipment_status"] for topic, p in events if topic == "fulfillments/create"] == [
-        None]
+    created = [p for _shop, topic, p in events if topic == "fulfillments/create"]
+    assert [c["shipment_status"] for c in created] == [None]
 
 
 def test_refund_create_without_the_directive_is_refused(store):
