@@ -7,10 +7,19 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ProductAssociation, VariantLink, WebhookEvent
+from app.models import (
+    ProductAssociation,
+    ShopConfiguration,
+    SyncLogEntry,
+    SyncRun,
+    VariantLink,
+    WebhookEvent,
+)
 from app.services.item_mapping.dropi_lookup import DropiLookup
 from app.services.item_mapping.mapping import bulk_query_for, map_catalogue
+from app.services.item_mapping.option import OPTION
 from app.services.product_import import import_product
+from app.services.sync import SyncContext, SyncStopped, get_option, request_run
 from standins.shopify.payloads import product_payload
 from tests.conftest import deliver_webhook, run_pending_jobs
 from tests.factories import find_dropi_product, merchant_product, prefs, staff_opened_app_in
@@ -18,37 +27,33 @@ from tests.factories import find_dropi_product, merchant_product, prefs, staff_o
 FAST_POLL = (0.02,)
 
 
-class WorkerKilled(Exception):
-    """Stands for the process dying between two batches."""
+def mapping_context(world) -> SyncContext:
+    """The context the sync runner hands item mapping: a new run of the option, for the shop
+    with the connector and matching switched on."""
+    _active(world)
+    run = SyncRun(shop_id=world.shop.id, option=OPTION, trigger="manual")
+    db.session.add(run)
+    db.session.commit()
+    config = db.session.scalar(select(ShopConfiguration).where(
+        ShopConfiguration.shop_id == world.shop.id))
+    return SyncContext(settings=world.settings, shop=world.shop, configuration=config,
+                       option=get_option(OPTION), run=run)
 
 
-class Run:
-    """What a sync run records, and a switch that stops it after `stop_after` batches."""
-
-    def __init__(self, stop_after: int | None = None):
-        self.stop_after, self.batches = stop_after, 0
-        self.changes, self.failures, self.checked_count = [], [], 0
-
-    def checked(self, n=1):
-        self.checked_count += n
-        self.batches += 1
-
-    def changed(self, entity_type, entity_id, label, detail=None):
-        self.changes.append((entity_id, label))
-
-    def failed(self, entity_type, entity_id, label, reason):
-        self.failures.append((entity_id, label, reason))
-
-    def keep_going(self):
-        if self.stop_after is not None and self.batches >= self.stop_after:
-            raise WorkerKilled()
+def failures_logged(context: SyncContext) -> list[tuple[str, str]]:
+    """(label, reason) of each failure the run logged, once the run's work is saved."""
+    context.save()
+    db.session.commit()
+    return [(entry.label, entry.reason) for entry in db.session.scalars(
+        select(SyncLogEntry).where(SyncLogEntry.run_id == context.run.id,
+                                   SyncLogEntry.outcome == "failed"))]
 
 
-def run_mapping(world, run=None, **options):
+def run_mapping(world, context: SyncContext | None = None, **options):
     ctx = world.ctx(dropi_requests_per_minute=6000)
     query = bulk_query_for(ctx.shopify, poll_seconds=FAST_POLL)
     lookup = DropiLookup(ctx.dropi)
-    return map_catalogue(world.shop, query, lookup, reporter=run, country="CO", **options)
+    return map_catalogue(world.shop, query, lookup, reporter=context, country="CO", **options)
 
 
 def links_of(product: dict) -> dict[str, VariantLink]:
@@ -89,8 +94,8 @@ def catalogue(world):
 
 
 def test_bulk_mapping_matches_by_sku_and_barcode_and_reports_each_miss(world, catalogue):
-    run = Run()
-    report = run_mapping(world, run)
+    context = mapping_context(world)
+    report = run_mapping(world, context)
 
     simple, variable = catalogue["simple"], catalogue["variable"]
     [plugin] = links_of(catalogue["plugin"]).values()
@@ -113,9 +118,10 @@ def test_bulk_mapping_matches_by_sku_and_barcode_and_reports_each_miss(world, ca
     assert errors == {"unknown": [(False, "SKU not found at Dropi", None)],
                       "shared": [(False, "Two Dropi variations share this SKU", None)],
                       "bare": [(False, "No SKU or barcode", None)]}
-    assert sorted(reason for _id, _label, reason in run.failures) == [
+    failures = failures_logged(context)
+    assert sorted(reason for _label, reason in failures) == [
         "No SKU or barcode", "SKU not found at Dropi", "Two Dropi variations share this SKU"]
-    assert ("Bolso / A", "SKU not found at Dropi") in [(l, r) for _i, l, r in run.failures]
+    assert ("Bolso / A", "SKU not found at Dropi") in failures
     assert (report.linked, report.missed) == (4, 3)
     assert report.shopify_points < 30  # the launch, one look for a running query, the polls
 
@@ -143,8 +149,10 @@ def test_products_imported_by_the_app_keep_their_links(world, catalogue):
 
 
 def test_a_run_stopped_halfway_resumes_without_duplicate_links(world, catalogue):
-    with pytest.raises(WorkerKilled):
-        run_mapping(world, Run(stop_after=1), batch_size=2)
+    context = mapping_context(world)
+    context.lease_lost.set()  # another worker took the run over: it stops after a batch
+    with pytest.raises(SyncStopped):
+        run_mapping(world, context, batch_size=2)
     db.session.rollback()
     first = db.session.scalar(select(func.count(VariantLink.id)))
     assert 0 < first < 7
@@ -172,8 +180,6 @@ def _deliver_three_times(world, topic: str, payload: dict) -> None:
 
 
 def test_a_changed_sku_is_matched_again_from_products_update(world, catalogue):
-    from app.models import ShopConfiguration
-
     db.session.scalar(select(ShopConfiguration)).active = True
     db.session.commit()
     run_mapping(world)
@@ -206,8 +212,6 @@ def test_a_deleted_product_loses_its_links_from_products_delete(world, catalogue
 
 
 def _active(world) -> None:
-    from app.models import ShopConfiguration
-
     config = db.session.scalar(select(ShopConfiguration).where(
         ShopConfiguration.shop_id == world.shop.id))
     config.active = config.map_existing_products = True
@@ -216,9 +220,6 @@ def _active(world) -> None:
 
 def test_run_now_maps_the_catalogue_and_logs_each_miss_then_a_retry_checks_one_again(
         world, catalogue):
-    from app.models import SyncLogEntry, SyncRun
-    from app.services.sync import request_run
-
     _active(world)
     request_run(world.shop, "mapping")
     run_pending_jobs()
@@ -248,7 +249,6 @@ def test_run_now_maps_the_catalogue_and_logs_each_miss_then_a_retry_checks_one_a
 
 
 def test_turning_matching_on_maps_the_catalogue_and_active_alone_does_not(world, catalogue):
-    from app.models import SyncRun
     from app.services.settings.options import save_options
 
     save_options(world.shop, {"active": True})
