@@ -31,7 +31,6 @@ def test_a_simple_product_is_created_with_price_stock_images_and_dropi_ids(world
     assert (product["title"], product["status"]) == (raw["name"], "DRAFT")
     assert len(product["_media"]) == len(raw["gallery"])
     assert world.metafield(product, "product_id") == str(raw["id"])
-    assert world.metafield(product, "country") == "CO"
     [variant] = world.variants_of(product["id"])
     cost = Decimal(raw["sale_price"])
     assert variant["price"] == (cost * 2).quantize(Decimal(1))

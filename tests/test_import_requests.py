@@ -82,9 +82,7 @@ def test_a_new_product_is_one_product_set_with_every_choice(world, shopify_recor
             "productType": raw["categories"][0]["name"], "tags": ["Dropi"],
             "metafields": [
                 {"namespace": "$app:dropi", "key": "product_id",
-                 "type": "single_line_text_field", "value": str(raw["id"])},
-                {"namespace": "$app:dropi", "key": "country",
-                 "type": "single_line_text_field", "value": "CO"}],
+                 "type": "single_line_text_field", "value": str(raw["id"])}],
             "productOptions": [{"name": "Title", "values": [{"name": "Default Title"}]}],
             "files": [{"originalSource": _image(image_root, world, entry), "contentType": "IMAGE",
                        "alt": raw["name"]} for entry in raw["gallery"]],

@@ -4,6 +4,13 @@ unions the most expensive of their possible selections, connections 2 plus their
 states, e.g. 0.2 per productSet variant). Requested cost comes from the document; actual cost
 walks the response, so a page with fewer items costs less.
 
+A mutation's fractional input complexity is rounded to the nearest point, not up: Shopify's
+changelog "Dynamic complexity cost for productSet mutation" (2025-10,
+https://shopify.dev/changelog/dynamic-complexity-cost-for-productset-mutation) prices a simple
+product update with 1 variant (10 + 0.2) at 10 points, and its other examples (20 variants and
+5 product metafields: 16; 200 variants, 10 files, 20 metafields: 77) are exact sums. Whether
+Shopify rounds a half up or truncates is not stated; rounding half up is the dearer reading.
+
 Approximations, stated: inside a mutation payload plain objects are free (only connections add
 cost); a list of objects that is not a connection costs one element (`nodes(ids:)` costs
 one per id); `pageInfo` is part of a connection's 2 points; `@skip`/`@include` are not
@@ -46,7 +53,7 @@ class CostCalculator:
                 total += MUTATION_COST + self._input_cost(definition, field)
                 total += self._selection(definition.type, field.selection_set,
                                          self._value(data, field), free_objects=True)
-            return math.ceil(total)
+            return _nearest(total)
         return math.ceil(self._selection(self.schema.query_type, operation.selection_set,
                                          data, free_objects=False))
 
@@ -201,3 +208,8 @@ class CostCalculator:
                 total += per_item
             total += self._input_value(input_field.type, item)
         return total
+
+
+def _nearest(points: float) -> int:
+    """Whole points, a half rounded up (sums of 0.2, 0.4 and 1.9 carry float noise)."""
+    return math.floor(round(points, 6) + 0.5)

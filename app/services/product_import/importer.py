@@ -59,7 +59,7 @@ def import_product(ctx: ImportContext, dropi_product_id, prefs: ImportPreference
         return relink(ctx, association, product, plan, prefs)
     snapshot = _existing_product(ctx, association, plan)
     if snapshot is None:
-        write = create_write(plan, prefs, ctx.location_ids, ctx.country)
+        write = create_write(plan, prefs, ctx.location_ids)
     else:
         ownership = match_owned(plan, snapshot, variant_links(association))
         media = read_media_sources(ctx.shopify, snapshot.id) if plan.images else None

@@ -76,8 +76,7 @@ def finish_write(ctx: ImportContext, write: ProductWrite, association, *, plan: 
                             if association else None, exc.errors, list(write.warnings),
                             written=False)
     errors = sync_stock(ctx.shopify, [v for v in outcome.variants if not v.created])
-    errors += set_metafields(ctx.shopify, missing_metafields(outcome, write, snapshot, plan,
-                                                             ctx.country))
+    errors += set_metafields(ctx.shopify, missing_metafields(outcome, snapshot, plan))
     text = "; ".join(describe_user_error(e) for e in errors) or None
     record = {"plan": plan, "dropi_name": product.name, "country": ctx.country, "prefs": prefs,
               "outcome": outcome, "import_type": import_type, "mode": mode, "errors": text}
@@ -102,17 +101,15 @@ def finish_write(ctx: ImportContext, write: ProductWrite, association, *, plan: 
                         list(write.warnings))
 
 
-def missing_metafields(outcome: WriteOutcome, write: ProductWrite,
-                       snapshot: ProductSnapshot | None, plan: ProductPlan, country: str
-                       ) -> list[tuple[str, str, str]]:
-    """The app's metafields productSet did not already write: the product's when it existed
-    without them, and the variation id of existing variants the app now owns."""
+def missing_metafields(outcome: WriteOutcome, snapshot: ProductSnapshot | None,
+                       plan: ProductPlan) -> list[tuple[str, str, str]]:
+    """The app's metafields productSet did not already write: the product's Dropi id when it
+    existed without it, and the variation id of existing variants the app now owns."""
     if snapshot is None:
         return []
     entries = []
     if snapshot.dropi_product_id != plan.dropi_product_id:
-        entries += [(outcome.product_id, "product_id", plan.dropi_product_id),
-                    (outcome.product_id, "country", country)]
+        entries.append((outcome.product_id, "product_id", plan.dropi_product_id))
     for written in outcome.variants:
         existing = snapshot.variant(written.variant_id)
         if written.key and existing is not None and existing.dropi_variation_id != written.key:
