@@ -33,6 +33,9 @@ def make_settings(instance_path: Path, **overrides) -> Settings:
         "QUEUE_NAME": f"connector-test-{uuid.uuid4().hex[:8]}",
         "SECRET_KEY": "test-secret-key",
         "LOG_LEVEL": "DEBUG",
+        # Dropi's pace (60 a minute, bursts of 10) would make a test that reads a few pages wait
+        # seconds per call; the budget itself is tested on its own (test_dropi_client_errors).
+        "DROPI_REQUESTS_PER_MINUTE": "6000",
     }
     env.update({k.upper(): v for k, v in overrides.items()})
     return Settings.from_env(env)

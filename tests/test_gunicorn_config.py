@@ -2,9 +2,11 @@
 other request does."""
 from __future__ import annotations
 
+import os
 import runpy
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 from gunicorn.config import Config
 
@@ -12,7 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _logger(tmp_path):
-    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # The file sets PROMETHEUS_MULTIPROC_DIR for gunicorn's workers; the tests after this one
+    # count metrics in this process and must not inherit it.
+    with mock.patch.dict(os.environ):
+        settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     config = Config()
     config.set("accesslog", str(tmp_path / "access.log"))
     config.set("logger_class", settings["logger_class"])
