@@ -5,17 +5,20 @@ import functools
 import logging
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 from huey import crontab
 
 from app.extensions import db, queue
 from app.logging_setup import log_context
 from app.metrics import WEBHOOK_LAG_SECONDS
-from app.models import Shop, WebhookEvent
+from app.i18n import DEFAULT_LOCALE
+from app.models import OrderRecord, Shop, WebhookEvent
 from app.models.types import utcnow
 from app.services.agent_profile import resume_pending_writes, write_profile_field
 from app.services.order_pipeline import advance_order, resume_due_orders, use_queue
 from app.services.product_import import process_import_job
 from app.services.product_import import resume_stale_import_jobs as resume_stale_imports
+from app.services.merchant_language import merchant_locale
 from app.services.recovery import due_checkouts, release_stale_claims, send_recovery
 from app.services.settings.clients import IntegrationClients
 from app.services.shipments import confirm_hint, poll_shop, shops_to_poll
@@ -63,9 +66,23 @@ def for_active_shop(func):
                 log.info("%s for %s skipped: the shop is not installed", func.__name__,
                          shop_domain)
                 return None
-            return func(shop_domain, *args, **kwargs)
+            with force_locale(_shop_language(shop_domain)):
+                return func(shop_domain, *args, **kwargs)
 
     return wrapper
+
+
+def _shop_language(shop_domain: str) -> str:
+    """What a job writes for the merchant (an item's error, a log line's reason) is in the
+    language the shop's staff last used the app in."""
+    shop = db.session.scalar(db.select(Shop).where(Shop.domain == shop_domain))
+    return merchant_locale(shop) if shop is not None else DEFAULT_LOCALE
+
+
+def _order_language(order_record_id: int) -> str:
+    order = db.session.get(OrderRecord, order_record_id)
+    shop = db.session.get(Shop, order.shop_id) if order is not None else None
+    return merchant_locale(shop) if shop is not None else DEFAULT_LOCALE
 
 
 @queue.task(name="ping")
@@ -155,7 +172,7 @@ def queue_due_abandoned_checkouts() -> int:
 def run_order_pipeline(order_record_id: int) -> None:
     """Run the steps of one order that are due (each claimed under a lease, so copies of this
     job running at once do each side effect once)."""
-    with log_context(order=order_record_id):
+    with log_context(order=order_record_id), force_locale(_order_language(order_record_id)):
         advance_order(current_app.config["SETTINGS"], order_record_id)
 
 
@@ -181,7 +198,7 @@ def resume_order_pipelines() -> int:
 @in_app_context
 def confirm_dropi_status(order_record_id: int) -> str | None:
     """A Dropi status webhook named this order: ask Dropi and apply its answer."""
-    with log_context(order=order_record_id):
+    with log_context(order=order_record_id), force_locale(_order_language(order_record_id)):
         shipment = confirm_hint(current_app.config["SETTINGS"], order_record_id)
     return shipment.status if shipment else None
 

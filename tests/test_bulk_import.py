@@ -27,7 +27,7 @@ from app.services.product_import import (
     start_bulk_import_for_search,
 )
 from tests.conftest import run_pending_jobs
-from tests.factories import dropi_product_ids, prefs
+from tests.factories import dropi_product_ids, prefs, staff_opened_app_in
 
 
 def _handles(world) -> list[str]:
@@ -55,6 +55,17 @@ def test_a_bulk_import_runs_in_the_background_and_reports_each_item(world):
         assert item.shopify_product_id == product["id"]
     assert {a.import_type for a in ProductAssociation.query.all()} == {"bulk"}
     assert len(world.store_shop.products) == 4
+
+
+def test_an_item_error_is_written_in_the_language_the_staff_uses(world):
+    staff_opened_app_in(world.shop, "en")
+    job = start_bulk_import(world.settings, world.shop, ["99999999"], prefs(),
+                            enqueue=run_import_job)
+    assert run_pending_jobs() == 1
+
+    [missing] = job_progress(world.shop.id, job.id).items
+    assert missing.status == ImportItemStatus.FAILED
+    assert "could not find product 99999999" in missing.error
 
 
 def test_every_product_matching_a_search_is_imported(world):

@@ -10,15 +10,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select, update
 
 from app.clients.dropi import DropiError
 from app.clients.shopify import ShopifyError
 from app.extensions import db
+from app.i18n import DEFAULT_LOCALE
 from app.models import ImportItemStatus, ImportJob, ImportJobItem, ImportJobStatus, Shop
 from app.models.types import utcnow
 from app.services.leases import renewed_every
+from app.services.merchant_language import merchant_locale
 from app.services.product_import.bulk import HEARTBEAT_SECONDS, MAX_BULK_ITEMS, STALE_AFTER
 from app.services.product_import.bulk_items import ItemOutcome, import_item
 from app.services.product_import.context import import_context_for
@@ -47,6 +50,7 @@ def process_import_job(settings, job_id: int, *, app_context: AppContext, worker
     shop = db.session.get(Shop, job.shop_id)
     run = _Run(settings, job.id, shop.id, shop.domain, ImportPreferences.from_dict(
         job.preferences or {}), app_context, dropi_requests_per_minute, sleep)
+    run.locale = merchant_locale(shop)
     try:
         if (job.preferences or {}).get("search") and job.total == 0:
             _list_search_items(run, job, shop)
@@ -78,6 +82,7 @@ class _Run:
         self.stop = threading.Event()
         self.fatal: str | None = None
         self.absent_handles: frozenset[str] = frozenset()
+        self.locale = DEFAULT_LOCALE  # the items' errors are written in the merchant's language
 
     def context(self, shop: Shop):
         ctx = import_context_for(self.settings, shop, dropi_requests_per_minute=self.rpm,
@@ -92,7 +97,7 @@ class _Run:
     def item_in_thread(self, item_id: int) -> None:
         if self.stop.is_set():
             return
-        with self.app_context():
+        with self.app_context(), force_locale(self.locale):
             try:
                 self._item(item_id)
             finally:
